@@ -1,0 +1,33 @@
+#pragma once
+// CeleryOptions: one Celery-on-Redis source. Plain data; daemon/config.cc fills it.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "collectors/redis_options.h"
+
+namespace queuemon::collectors {
+
+struct CeleryOptions {
+  std::string name = "celery";  // the {source} in /api/v1/{source}/...
+  RedisOptions broker;          // broker connection
+  RedisOptions result_backend;  // result backend; url empty means same as broker
+  // Queues to report even when no binding names them (bindings are discovered too).
+  std::vector<std::string> queues;
+  // kombu transport options that change key names.
+  std::string global_keyprefix;            // prefixes every key (not pub/sub channels... see .cc)
+  std::vector<int> priority_steps{0, 3, 6, 9};
+  std::string sep = "\x06\x16";
+  std::string pidbox_exchange = "celery.pidbox";
+  std::string events_exchange = "celeryev";
+  // Bound of one inspect broadcast round; it ends earlier once every receiver has replied.
+  std::chrono::milliseconds inspect_timeout{1000};
+  // Offline workers are dropped from the table this long after their last heartbeat.
+  std::chrono::milliseconds purge_offline_after{std::chrono::minutes(10)};
+  // Replies/events larger than this are skipped as malformed.
+  std::size_t max_reply_bytes = 4 * 1024 * 1024;
+};
+
+}  // namespace queuemon::collectors

@@ -99,6 +99,7 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   link = *opened;
   std::size_t confirmed = 0;
   if (patterns.empty()) {
+    backoff.Reset();
     SetConnected(true);
   } else {
     RedisCommand command{"PSUBSCRIBE"};

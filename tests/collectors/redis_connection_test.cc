@@ -6,6 +6,8 @@
 #include <future>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "collectors/errors.h"
@@ -147,6 +149,43 @@ TEST(RedisConnectionConcurrencyTest, ManyCoroutinesOnTwoThreadsShareOneConnectio
   }
   EXPECT_EQ(io.Await(redis.Command({"GET", "total"}))->str, std::to_string(kCallers * kRounds));
   EXPECT_EQ(redis.Stats().connects, 1u);
+}
+
+// A caller that keeps calling until told to stop; returns how many calls came back at all.
+asio::awaitable<int> CallUntil(RedisConnection& redis, const std::atomic<bool>& stop) {
+  const RedisCommand incr = {"INCR", "churn"};
+  int returned = 0;
+  while (!stop) {
+    auto reply = co_await redis.Command(incr, Clock::now() + 500ms);
+    ++returned;  // success or error: either way the call returned
+    if (!reply) {  // back off a little so a down broker is not spun on
+      asio::steady_timer pause(co_await asio::this_coro::executor, 5ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  }
+  co_return returned;
+}
+
+TEST(RedisConnectionChurnTest, CallersSurviveTheBrokerGoingAwayAndComingBack) {
+  RedisServer server;
+  IoContextThreads io(2);
+  RedisConnection redis(io.executor(), OptionsFor(server.url()));
+  std::atomic<bool> stop{false};
+  std::vector<std::future<int>> callers;
+  for (int i = 0; i < 16; ++i) {
+    callers.push_back(asio::co_spawn(io.context(), CallUntil(redis, stop), asio::use_future));
+  }
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(EventuallyPongs(io, redis));
+    server.Kill();
+    server.Restart();
+  }
+  stop = true;
+  for (auto& caller : callers) {
+    ASSERT_EQ(caller.wait_for(10s), std::future_status::ready);
+    EXPECT_GT(caller.get(), 0);
+  }
+  EXPECT_TRUE(EventuallyPongs(io, redis));
 }
 
 TEST(RedisConnectionAuthTest, PasswordFromTheUrl) {

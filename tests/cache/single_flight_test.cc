@@ -14,7 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "tests/cache/load_script.h"
+#include "tests/testing/load_script.h"
 
 namespace queuemon::cache {
 namespace {
@@ -63,7 +63,7 @@ class SingleFlightTest : public ::testing::Test {
 
   asio::io_context ioc_;
   SingleFlight flight_{ioc_.get_executor()};
-  testing::LoadScript script_{ioc_.get_executor()};
+  queuemon::testing::LoadScript script_{ioc_.get_executor()};
 };
 
 TEST_F(SingleFlightTest, ConcurrentWaitersShareOneLoad) {

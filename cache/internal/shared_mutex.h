@@ -7,8 +7,9 @@
 // thread as threads are added. Here each thread takes the shared lock on its own stripe (one of
 // kStripes std::shared_mutex, assigned round-robin per thread), and a writer takes all stripes
 // exclusively, in index order (so writers cannot deadlock each other). Reads then scale with
-// cores; a write costs kStripes uncontended lock/unlock pairs, which is fine for a cache written
-// once per refresh and read on every request.
+// cores; a write costs kStripes uncontended lock/unlock pairs (~0.2 us for 8), which is fine
+// for a cache written once per refresh and read on every request. More threads than stripes
+// share stripes, which is correct, merely less scalable.
 //
 // Thread-safety: a mutex. Not copyable or movable; the guards must not outlive it.
 
@@ -22,7 +23,7 @@ namespace queuemon::cache::internal {
 
 class CAPABILITY("mutex") SharedMutex final {
  public:
-  static constexpr std::size_t kStripes = 16;
+  static constexpr std::size_t kStripes = 8;
 
   SharedMutex() = default;
   SharedMutex(const SharedMutex&) = delete;

@@ -1,6 +1,7 @@
 #pragma once
-// LoadScript: a cache::Loader (SingleFlight) whose loads the test finishes by hand. Load n (0-based, in start order)
-// suspends until Finish(n, result) is called, from any thread, before or after it started.
+// LoadScript: a cache::Loader (for SingleFlight) whose loads the test finishes by hand. Load n
+// (0-based, in start order) suspends until Finish(n, result) is called, from any thread,
+// before or after the load started.
 //
 // Thread-safety: all methods are thread-safe.
 

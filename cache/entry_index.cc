@@ -4,11 +4,6 @@
 
 namespace queuemon::cache::internal {
 
-EntryIndex::Node* EntryIndex::Find(std::string_view key) const {
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : it->second;
-}
-
 EntryIndex::Node* EntryIndex::Upsert(std::string_view key, std::shared_ptr<const Entry> entry,
                                      std::int64_t now_ns) {
   const std::size_t bytes = BytesOf(key, *entry);

@@ -106,7 +106,10 @@ class EntryIndex final {
     return key.size() + entry.body.size() + entry.etag.size();
   }
 
-  Node* Find(std::string_view key) const;
+  Node* Find(std::string_view key) const {  // inline: it is most of the hit path
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : it->second;
+  }
   // Inserts or replaces `key`; the slot's last read becomes `now_ns`.
   Node* Upsert(std::string_view key, std::shared_ptr<const Entry> entry, std::int64_t now_ns);
   void Remove(Node* node);

@@ -113,15 +113,17 @@ SingleFlight::~SingleFlight() = default;
 asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
     std::string key, Join join, std::chrono::steady_clock::time_point deadline, Loader loader) {
   using namespace asio::experimental::awaitable_operators;
+  // A local reference: the SingleFlight may be destroyed while this waiter is suspended.
+  const std::shared_ptr<Impl> impl = impl_;
   const auto ex = co_await asio::this_coro::executor;
   auto wake = std::make_shared<WakeChannel>(ex, 1);
   std::shared_ptr<Flight> flight;
   bool start = false;
   {
-    std::lock_guard lock(impl_->mu);
-    KeyState& state = impl_->flights[key];
+    std::lock_guard lock(impl->mu);
+    KeyState& state = impl->flights[key];
     if (state.current == nullptr) {
-      flight = impl_->NewCurrent(state);
+      flight = impl->NewCurrent(state);
       start = true;
     } else if (join == Join::kAny) {
       flight = state.current;
@@ -135,18 +137,18 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
     }
     flight->waiters.push_back(wake);
   }
-  if (start) impl_->Spawn(key, flight, std::move(loader));
+  if (start) impl->Spawn(key, flight, std::move(loader));
 
   asio::steady_timer timer(ex, deadline);
   co_await (wake->async_receive(asio::as_tuple(asio::use_awaitable)) ||
             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   {
-    std::lock_guard lock(impl_->mu);
+    std::lock_guard lock(impl->mu);
     // Checked under the lock rather than by which operation won: a load that completed at the
     // same instant as the deadline still delivers its result.
     if (flight->done) co_return flight->result;
   }
-  impl_->Forget(*flight, wake);
+  impl->Forget(*flight, wake);
   co_return std::nullopt;
 }
 

@@ -204,13 +204,22 @@ TEST_F(SingleFlightTest, StartIfIdleStartsOnlyWhenNoLoadRuns) {
   RunUntil([&] { return !flight_.InFlight("k"); });
 }
 
-TEST_F(SingleFlightTest, LoadOutlivesTheSingleFlightObject) {
+TEST_F(SingleFlightTest, LoadAndWaitersOutliveTheSingleFlightObject) {
   auto flight = std::make_unique<SingleFlight>(ioc_.get_executor());
-  EXPECT_TRUE(flight->StartIfIdle("k", script_.MakeLoader()));
+  std::optional<std::optional<LoadResult>> out;
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        out = co_await flight->Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10),
+                                  script_.MakeLoader());
+      },
+      asio::detached);
   Settle();
+  ASSERT_EQ(script_.started(), 1u);
   flight.reset();
   script_.Succeed(0, "v0");
-  RunUntil([&] { return ioc_.poll() == 0 && script_.started() == 1; });
+  RunUntil([&] { return out.has_value(); });
+  EXPECT_EQ(BodyOf(out), "v0");
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "cache/internal/mutex.h"
 #include "cache/internal/thread_annotations.h"
 
 namespace queuemon::cache {
@@ -45,8 +45,8 @@ struct KeyState {
 struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
   explicit Impl(asio::any_io_executor ex) : executor(std::move(ex)) {}
 
-  // Creates the flight that becomes `state.current`. REQUIRES: mu held.
-  std::shared_ptr<Flight> NewCurrent(KeyState& state) {
+  // Creates the flight that becomes `state.current` (a value in `flights`).
+  std::shared_ptr<Flight> NewCurrent(KeyState& state) REQUIRES(mu) {
     state.current = std::make_shared<Flight>();
     return state.current;
   }
@@ -75,7 +75,7 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Flight> next;
     Loader next_loader;
     {
-      std::lock_guard lock(mu);
+      internal::MutexLock lock(mu);
       flight->done = true;
       flight->result = std::move(result);
       waiters.swap(flight->waiters);
@@ -94,13 +94,13 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
 
   // Forgets a waiter whose deadline passed, so abandoned waiters do not pile up on long loads.
   void Forget(Flight& flight, const std::shared_ptr<WakeChannel>& waiter) {
-    std::lock_guard lock(mu);
+    internal::MutexLock lock(mu);
     std::erase(flight.waiters, waiter);
   }
 
   const asio::any_io_executor executor;
   std::atomic<std::uint64_t> loads_started{0};
-  mutable std::mutex mu;
+  mutable internal::Mutex mu;
   std::map<std::string, KeyState, std::less<>> flights GUARDED_BY(mu);
 };
 
@@ -120,7 +120,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
   std::shared_ptr<Flight> flight;
   bool start = false;
   {
-    std::lock_guard lock(impl->mu);
+    internal::MutexLock lock(impl->mu);
     KeyState& state = impl->flights[key];
     if (state.current == nullptr) {
       flight = impl->NewCurrent(state);
@@ -143,7 +143,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
   co_await (wake->async_receive(asio::as_tuple(asio::use_awaitable)) ||
             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   {
-    std::lock_guard lock(impl->mu);
+    internal::MutexLock lock(impl->mu);
     // Checked under the lock rather than by which operation won: a load that completed at the
     // same instant as the deadline still delivers its result.
     if (flight->done) co_return flight->result;
@@ -155,7 +155,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
 bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
   std::shared_ptr<Flight> flight;
   {
-    std::lock_guard lock(impl_->mu);
+    internal::MutexLock lock(impl_->mu);
     KeyState& state = impl_->flights[key];
     if (state.current != nullptr) return false;
     flight = impl_->NewCurrent(state);
@@ -165,7 +165,7 @@ bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
 }
 
 bool SingleFlight::InFlight(std::string_view key) const {
-  std::lock_guard lock(impl_->mu);
+  internal::MutexLock lock(impl_->mu);
   return impl_->flights.find(key) != impl_->flights.end();
 }
 

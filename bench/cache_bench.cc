@@ -65,6 +65,36 @@ void BM_GetHit(benchmark::State& state) {
 }
 BENCHMARK(BM_GetHit)->Arg(1'000)->Arg(100'000)->Threads(1)->Threads(2)->UseRealTime();
 
+// Each thread reads only its own share of the keys, so no entry's reference count is written
+// by two cores: isolates the cache's own structures (lock stripes, counters, index).
+void BM_GetHitDisjoint(benchmark::State& state) {
+  FilledCache& f = Filled(static_cast<std::size_t>(state.range(0)));
+  const std::size_t share = f.keys.size() / static_cast<std::size_t>(state.threads());
+  const std::size_t base = static_cast<std::size_t>(state.thread_index()) * share;
+  const std::size_t stride = 7919 % share;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    Lookup l = f.cache.Get(f.keys[base + i]);
+    benchmark::DoNotOptimize(l.entry.get());
+    i += stride;
+    if (i >= share) i -= share;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GetHitDisjoint)->Arg(1'000)->Threads(1)->Threads(2)->UseRealTime();
+
+// Every thread reads the same key (one hot dashboard view): the entry's shared_ptr control
+// block is written by every hit on every core, the worst case for scaling.
+void BM_GetHitOneHotKey(benchmark::State& state) {
+  FilledCache& f = Filled(1'000);
+  for (auto _ : state) {
+    Lookup l = f.cache.Get(f.keys[0]);
+    benchmark::DoNotOptimize(l.entry.get());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GetHitOneHotKey)->Threads(1)->Threads(2)->UseRealTime();
+
 void BM_MissThenInsert(benchmark::State& state) {
   CoarseSteadyClock clock;
   constexpr std::size_t kKeys = 100'000;

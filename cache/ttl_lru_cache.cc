@@ -36,14 +36,15 @@ struct TtlLruCache::Impl {
 
   Impl(CacheOptions o, const Clock& c) : clock(c), options(std::move(o)), limits(options) {}
 
-  // Classifies `node` at `now` under the current limits; entry is null for kMiss.
+  // Classifies `node` at `now` under the current limits; a kMiss is returned as Lookup{}.
   Lookup Classify(const Node& node, TimePoint now) const REQUIRES_SHARED(mu) {
     Lookup out;
     const auto& entry = node.entry;
     out.age = now > entry->collected_at ? now - entry->collected_at : Duration::zero();
     out.ttl = limits.ttl;
     out.freshness = limits.Classify(out.age);
-    if (out.freshness != Freshness::kMiss) out.entry = entry;
+    if (out.freshness == Freshness::kMiss) return Lookup{};  // as if absent: no entry, age 0
+    out.entry = entry;
     return out;
   }
 

@@ -82,7 +82,10 @@ TEST_F(TtlLruCacheTest, StaleWindowEndsExactlyAtTtlPlusStaleForAndGetDropsLazily
   clock_.Advance(seconds(40) - milliseconds(1));
   EXPECT_EQ(cache_.Get("k").freshness, Freshness::kStale);
   clock_.Advance(milliseconds(1));
-  EXPECT_EQ(cache_.Peek("k").freshness, Freshness::kMiss);
+  Lookup peeked = cache_.Peek("k");
+  EXPECT_EQ(peeked.freshness, Freshness::kMiss);
+  EXPECT_EQ(peeked.entry, nullptr);
+  EXPECT_EQ(peeked.age, Duration::zero());
   EXPECT_EQ(cache_.Stats().size, 1u);  // Peek never drops
   Lookup l = cache_.Get("k");
   EXPECT_EQ(l.freshness, Freshness::kMiss);

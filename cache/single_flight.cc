@@ -6,9 +6,10 @@
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -112,7 +113,6 @@ SingleFlight::~SingleFlight() = default;
 
 asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
     std::string key, Join join, std::chrono::steady_clock::time_point deadline, Loader loader) {
-  using namespace asio::experimental::awaitable_operators;
   // A local reference: the SingleFlight may be destroyed while this waiter is suspended.
   const std::shared_ptr<Impl> impl = impl_;
   const auto ex = co_await asio::this_coro::executor;
@@ -139,9 +139,19 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
   }
   if (start) impl->Spawn(key, flight, std::move(loader));
 
+  // The deadline is a second sender on the same channel rather than an `||` race: cancelling a
+  // channel receive from this thread while the load's thread completes it touches the
+  // operation's cancellation slot from two threads (a data race TSan reported). So the receive
+  // runs with no cancellation slot at all, and whichever of load and timer sends first wakes
+  // us. Consequence: cancelling the calling coroutine does not cut this wait short; the
+  // deadline bounds it.
   asio::steady_timer timer(ex, deadline);
-  co_await (wake->async_receive(asio::as_tuple(asio::use_awaitable)) ||
-            timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  timer.async_wait([wake](boost::system::error_code ec) {
+    if (!ec) wake->try_send(asio::error::timed_out);
+  });
+  co_await wake->async_receive(
+      asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
+  timer.cancel();  // the handler only touches `wake`, so it may still be running elsewhere
   {
     internal::MutexLock lock(impl->mu);
     // Checked under the lock rather than by which operation won: a load that completed at the

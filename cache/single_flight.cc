@@ -1,10 +1,6 @@
 #include "cache/single_flight.h"
 
 #include <atomic>
-#include <map>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -14,6 +10,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "cache/internal/mutex.h"
 #include "cache/internal/thread_annotations.h"
@@ -54,7 +53,8 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
 
   void Spawn(std::string key, std::shared_ptr<Flight> flight, Loader loader) {
     loads_started.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(executor, Run(shared_from_this(), std::move(key), std::move(flight), std::move(loader)),
+    asio::co_spawn(executor,
+                   Run(shared_from_this(), std::move(key), std::move(flight), std::move(loader)),
                    asio::detached);
   }
 

@@ -168,9 +168,8 @@ std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
   const TimePoint now = impl.clock.Now();
   internal::WriterLock lock(impl.mu);
   const std::size_t removed = impl.index.SweepFromCursor(
-      max_batch, [&](const internal::Slot& slot) NO_THREAD_SAFETY_ANALYSIS {
-        return impl.Expired(slot, now);
-      });
+      max_batch, [&](const internal::Slot& slot)
+                     NO_THREAD_SAFETY_ANALYSIS { return impl.Expired(slot, now); });
   impl.counters.AddExpirations(removed);
   return removed;
 }

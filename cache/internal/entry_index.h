@@ -19,6 +19,7 @@
 // under the shared lock, everything else needs the exclusive lock.
 
 #include <atomic>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -27,8 +28,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "cache/entry.h"
 
@@ -120,7 +119,8 @@ class EntryIndex final {
 
   // Visits up to size() nodes starting at the sweep cursor; removes those for which
   // `expired(slot)` holds, stopping after `max_remove` removals. Returns the removal count.
-  std::size_t SweepFromCursor(std::size_t max_remove, const std::function<bool(const Slot&)>& expired);
+  std::size_t SweepFromCursor(std::size_t max_remove,
+                              const std::function<bool(const Slot&)>& expired);
 
   std::size_t size() const { return dense_.size(); }
   std::size_t bytes() const { return bytes_; }

@@ -1,11 +1,11 @@
 // The hit path does not allocate: this binary replaces global operator new with a counting one
 // and checks that Get of a fresh entry through a string_view performs no allocation.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "cache/coarse_clock.h"
 #include "cache/ttl_lru_cache.h"

@@ -2,17 +2,17 @@
 // bypass (kStartedAfterNow) queuing and refresh-ahead. Loads finish only when the test says so.
 #include "cache/single_flight.h"
 
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "tests/testing/load_script.h"
 
@@ -27,8 +27,9 @@ using Clock = std::chrono::steady_clock;
 class SingleFlightTest : public ::testing::Test {
  protected:
   // Starts a waiter; its outcome lands in the returned slot (engaged once Do returned).
-  std::shared_ptr<std::optional<std::optional<LoadResult>>> Wait(
-      SingleFlight::Join join, Clock::duration timeout, std::string key = "k") {
+  std::shared_ptr<std::optional<std::optional<LoadResult>>> Wait(SingleFlight::Join join,
+                                                                 Clock::duration timeout,
+                                                                 std::string key = "k") {
     auto out = std::make_shared<std::optional<std::optional<LoadResult>>>();
     asio::co_spawn(
         ioc_,
@@ -75,7 +76,9 @@ TEST_F(SingleFlightTest, ConcurrentWaitersShareOneLoad) {
   EXPECT_TRUE(flight_.InFlight("k"));
   for (auto& out : outs) EXPECT_FALSE(out->has_value());
   script_.Succeed(0, "v0");
-  RunUntil([&] { return std::all_of(outs.begin(), outs.end(), [](auto& o) { return o->has_value(); }); });
+  RunUntil([&] {
+    return std::all_of(outs.begin(), outs.end(), [](auto& o) { return o->has_value(); });
+  });
   const Entry* first = (***outs[0]).value().get();
   for (auto& out : outs) {
     EXPECT_EQ(BodyOf(*out), "v0");
@@ -118,7 +121,8 @@ TEST_F(SingleFlightTest, ThrowingLoaderWakesWaitersWithAnError) {
           throw std::runtime_error("broken loader");
           co_return LoadResult(asio::error::eof);
         };
-        auto r = co_await flight_.Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10), throwing);
+        auto r = co_await flight_.Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10),
+                                     throwing);
         if (r) *out = *r;
       },
       asio::detached);
@@ -158,7 +162,8 @@ TEST_F(SingleFlightTest, BypassesDoNotJoinOlderLoadAndShareOneFollowUp) {
   Settle();
   ASSERT_EQ(flight_.LoadsStarted(), 1u);
   std::vector<std::shared_ptr<std::optional<std::optional<LoadResult>>>> bypasses;
-  for (int i = 0; i < 5; ++i) bypasses.push_back(Wait(SingleFlight::Join::kStartedAfterNow, seconds(10)));
+  for (int i = 0; i < 5; ++i)
+    bypasses.push_back(Wait(SingleFlight::Join::kStartedAfterNow, seconds(10)));
   auto joiner = Wait(SingleFlight::Join::kAny, seconds(10));  // a cached request joins the old load
   Settle();
   EXPECT_EQ(flight_.LoadsStarted(), 1u);  // the follow-up is only queued
@@ -170,7 +175,9 @@ TEST_F(SingleFlightTest, BypassesDoNotJoinOlderLoadAndShareOneFollowUp) {
   EXPECT_EQ(flight_.LoadsStarted(), 2u);
   EXPECT_TRUE(flight_.InFlight("k"));
   script_.Succeed(1, "new");
-  RunUntil([&] { return std::all_of(bypasses.begin(), bypasses.end(), [](auto& o) { return o->has_value(); }); });
+  RunUntil([&] {
+    return std::all_of(bypasses.begin(), bypasses.end(), [](auto& o) { return o->has_value(); });
+  });
   for (auto& b : bypasses) EXPECT_EQ(BodyOf(*b), "new");
   EXPECT_EQ(flight_.LoadsStarted(), 2u);
   EXPECT_FALSE(flight_.InFlight("k"));

@@ -6,16 +6,15 @@
 // Thread-safety: all methods are thread-safe.
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "cache/single_flight.h"
 

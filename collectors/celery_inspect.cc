@@ -120,11 +120,11 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
   broadcasts_.fetch_add(methods.size(), std::memory_order_relaxed);
   InspectRound round;
   if (!published) {
-    co_await Cleanup(member, queue);
+    co_await Cleanup(member, queue, /*quiet=*/true);
     co_return published.error();
   }
   if (published->size() != methods.size() + 1) {
-    co_await Cleanup(member, queue);
+    co_await Cleanup(member, queue, /*quiet=*/true);
     co_return MakeErrorCode(Errc::kProtocol);
   }
   std::size_t i = 1;
@@ -144,7 +144,7 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
     Return(std::move(conn));
   }
   round.complete = pending.done();
-  co_await Cleanup(member, queue);
+  co_await Cleanup(member, queue, /*quiet=*/false);
   co_return round;
 }
 
@@ -179,14 +179,18 @@ boost::asio::awaitable<void> CeleryInspector::Collect(RedisConnection& conn, Pen
 }
 
 boost::asio::awaitable<void> CeleryInspector::Cleanup(const std::string& member,
-                                                      const std::string& queue) {
+                                                      const std::string& queue, bool quiet) {
   // Its own short deadline: cleanup must run even when the round's deadline has passed.
   std::vector<RedisCommand> commands = {
       MakeCommand("SREM", keys_.Binding("reply." + options_.pidbox_exchange), member),
       MakeCommand("DEL", keys_.Key(queue))};
   auto done = co_await commands_.Pipeline(std::move(commands),
                                           Steady::now() + options_.broker.command_timeout);
-  if (!done) spdlog::warn("celery inspect: reply binding cleanup failed: {}", done.error().message());
+  if (!done && !quiet) {
+    // Stale members are harmless to workers (they LPUSH into a queue nobody reads) but grow
+    // the set; worth a line. After a failed publish the broker is known to be gone: stay quiet.
+    spdlog::warn("celery inspect: reply binding cleanup failed: {}", done.error().message());
+  }
 }
 
 }  // namespace queuemon::collectors

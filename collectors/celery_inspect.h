@@ -71,7 +71,8 @@ class CeleryInspector final {
   void Return(std::unique_ptr<RedisConnection> conn);
   boost::asio::awaitable<void> Collect(RedisConnection& conn, Pending& pending,
                                        InspectRound& round);
-  boost::asio::awaitable<void> Cleanup(const std::string& member, const std::string& queue);
+  boost::asio::awaitable<void> Cleanup(const std::string& member, const std::string& queue,
+                                       bool quiet);
 
   boost::asio::any_io_executor executor_;
   const CeleryOptions options_;

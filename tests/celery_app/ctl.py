@@ -4,6 +4,9 @@
   ctl.py send TASK [--args JSON] [--queue Q] [--priority P] [--countdown S] [--count N]
                                              prints one task id per line
   ctl.py result ID [--timeout S]             waits for the result, prints its state
+  ctl.py depth QUEUE...                      {"QUEUE": {"0": n, "3": n, ...}} via plain redis-py
+  ctl.py hlen KEY                            HLEN via plain redis-py
+Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
 """
 import argparse
 import json
@@ -46,6 +49,20 @@ def send(name, args, queue, priority, countdown, count):
     return 0
 
 
+def redis_client():
+    import redis
+    return redis.Redis.from_url(app.conf.broker_url)
+
+
+def depth(queues):
+    r = redis_client()
+    out = {}
+    for q in queues:
+        out[q] = {str(p): r.llen(q if p == 0 else f'{q}\x06\x16{p}') for p in (0, 3, 6, 9)}
+    print(json.dumps(out))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -62,7 +79,16 @@ def main():
     r = sub.add_parser('result')
     r.add_argument('id')
     r.add_argument('--timeout', type=float, default=20)
+    d = sub.add_parser('depth')
+    d.add_argument('queues', nargs='+')
+    h = sub.add_parser('hlen')
+    h.add_argument('key')
     a = ap.parse_args()
+    if a.cmd == 'depth':
+        return depth(a.queues)
+    if a.cmd == 'hlen':
+        print(redis_client().hlen(a.key))
+        return 0
     if a.cmd == 'wait-ready':
         return wait_ready(a.nodes, a.timeout)
     if a.cmd == 'send':

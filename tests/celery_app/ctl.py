@@ -6,6 +6,7 @@
   ctl.py result ID [--timeout S]             waits for the result, prints its state
   ctl.py depth QUEUE...                      {"QUEUE": {"0": n, "3": n, ...}} via plain redis-py
   ctl.py hlen KEY                            HLEN via plain redis-py
+  ctl.py scard KEY                           SCARD via plain redis-py
 Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
 """
 import argparse
@@ -83,7 +84,12 @@ def main():
     d.add_argument('queues', nargs='+')
     h = sub.add_parser('hlen')
     h.add_argument('key')
+    c = sub.add_parser('scard')
+    c.add_argument('key')
     a = ap.parse_args()
+    if a.cmd == 'scard':
+        print(redis_client().scard(a.key))
+        return 0
     if a.cmd == 'depth':
         return depth(a.queues)
     if a.cmd == 'hlen':

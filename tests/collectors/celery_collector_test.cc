@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "collectors/errors.h"
+#include "collectors/inspect_replies.h"
 #include "tests/testing/celery_workers.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
@@ -235,6 +236,32 @@ TEST_F(CeleryCollectorTest, SummaryAndHealthAgreeWithViews) {
   EXPECT_GT(stats.broadcasts, 0u);
   EXPECT_TRUE(stats.up);
   EXPECT_EQ(stats.malformed_replies, 0u);
+}
+
+TEST_F(CeleryCollectorTest, InspectRoundHonoursDestinationAndCleansUp) {
+  CeleryOptions options;
+  options.broker.url = redis_->url(0);
+  RedisConnection commands(io_->executor(), options.broker);
+  CeleryInspector inspector(io_->executor(), options, CeleryKeys(options, 0), commands);
+  std::vector<InspectMethod> methods(2);
+  methods[0].method = "ping";
+  methods[1].method = "registered";
+  auto all = io_->Await(inspector.Round(methods));
+  ASSERT_TRUE(all) << all.error().message();
+  EXPECT_TRUE(all->complete);
+  EXPECT_EQ(all->receivers.at("ping"), 2);
+  EXPECT_EQ(all->bodies.at("ping").size(), 2u);
+  EXPECT_EQ(all->bodies.at("registered").size(), 2u);
+  auto one = io_->Await(inspector.Round(methods, {workers_->Node(0)}));
+  ASSERT_TRUE(one);
+  EXPECT_TRUE(one->complete);
+  ASSERT_EQ(one->bodies.at("ping").size(), 1u);
+  EXPECT_EQ(ReplyNode(one->bodies.at("ping")[0]).value(), workers_->Node(0));
+  EXPECT_EQ(inspector.broadcasts(), 4u);
+  // Every round removed its reply binding (workers would otherwise keep routing to it).
+  EXPECT_EQ(workers_->Ctl({"scard", "_kombu.binding.reply.celery.pidbox"}).output, "0\n");
+  inspector.Close();
+  commands.Close();
 }
 
 TEST_F(CeleryCollectorTest, KilledWorkerGoesOfflineWithinTwiceFreqPlusOneSecond) {

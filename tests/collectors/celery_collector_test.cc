@@ -264,6 +264,24 @@ TEST_F(CeleryCollectorTest, InspectRoundHonoursDestinationAndCleansUp) {
   commands.Close();
 }
 
+TEST_F(CeleryCollectorTest, MalformedRepliesAreCountedAndSkipped) {
+  const std::uint64_t before = collector_->Stats().malformed_replies;
+  testing::ChildProcess fake = workers_->StartCtl({"fake-node", "fake@qm"});
+  // Each round now gets, per method, one undecodable reply and one of the wrong shape from
+  // the fake node besides the two real replies.
+  ASSERT_TRUE(Eventually([&] {
+    CollectAs<WorkersView>(View::kWorkers);
+    return collector_->Stats().malformed_replies >= before + 4;  // 2 methods x 2 bad replies
+  }));
+  const WorkersView view = CollectAs<WorkersView>(View::kWorkers);
+  ASSERT_EQ(view.workers.size(), 2u);  // the fake node poisons nothing
+  for (const auto& w : view.workers) {
+    EXPECT_TRUE(w.pid.has_value()) << w.hostname;
+    EXPECT_FALSE(w.queues.empty()) << w.hostname;
+  }
+  fake.Stop(milliseconds(2000));
+}
+
 TEST_F(CeleryCollectorTest, KilledWorkerGoesOfflineWithinTwiceFreqPlusOneSecond) {
   ASSERT_TRUE(Eventually([] { return CollectAs<WorkersView>(View::kWorkers).online == 2; }));
   const std::string node = workers_->Node(1);

@@ -25,7 +25,7 @@ struct RedisServerOptions {
   std::string requirepass;  // --requirepass (the default user's password)
   // ACL users, one directive each, e.g. {"alice", "on", ">pw", "~*", "&*", "+@all"}.
   std::vector<std::vector<std::string>> acl_users;
-  bool unix_socket = false;  // also listen on socket_path()
+  bool unix_socket = false;             // also listen on socket_path()
   std::vector<std::string> extra_args;  // more redis-server arguments, e.g. {"--databases", "4"}
 };
 
@@ -39,14 +39,17 @@ class RedisServer final {
   void Stop();     // SIGTERM and wait for exit (SIGKILL after a deadline). No-op if stopped.
   void Kill();     // SIGKILL and wait for exit. No-op if stopped.
   void Restart();  // Stop() if running, then start again on the same port/socket; waits for PING.
+  // SIGSTOP / SIGCONT: a frozen server keeps its sockets (connects still complete in the kernel)
+  // but answers nothing, like a blackholed broker. REQUIRES: running().
+  void Pause();
+  void Resume();
   bool running() const { return pid_ > 0; }
 
   std::uint16_t port() const { return port_; }
   // "redis://127.0.0.1:PORT/DB"; with credentials "redis://user:password@127.0.0.1:PORT/DB"
   // (user may be empty: "redis://:password@..."). Credentials are percent-encoded.
   std::string url(int db = 0) const;
-  std::string url_with_auth(const std::string& user, const std::string& password,
-                            int db = 0) const;
+  std::string url_with_auth(const std::string& user, const std::string& password, int db = 0) const;
   // "unix:///tmp/.../redis.sock?db=DB". REQUIRES: options.unix_socket.
   std::string unix_url(int db = 0) const;
   std::string socket_path() const { return dir_ + "/redis.sock"; }

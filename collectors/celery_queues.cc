@@ -15,8 +15,7 @@ std::int64_t IntOf(const RedisReply& reply) {
 
 }  // namespace
 
-CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys,
-                           RedisConnection& commands)
+CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands)
     : steps_(options.priority_steps),
       configured_(options.queues),
       keys_(std::move(keys)),

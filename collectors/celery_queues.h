@@ -12,13 +12,12 @@
 // total (HLEN) is reported; QueueInfo::unacked stays unset. `consumers` is filled by the caller.
 // Thread-safety: Collect() may run concurrently; the known-name set has its own mutex.
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/system/result.hpp>
 
 #include "collectors/celery_keys.h"
 #include "collectors/celery_options.h"

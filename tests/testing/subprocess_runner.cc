@@ -133,7 +133,8 @@ ProcessResult RunProcess(const ProcessSpec& spec, std::chrono::milliseconds time
   const auto deadline = Clock::now() + timeout;
   char buf[65536];
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       break;

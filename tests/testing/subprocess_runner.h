@@ -5,12 +5,12 @@
 // ChildProcess owns one running child: the destructor sends SIGKILL and reaps it, so a failing
 // test never leaks processes. Not thread-safe; use from the test thread.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace queuemon::testing {
 
@@ -46,9 +46,9 @@ class ChildProcess final {
 };
 
 struct ProcessResult {
-  int exit_code = -1;      // -1 if killed by a signal or timed out
+  int exit_code = -1;  // -1 if killed by a signal or timed out
   bool timed_out = false;
-  std::string output;      // stdout (stderr goes to the spec's log_path or /dev/null)
+  std::string output;  // stdout (stderr goes to the spec's log_path or /dev/null)
 };
 
 // Runs to completion, killing the child at `timeout`.

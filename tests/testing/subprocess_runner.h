@@ -3,7 +3,9 @@
 // scripts) for the test fixtures, with deadlines. fork + execve; no shell.
 //
 // ChildProcess owns one running child: the destructor sends SIGKILL and reaps it, so a failing
-// test never leaks processes. Not thread-safe; use from the test thread.
+// test never leaks processes; the child also gets SIGKILL if the thread that started it dies
+// (PR_SET_PDEATHSIG), so start children from the test's main thread. Not thread-safe; use from the
+// test thread.
 
 #include <sys/types.h>
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -232,6 +233,29 @@ TEST(DaemonConfigTest, LoadConfigNamesTheFile) {
   }
   std::filesystem::remove(path);
   EXPECT_THROW(LoadConfig(path.string()), ConfigError);
+}
+
+// The file installed to /etc/queuemon spells out the defaults: it must parse, and equal them.
+TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
+  const char* source_dir = std::getenv("QUEUEMON_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "run through ctest";
+  const Config shipped = LoadConfig(std::string(source_dir) + "/systemd/queuemond.json");
+  const Config defaults = DefaultConfig();
+  EXPECT_EQ(shipped.http.listen, defaults.http.listen);
+  EXPECT_EQ(shipped.http.request_timeout, defaults.http.request_timeout);
+  EXPECT_EQ(shipped.http.max_header_bytes, defaults.http.max_header_bytes);
+  EXPECT_EQ(shipped.sweep.interval, defaults.sweep.interval);
+  for (const char* name : kCacheNames) {
+    EXPECT_EQ(shipped.caches.at(name).ttl, defaults.caches.at(name).ttl) << name;
+    EXPECT_EQ(shipped.caches.at(name).max_entries, defaults.caches.at(name).max_entries) << name;
+    EXPECT_EQ(shipped.caches.at(name).EffectiveRefreshAfter(),
+              defaults.caches.at(name).EffectiveRefreshAfter()) << name;
+  }
+  ASSERT_EQ(shipped.sources.size(), 1u);
+  EXPECT_EQ(shipped.sources[0].broker.url, defaults.sources[0].broker.url);
+  EXPECT_EQ(shipped.sources[0].sep, defaults.sources[0].sep);
+  EXPECT_EQ(shipped.sources[0].priority_steps, defaults.sources[0].priority_steps);
+  EXPECT_EQ(shipped.sources[0].purge_offline_after, defaults.sources[0].purge_offline_after);
 }
 
 }  // namespace

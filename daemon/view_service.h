@@ -95,8 +95,10 @@ class ViewService final {
   ViewSnapshots Snapshots() const;
   const cache::Clock& clock() const;
 
- private:
+  // Internal (shared with detached loads); public only so view_service.cc can name it.
   struct State;
+
+ private:
   std::shared_ptr<State> state_;
 };
 

@@ -77,8 +77,11 @@ boost::asio::awaitable<cache::LoadResult> LoadView(std::shared_ptr<State> state,
                                                    std::string task_id, std::string key) {
   boost::system::result<collectors::Snapshot> snapshot =
       collectors::MakeErrorCode(collectors::Errc::kUnavailable);
+  // A named request, not a temporary inside the co_await expression: g++ 12 mis-destroys
+  // temporaries of class type there (double free).
+  collectors::ViewRequest request{view, task_id};
   try {
-    snapshot = co_await state->collector.Collect(collectors::ViewRequest{view, task_id});
+    snapshot = co_await state->collector.Collect(std::move(request));
   } catch (...) {
     // Collectors return errors, but a loader must never throw into SingleFlight.
     snapshot = collectors::MakeErrorCode(collectors::Errc::kUnavailable);

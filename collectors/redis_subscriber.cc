@@ -1,7 +1,11 @@
 // RedisSubscriber: one coroutine (Run) on the subscriber's strand loops: open a link, PSUBSCRIBE,
 // read pushes until the link fails, wait a backoff, repeat. Stop() closes the link and cancels
-// the backoff timer on the same strand, so Run notices at its next resumption.
+// the backoff timer on the same strand, so Run notices at its next resumption. Pub/sub has no
+// request/reply deadline to catch a broker that went silent (blackholed, frozen), so Watch runs
+// beside each session: after an interval with no reply it sends PING, and after a second one it
+// closes the link, which makes the session fail and reconnect.
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 
@@ -26,6 +30,7 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kMinWatch{10};
 }  // namespace
 
 struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
@@ -42,6 +47,7 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> Run();
   asio::awaitable<boost::system::error_code> Session();
+  asio::awaitable<void> Watch(std::shared_ptr<RedisLink> watched);
   // Handles one push; returns an error for replies that mean the session is broken.
   boost::system::error_code Handle(const RedisReply& reply, std::size_t& confirmed);
   void SetConnected(bool value);
@@ -60,6 +66,7 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<RedisLink> link;
   bool started = false;
   bool stopped = false;
+  bool activity = false;  // a reply arrived since Watch last looked
   std::atomic<bool> is_connected{false};
 };
 
@@ -100,21 +107,51 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
     auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(request), kAwait);
     if (ec) co_return MakeErrorCode(Errc::kUnavailable);
   }
+  asio::co_spawn(strand, Watch(link), asio::detached);
   for (;;) {
     auto reply = co_await ReadRedisReply(*link);
     if (stopped) co_return MakeErrorCode(Errc::kShuttingDown);
     if (!reply) co_return reply.error();
+    activity = true;
     if (auto ec = Handle(*reply, confirmed)) co_return ec;
+  }
+}
+
+asio::awaitable<void> RedisSubscriber::Impl::Watch(std::shared_ptr<RedisLink> watched) {
+  auto self = shared_from_this();
+  const auto interval = std::max<std::chrono::milliseconds>(options.command_timeout, kMinWatch);
+  const RedisCommand ping_command = {"PING"};
+  const std::string ping = EncodeRedisCommand(ping_command);
+  asio::steady_timer tick(strand);
+  bool ping_outstanding = false;
+  for (;;) {
+    tick.expires_after(interval);
+    co_await tick.async_wait(kAwait);
+    if (stopped || watched != link) co_return;
+    if (activity) {
+      activity = false;
+      ping_outstanding = false;
+      continue;
+    }
+    if (ping_outstanding) {  // silent for two intervals, PING included
+      spdlog::warn("redis subscriber: broker silent; reconnecting");
+      boost::system::error_code ignored;
+      watched->socket.close(ignored);
+      co_return;
+    }
+    ping_outstanding = true;
+    auto [ec, n] = co_await asio::async_write(watched->socket, asio::buffer(ping), kAwait);
+    if (ec) co_return;  // the session's read fails too and handles it
   }
 }
 
 boost::system::error_code RedisSubscriber::Impl::Handle(const RedisReply& reply,
                                                         std::size_t& confirmed) {
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < 3) {
+  if (reply.type != RedisReply::Type::kArray || reply.elements.empty()) {
     return MakeErrorCode(Errc::kProtocol);  // e.g. an error reply to PSUBSCRIBE
   }
-  const std::string& kind = reply.elements[0].str;
-  if (kind == "psubscribe") {
+  const std::string& kind = reply.elements[0].str;  // pong replies need no handling
+  if (kind == "psubscribe" && reply.elements.size() == 3) {
     if (++confirmed == patterns.size()) {
       backoff.Reset();
       SetConnected(true);

@@ -257,6 +257,18 @@ TEST(RedisConnectionBlackholeTest, UnansweredHandshakeTimesOut) {
   EXPECT_EQ(redis.Stats().connect_failures, 1u);
 }
 
+TEST_F(RedisConnectionTest, FrozenServerTimesOutThenRecovers) {
+  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  ASSERT_TRUE(io_.Await(redis.Command({"SET", "k", "v"})));
+  redis_.Pause();
+  auto frozen = io_.Await(redis.Command({"GET", "k"}, Clock::now() + 200ms), 10s);
+  redis_.Resume();
+  ASSERT_FALSE(frozen);
+  EXPECT_EQ(frozen.error(), Errc::kTimeout);
+  EXPECT_TRUE(EventuallyPongs(io_, redis));
+  EXPECT_EQ(io_.Await(redis.Command({"GET", "k"}))->str, "v");
+}
+
 TEST_F(RedisConnectionTest, BrpopWithinTheDeadline) {
   RedisConnection blocking(io_.executor(), OptionsFor(redis_.url()));
   auto empty = io_.Await(blocking.Command({"BRPOP", "jobs", "0.2"}, Clock::now() + 5s));

@@ -37,6 +37,12 @@ class Inbox final {
   void State(bool connected) {
     std::lock_guard lock(mu_);
     states_.push_back(connected);
+    cv_.notify_all();
+  }
+  // Waits until `count` state changes were reported or the limit passes.
+  bool WaitForStates(std::size_t count, std::chrono::milliseconds limit = 10s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return states_.size() >= count; });
   }
   // Waits until `count` messages arrived or the limit passes.
   bool WaitFor(std::size_t count, std::chrono::milliseconds limit = 10s) {
@@ -69,6 +75,20 @@ bool PublishUntilReceived(IoContextThreads& io, RedisConnection& publisher,
     auto reply = io.Await(publisher.Command({"PUBLISH", channel, payload}));
     if (reply && reply->integer == receivers) return true;
     std::this_thread::sleep_for(10ms);  // poll interval, bounded by the deadline
+  }
+  return false;
+}
+
+// PUBLISHes until the subscriber's inbox holds `count` messages, or the limit passes. Stronger
+// than PublishUntilReceived after a reconnect: a connection the subscriber already abandoned may
+// still be subscribed on the server for a moment and count as a receiver.
+bool PublishUntilDelivered(IoContextThreads& io, RedisConnection& publisher, Inbox& inbox,
+                           const std::string& channel, const std::string& payload,
+                           std::size_t count, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (!io.Await(publisher.Command({"PUBLISH", channel, payload}))) return false;
+    if (inbox.WaitFor(count, 20ms)) return true;  // poll interval, bounded by the deadline
   }
   return false;
 }
@@ -115,14 +135,34 @@ TEST_F(RedisSubscriberTest, ResubscribesAfterRestart) {
 
   redis_.Kill();
   redis_.Restart();
-  ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.2", "after"));
-  ASSERT_TRUE(inbox_.WaitFor(2));
+  ASSERT_TRUE(PublishUntilDelivered(io_, publisher, inbox_, "ev.2", "after", 2));
   EXPECT_EQ(inbox_.messages().back().second, "after");
   const auto states = inbox_.states();
   ASSERT_GE(states.size(), 3u);  // up, down, up again
   EXPECT_EQ(states[0], true);
   EXPECT_EQ(states[1], false);
   EXPECT_EQ(states.back(), true);
+  subscriber.Stop();
+}
+
+TEST_F(RedisSubscriberTest, NoticesAFrozenBrokerAndRecovers) {
+  auto options = OptionsFor(redis_.url());
+  options.command_timeout = 100ms;  // the silence detector's interval
+  RedisSubscriber subscriber(
+      io_.executor(), options, {"ev.*"},
+      [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); },
+      [this](bool connected) { inbox_.State(connected); });
+  subscriber.Start();
+  RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
+  ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "before"));
+  ASSERT_TRUE(inbox_.WaitFor(1));  // delivered, so the subscription is confirmed too
+  redis_.Pause();
+  const bool noticed = inbox_.WaitForStates(2);  // up, then down while frozen
+  redis_.Resume();
+  ASSERT_TRUE(noticed);
+  EXPECT_EQ(inbox_.states()[1], false);
+  ASSERT_TRUE(PublishUntilDelivered(io_, publisher, inbox_, "ev.2", "after", 2));
+  EXPECT_EQ(inbox_.messages().back().second, "after");
   subscriber.Stop();
 }
 

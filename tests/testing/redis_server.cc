@@ -157,6 +157,7 @@ void RedisServer::WaitForExit(int timeout_ms) {
 void RedisServer::Stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // a paused server must run to act on SIGTERM
   WaitForExit(5000);
 }
 
@@ -164,6 +165,14 @@ void RedisServer::Kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   WaitForExit(5000);
+}
+
+void RedisServer::Pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 void RedisServer::Restart() {

@@ -39,6 +39,10 @@ class RedisServer final {
   void Stop();     // SIGTERM and wait for exit (SIGKILL after a deadline). No-op if stopped.
   void Kill();     // SIGKILL and wait for exit. No-op if stopped.
   void Restart();  // Stop() if running, then start again on the same port/socket; waits for PING.
+  // SIGSTOP / SIGCONT: a frozen server keeps its sockets (connects still complete in the kernel)
+  // but answers nothing, like a blackholed broker. REQUIRES: running().
+  void Pause();
+  void Resume();
   bool running() const { return pid_ > 0; }
 
   std::uint16_t port() const { return port_; }

@@ -60,6 +60,7 @@ struct Daemon::Impl {
   void WaitUntilStopped();
   void MaintenanceTick();
   bool ComputeReady(std::string& reason) const;
+  void RefreshHealth();
   void Reload();
   void Stop();
   void OnDrained();
@@ -87,6 +88,7 @@ struct Daemon::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> warmed_up{false};
   std::atomic<SteadyTime::rep> last_tick{SteadyTime::clock::now().time_since_epoch().count()};
+  std::atomic<std::int64_t> health_ttl_ms{0};
   int ticks = 0;          // maintenance strand only
   bool was_ready = false;  // maintenance strand only
 
@@ -98,6 +100,7 @@ struct Daemon::Impl {
 
 void Daemon::Impl::Build() {
   const auto executor = ioc.get_executor();
+  health_ttl_ms.store(config.caches.at("health_check").ttl.count());
   collectors = MakeCollectors(executor, config.sources, clock);
   for (auto& collector : collectors) {
     views.push_back(std::make_unique<ViewService>(executor, *collector, config.caches, clock,
@@ -179,16 +182,31 @@ void Daemon::Impl::WarmUp() {
   if (!ready) log->warn("started not ready: {}; retrying in the background", reason);
 }
 
+// Ready when every source's latest health view (kept fresh by the maintenance tick) says its
+// broker answered. CollectorStats.up alone is not enough: a health collection succeeds, and
+// reports "unreachable", when the broker is down.
 bool Daemon::Impl::ComputeReady(std::string& reason) const {
-  for (const auto& collector : collectors) {
-    const auto stats = collector->Stats();
-    if (!stats.up || stats.collections == 0) {
-      reason = "source " + std::string(collector->Name()) + ": broker unreachable";
+  for (ViewService* view : view_list) {
+    const ViewSnapshots snapshots = view->Snapshots();
+    if (!snapshots.health || !snapshots.health->broker_reachable) {
+      reason = "source " + std::string(view->source()) + ": broker unreachable";
       return false;
     }
   }
   reason.clear();
   return true;
+}
+
+// Keeps each source's health view no older than the health_check ttl, so that readiness
+// follows the broker even when nobody polls /health. Single-flight: one load per source.
+void Daemon::Impl::RefreshHealth() {
+  const auto max_age = std::chrono::milliseconds(health_ttl_ms.load());
+  for (ViewService* view : view_list) {
+    const ViewSnapshots snapshots = view->Snapshots();
+    if (!snapshots.health || clock.Now() - snapshots.health_at >= max_age) {
+      view->Prefetch(View::kHealth);
+    }
+  }
 }
 
 // Every second on the loop: liveness stamp for the watchdog, readiness, retries while a
@@ -211,9 +229,7 @@ void Daemon::Impl::MaintenanceTick() {
     }
     was_ready = ready;
   }
-  if (!ready) {
-    for (ViewService* view : view_list) view->Prefetch(View::kHealth);
-  }
+  RefreshHealth();
   if (++ticks % kStatusEveryTicks == 0) notifier.Status(StatusLine(view_list, ready));
 }
 
@@ -242,6 +258,7 @@ void Daemon::Impl::Reload() {
     view->SetRequestTimeout(next.http.request_timeout);
   }
   sweeper->SetOptions(next.sweep);
+  health_ttl_ms.store(next.caches.at("health_check").ttl.count());
   api->SetAuthToken(std::move(token));
   ApplyLogLevel(next.log);
   config = std::move(next);

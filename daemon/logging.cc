@@ -25,6 +25,22 @@ class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// "%&" in a pattern: "<logger name>: ", or nothing for the default logger, whose callers
+// (libraries using spdlog::info(...)) already start their messages with their module.
+class ModulePrefixFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    if (msg.logger_name.size() == 0) return;
+    dest.append(msg.logger_name.data(), msg.logger_name.data() + msg.logger_name.size());
+    dest.push_back(':');
+    dest.push_back(' ');
+  }
+  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
+    return std::make_unique<ModulePrefixFlag>();
+  }
+};
+
 std::mutex& RegistryMutex() {
   static std::mutex mutex;
   return mutex;
@@ -38,10 +54,11 @@ std::shared_ptr<spdlog::sinks::stderr_sink_mt> Sink() {
 
 std::unique_ptr<spdlog::formatter> MakeFormatter() {
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<ModulePrefixFlag>('&');
   if (UnderSystemd()) {
-    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%n: %v");
+    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%&%v");
   } else {
-    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %n: %v");
+    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-7l %&%v");
   }
   return formatter;
 }
@@ -66,6 +83,11 @@ std::shared_ptr<spdlog::logger> ModuleLogger(std::string_view module) {
 
 void SetupLogging(const LogOptions& options) {
   Sink()->set_formatter(MakeFormatter());
+  {
+    // Libraries that log through spdlog's default logger share the sink and the format.
+    std::lock_guard lock(RegistryMutex());
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("", Sink()));
+  }
   for (const auto module : kLogModules) ModuleLogger(module);
   ApplyLogLevel(options);
 }

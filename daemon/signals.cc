@@ -1,5 +1,6 @@
 #include "daemon/signals.h"
 
+#include <atomic>
 #include <csignal>
 
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +15,9 @@ struct SignalHandler::State : std::enable_shared_from_this<State> {
         on_reload(std::move(reload)) {}
 
   void Wait() {
+    // A callback may have cancelled us (Stop does): do not re-arm, or the io_context would
+    // never run out of work.
+    if (cancelled.load()) return;
     signals.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int sig) {
       if (ec) return;  // cancelled
       try {
@@ -28,6 +32,7 @@ struct SignalHandler::State : std::enable_shared_from_this<State> {
   boost::asio::signal_set signals;
   std::function<void()> on_stop;
   std::function<void()> on_reload;
+  std::atomic<bool> cancelled{false};
 };
 
 SignalHandler::SignalHandler(boost::asio::any_io_executor executor, std::function<void()> on_stop,
@@ -40,6 +45,7 @@ SignalHandler::~SignalHandler() { Cancel(); }
 void SignalHandler::Start() { state_->Wait(); }
 
 void SignalHandler::Cancel() {
+  state_->cancelled.store(true);
   boost::system::error_code ignored;
   state_->signals.cancel(ignored);
   state_->signals.clear(ignored);

@@ -110,5 +110,18 @@ TEST(SignalHandlerTest, HupReloadsTermAndIntStop) {
   handler.Cancel();
 }
 
+// Regression: Stop() cancels the handler from inside its own callback; the handler must not
+// re-arm afterwards, or the io_context never runs out of work and shutdown hangs.
+TEST(SignalHandlerTest, CancelFromTheCallbackLeavesNoWork) {
+  boost::asio::io_context context;
+  std::unique_ptr<SignalHandler> handler;
+  handler = std::make_unique<SignalHandler>(
+      context.get_executor(), [&] { handler->Cancel(); }, [] {});
+  handler->Start();
+  ::raise(SIGTERM);
+  context.run_for(kDeadline);
+  EXPECT_TRUE(context.stopped()) << "run_for ended by its deadline: work was left behind";
+}
+
 }  // namespace
 }  // namespace queuemon::daemon

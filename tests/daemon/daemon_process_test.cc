@@ -14,6 +14,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,6 +22,7 @@
 #include "tests/testing/free_port.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/notify_socket.h"
+#include "tests/testing/redis_server.h"
 #include "tests/testing/subprocess_runner.h"
 
 namespace queuemon::daemon {
@@ -48,6 +50,11 @@ class QueuemondProcessTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   ~QueuemondProcessTest() override { std::filesystem::remove_all(dir_); }
+
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(Binary()))
+        << Binary() << " not found; run through ctest (it sets QUEUEMON_BINARY_DIR)";
+  }
 
   std::string ConfigPath() const { return (dir_ / "queuemond.json").string(); }
   std::string LogPath() const { return (dir_ / "queuemond.log").string(); }
@@ -186,6 +193,46 @@ TEST_F(QueuemondProcessTest, CheckConfigAndVersion) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_THAT(version.output, ::testing::StartsWith("queuemond "));
   EXPECT_EQ(RunCli({"--no-such-flag"}).exit_code, 2);
+}
+
+// Polls GET /readyz (one connection per try: the server may close idle ones) until `status`.
+bool ReadyzBecomes(std::uint16_t port, int status) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      testing::HttpClient client(port);
+      if (const auto response = client.Request("GET", "/readyz"); response && response->status == status) {
+        return true;
+      }
+    } catch (const std::runtime_error&) {
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// With a real redis-server: ready at start; readiness follows the broker going away and coming
+// back without any client polling /health (the daemon refreshes its health view itself).
+TEST_F(QueuemondProcessTest, ReadinessFollowsARealBroker) {
+  testing::RedisServer redis;
+  broker_ = redis.url();
+  WriteConfig(R"({"health_check": {"ttl_seconds": 0.5}})");
+  ChildProcess daemon = Start();
+  const auto ready = notify_.WaitFor("READY=1", kDeadline);
+  ASSERT_TRUE(ready) << Log();
+  EXPECT_THAT(*ready, HasSubstr("STATUS=ready:"));
+  const std::uint16_t port = Port();
+  EXPECT_TRUE(ReadyzBecomes(port, 200));
+
+  redis.Stop();
+  EXPECT_TRUE(ReadyzBecomes(port, 503)) << Log();
+  redis.Restart();
+  EXPECT_TRUE(ReadyzBecomes(port, 200)) << Log();
+
+  daemon.Signal(SIGTERM);
+  const auto status = daemon.Wait(kDeadline);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
 }
 
 }  // namespace

@@ -149,6 +149,9 @@ void Daemon::Impl::StartServing() {
   }
   log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
             server->port(), count, collectors.size());
+  for (const auto& source : config.sources) {
+    log->info("source {}: broker {}", source.name, RedactUrl(source.broker.url));
+  }
 }
 
 // Waits until every source finished one collection of each default view (success or error),

@@ -15,10 +15,9 @@ Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds ma
 
 Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max,
                  std::uint64_t seed)
-    : Backoff(initial, max,
-              [rng = std::make_shared<std::mt19937_64>(seed)] {
-                return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
-              }) {}
+    : Backoff(initial, max, [rng = std::make_shared<std::mt19937_64>(seed)] {
+        return std::uniform_real_distribution<double>(0.0, 1.0)(*rng);
+      }) {}
 
 std::chrono::milliseconds Backoff::Next() {
   // Clamp the source so a misbehaving one cannot produce negative or huge waits.

@@ -10,8 +10,6 @@
 
 #include <array>
 #include <atomic>
-#include <deque>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,6 +18,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <deque>
 
 #include "collectors/backoff.h"
 #include "collectors/errors.h"
@@ -64,8 +63,9 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
         url(ParseRedisUrl(options.url)),
         backoff(options.backoff_initial, options.backoff_max, RandomBackoffSeed()) {}
 
-  asio::awaitable<boost::system::result<std::vector<RedisReply>>> Execute(
-      std::string payload, std::size_t count, Deadline deadline);
+  asio::awaitable<boost::system::result<std::vector<RedisReply>>> Execute(std::string payload,
+                                                                          std::size_t count,
+                                                                          Deadline deadline);
   void StartConnect();
   asio::awaitable<void> Connect(std::uint64_t generation);
   void Flush();
@@ -137,9 +137,8 @@ void RedisConnection::Impl::StartConnect() {
 
 asio::awaitable<void> RedisConnection::Impl::Connect(std::uint64_t generation) {
   auto self = shared_from_this();
-  auto opened =
-      co_await OpenRedisLink(strand, *url, options.max_reply_bytes,
-                             Clock::now() + options.connect_timeout);
+  auto opened = co_await OpenRedisLink(strand, *url, options.max_reply_bytes,
+                                       Clock::now() + options.connect_timeout);
   if (closed || generation != connect_generation || state != State::kConnecting) {
     boost::system::error_code ignored;
     if (opened) (*opened)->socket.close(ignored);

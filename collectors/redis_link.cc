@@ -1,14 +1,13 @@
 #include "collectors/redis_link.h"
 
 #include <array>
-#include <string>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <string>
 
 #include "collectors/errors.h"
 
@@ -33,7 +32,8 @@ struct Dial {
   bool timed_out = false;
 };
 
-void ArmWatchdog(const std::shared_ptr<Dial>& dial, std::chrono::steady_clock::time_point deadline) {
+void ArmWatchdog(const std::shared_ptr<Dial>& dial,
+                 std::chrono::steady_clock::time_point deadline) {
   dial->watchdog.expires_at(deadline);
   dial->watchdog.async_wait([dial](boost::system::error_code ec) {
     if (ec || dial->finished) return;

@@ -6,15 +6,14 @@
 //
 // Thread-safety: a link is used from one strand (the executor it was opened with).
 
-#include <chrono>
-#include <cstddef>
-#include <memory>
-#include <vector>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/system/result.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
 
 #include "collectors/redis_reply.h"
 #include "collectors/redis_url.h"

@@ -5,10 +5,10 @@
 // beside each session: after an interval with no reply it sends PING, and after a second one it
 // closes the link, which makes the session fail and reconnect.
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
-#include <exception>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <exception>
 
 #include "collectors/backoff.h"
 #include "collectors/errors.h"
@@ -99,6 +99,7 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   link = *opened;
   std::size_t confirmed = 0;
   if (patterns.empty()) {
+    backoff.Reset();
     SetConnected(true);
   } else {
     RedisCommand command{"PSUBSCRIBE"};

@@ -1,12 +1,11 @@
 #include "collectors/redis_url.h"
 
-#include <charconv>
-#include <optional>
-#include <string>
-
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
+#include <charconv>
+#include <optional>
+#include <string>
 
 #include "collectors/errors.h"
 
@@ -69,8 +68,8 @@ boost::system::result<RedisUrl> ParseTcp(const urls::url_view& u, std::string* w
   if (!path.empty() && path != "/") {
     auto db = ParseDb(std::string_view(path).substr(1));
     if (path.front() != '/' || !db) {
-      return Fail(why, "redis URL path must be /<db> with db in 0.." +
-                           std::to_string(kMaxRedisDb) + ", got '" + path + "'");
+      return Fail(why, "redis URL path must be /<db> with db in 0.." + std::to_string(kMaxRedisDb) +
+                           ", got '" + path + "'");
     }
     out.db = *db;
   }
@@ -116,8 +115,8 @@ boost::system::result<RedisUrl> ParseRedisUrl(std::string_view url, std::string*
   if (scheme == "rediss") {
     return Fail(why, "rediss:// (TLS) is not supported; use redis:// or unix://");
   }
-  return Fail(why, "unsupported URL scheme '" + std::string(scheme) +
-                       "' (expected redis:// or unix://)");
+  return Fail(
+      why, "unsupported URL scheme '" + std::string(scheme) + "' (expected redis:// or unix://)");
 }
 
 std::string RedactRedisUrl(std::string_view url) {

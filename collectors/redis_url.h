@@ -5,11 +5,10 @@
 // User and password are percent-decoded. rediss:// (TLS) is rejected: it is not supported.
 // Plain data; ParseRedisUrl is a pure function (thread-safe).
 
+#include <boost/system/result.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/system/result.hpp>
 
 namespace queuemon::collectors {
 
@@ -17,12 +16,12 @@ struct RedisUrl {
   enum class Transport { kTcp, kUnix };
 
   Transport transport = Transport::kTcp;
-  std::string host;          // kTcp: name or IP literal (IPv6 without brackets)
+  std::string host;           // kTcp: name or IP literal (IPv6 without brackets)
   std::uint16_t port = 6379;  // kTcp
-  std::string socket_path;   // kUnix: absolute path
-  std::string user;          // empty: the default user (AUTH password)
-  std::string password;      // empty: no AUTH
-  int db = 0;                // SELECTed after connecting when non-zero
+  std::string socket_path;    // kUnix: absolute path
+  std::string user;           // empty: the default user (AUTH password)
+  std::string password;       // empty: no AUTH
+  int db = 0;                 // SELECTed after connecting when non-zero
 };
 
 // The highest db index accepted (Redis' own limit is its `databases` setting; this only rejects

@@ -52,8 +52,8 @@ std::string EncodeRedisCommand(const std::vector<std::string>& argv) {
     lengths.push_back(arg.size());
   }
   char* target = nullptr;
-  const int len = redisFormatCommandArgv(&target, static_cast<int>(args.size()), args.data(),
-                                         lengths.data());
+  const int len =
+      redisFormatCommandArgv(&target, static_cast<int>(args.size()), args.data(), lengths.data());
   if (len < 0 || target == nullptr) throw std::bad_alloc();  // hiredis fails only on OOM
   std::string encoded(target, static_cast<std::size_t>(len));
   redisFreeCommand(target);
@@ -91,7 +91,7 @@ boost::system::result<std::optional<RedisReply>> RedisReplyDecoder::Next() {
   }
   if (raw == nullptr) return std::optional<RedisReply>();
   std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
-                                                                 &freeReplyObject);
+                                                                &freeReplyObject);
   // What is still buffered belongs to later replies; consumed bytes no longer count.
   partial_bytes_ = reader_->len - reader_->pos;
   return std::optional<RedisReply>(Convert(*reply));

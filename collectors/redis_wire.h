@@ -8,14 +8,13 @@
 // Thread-safety: EncodeRedisCommand is pure; a RedisReplyDecoder belongs to one connection and
 // is used from its strand only.
 
+#include <boost/system/result.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/system/result.hpp>
 
 #include "collectors/redis_reply.h"
 

@@ -1,6 +1,6 @@
-#include "collectors/backoff.h"
-
 #include <gtest/gtest.h>
+
+#include "collectors/backoff.h"
 
 namespace queuemon::collectors {
 namespace {

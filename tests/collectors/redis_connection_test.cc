@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <future>
-
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <future>
 
 #include "collectors/errors.h"
 #include "tests/testing/blackhole_listener.h"
@@ -81,7 +82,10 @@ TEST_F(RedisConnectionTest, CommandsOfEveryReplyType) {
 
 TEST_F(RedisConnectionTest, ArgumentsAreBinarySafe) {
   RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
-  const std::string queue("celery\x06\x16" "3", 10);
+  const std::string queue(
+      "celery\x06\x16"
+      "3",
+      10);
   const std::string payload("a\0b\r\n*1\r\n$", 10);
   ASSERT_TRUE(io_.Await(redis.Command({"RPUSH", queue, payload})));
   EXPECT_EQ(io_.Await(redis.Command({"LLEN", queue}))->integer, 1);
@@ -136,10 +140,9 @@ TEST(RedisConnectionConcurrencyTest, ManyCoroutinesOnTwoThreadsShareOneConnectio
   constexpr int kRounds = 20;
   std::vector<std::future<int>> results;
   for (int c = 0; c < kCallers; ++c) {
-    results.push_back(asio::co_spawn(
-        io.context(),
-        IncrementRounds(redis, "key" + std::to_string(c), kRounds),
-        asio::use_future));
+    results.push_back(asio::co_spawn(io.context(),
+                                     IncrementRounds(redis, "key" + std::to_string(c), kRounds),
+                                     asio::use_future));
   }
   for (auto& result : results) {
     ASSERT_EQ(result.wait_for(30s), std::future_status::ready);
@@ -147,6 +150,43 @@ TEST(RedisConnectionConcurrencyTest, ManyCoroutinesOnTwoThreadsShareOneConnectio
   }
   EXPECT_EQ(io.Await(redis.Command({"GET", "total"}))->str, std::to_string(kCallers * kRounds));
   EXPECT_EQ(redis.Stats().connects, 1u);
+}
+
+// A caller that keeps calling until told to stop; returns how many calls came back at all.
+asio::awaitable<int> CallUntil(RedisConnection& redis, const std::atomic<bool>& stop) {
+  const RedisCommand incr = {"INCR", "churn"};
+  int returned = 0;
+  while (!stop) {
+    auto reply = co_await redis.Command(incr, Clock::now() + 500ms);
+    ++returned;    // success or error: either way the call returned
+    if (!reply) {  // back off a little so a down broker is not spun on
+      asio::steady_timer pause(co_await asio::this_coro::executor, 5ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  }
+  co_return returned;
+}
+
+TEST(RedisConnectionChurnTest, CallersSurviveTheBrokerGoingAwayAndComingBack) {
+  RedisServer server;
+  IoContextThreads io(2);
+  RedisConnection redis(io.executor(), OptionsFor(server.url()));
+  std::atomic<bool> stop{false};
+  std::vector<std::future<int>> callers;
+  for (int i = 0; i < 16; ++i) {
+    callers.push_back(asio::co_spawn(io.context(), CallUntil(redis, stop), asio::use_future));
+  }
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(EventuallyPongs(io, redis));
+    server.Kill();
+    server.Restart();
+  }
+  stop = true;
+  for (auto& caller : callers) {
+    ASSERT_EQ(caller.wait_for(10s), std::future_status::ready);
+    EXPECT_GT(caller.get(), 0);
+  }
+  EXPECT_TRUE(EventuallyPongs(io, redis));
 }
 
 TEST(RedisConnectionAuthTest, PasswordFromTheUrl) {
@@ -276,8 +316,8 @@ TEST_F(RedisConnectionTest, BrpopWithinTheDeadline) {
   EXPECT_TRUE(empty->is_nil());
 
   RedisConnection producer(io_.executor(), OptionsFor(redis_.url()));
-  auto popped = asio::co_spawn(io_.context(), blocking.Command({"BRPOP", "jobs", "5"}),
-                               asio::use_future);
+  auto popped =
+      asio::co_spawn(io_.context(), blocking.Command({"BRPOP", "jobs", "5"}), asio::use_future);
   ASSERT_TRUE(io_.Await(producer.Command({"LPUSH", "jobs", "job-1"})));
   ASSERT_EQ(popped.wait_for(10s), std::future_status::ready);
   auto reply = popped.get();
@@ -327,8 +367,8 @@ TEST(RedisConnectionConfigTest, InvalidUrlIsAnInvalidArgument) {
 
 TEST(RedisConnectionBackoffTest, CallsDuringBackoffFailFastWithoutDialing) {
   IoContextThreads io;
-  auto options = OptionsFor("redis://127.0.0.1:" +
-                            std::to_string(queuemon::testing::PickFreeLoopbackPort()) + "/0");
+  auto options = OptionsFor(
+      "redis://127.0.0.1:" + std::to_string(queuemon::testing::PickFreeLoopbackPort()) + "/0");
   options.backoff_initial = 1h;  // nothing in this test outlives the first backoff
   options.backoff_max = 1h;
   RedisConnection redis(io.executor(), options);

@@ -1,10 +1,9 @@
-#include "collectors/redis_connection.h"
-
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <mutex>
 
+#include "collectors/redis_connection.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
 
@@ -95,7 +94,6 @@ bool PublishUntilDelivered(IoContextThreads& io, RedisConnection& publisher, Inb
 
 class RedisSubscriberTest : public ::testing::Test {
  protected:
-
   RedisServer redis_;
   Inbox inbox_;
   IoContextThreads io_{2};
@@ -167,9 +165,8 @@ TEST_F(RedisSubscriberTest, NoticesAFrozenBrokerAndRecovers) {
 }
 
 TEST_F(RedisSubscriberTest, StopIsIdempotentAndUnsubscribes) {
-  RedisSubscriber subscriber(
-      io_.executor(), OptionsFor(redis_.url()), {"ev.*"},
-      [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); });
+  RedisSubscriber subscriber(io_.executor(), OptionsFor(redis_.url()), {"ev.*"},
+                             [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); });
   subscriber.Start();
   subscriber.Start();  // a second Start is ignored
   RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));

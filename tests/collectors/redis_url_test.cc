@@ -104,7 +104,7 @@ TEST(RedisUrlTest, RejectsBadDbs) {
 TEST(RedisUrlTest, RejectsMissingPartsAndExtras) {
   ParseError("redis://");
   ParseError("redis:///0");
-  ParseError("redis://user@h");  // userinfo without ':password'
+  ParseError("redis://user@h");   // userinfo without ':password'
   ParseError("redis://user:@h");  // empty password
   ParseError("redis://h/0?ssl=true");
   ParseError("redis://h/0#frag");

@@ -10,15 +10,20 @@ namespace {
 using namespace std::literals;
 
 TEST(RedisWireTest, EncodesBinarySafeArguments) {
-  const std::string key("q\x06\x16" "3\0x", 6);
-  EXPECT_EQ(EncodeRedisCommand({"LLEN", key}),
-            std::string("*2\r\n$4\r\nLLEN\r\n$6\r\nq\x06\x16" "3\0x\r\n", 26));
+  const std::string key(
+      "q\x06\x16"
+      "3\0x",
+      6);
+  EXPECT_EQ(EncodeRedisCommand({"LLEN", key}), std::string("*2\r\n$4\r\nLLEN\r\n$6\r\nq\x06\x16"
+                                                           "3\0x\r\n",
+                                                           26));
   EXPECT_EQ(EncodeRedisCommand({"SET", "k", ""}), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
 }
 
 TEST(RedisWireTest, DecodesEveryReplyType) {
   RedisReplyDecoder decoder(1024);
-  ASSERT_TRUE(decoder.Feed("+OK\r\n-ERR bad\r\n:42\r\n$3\r\na\0b\r\n$-1\r\n*2\r\n:1\r\n*1\r\n+x\r\n"sv));
+  ASSERT_TRUE(
+      decoder.Feed("+OK\r\n-ERR bad\r\n:42\r\n$3\r\na\0b\r\n$-1\r\n*2\r\n:1\r\n*1\r\n+x\r\n"sv));
   auto status = decoder.Next();
   ASSERT_TRUE(status && *status);
   EXPECT_EQ((*status)->type, RedisReply::Type::kStatus);

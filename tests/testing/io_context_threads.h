@@ -5,17 +5,16 @@
 // it before the objects that use its executor so they are destroyed first.
 // Thread-safety: Await() may be called from any thread that is not one of the runners.
 
-#include <chrono>
-#include <future>
-#include <stdexcept>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace queuemon::testing {
 
@@ -38,7 +37,8 @@ class IoContextThreads final {
   // Runs `task` on the io_context and returns its result; throws std::runtime_error if it has
   // not finished within `limit` (gtest reports the exception as a failure).
   template <typename T>
-  T Await(boost::asio::awaitable<T> task, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  T Await(boost::asio::awaitable<T> task,
+          std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     auto future = boost::asio::co_spawn(ioc_, std::move(task), boost::asio::use_future);
     if (future.wait_for(limit) != std::future_status::ready) {
       throw std::runtime_error("IoContextThreads::Await: task did not finish in time");

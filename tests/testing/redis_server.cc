@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/url/url.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -17,8 +18,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/url/url.hpp>
 
 #include "tests/testing/free_port.h"
 
@@ -55,8 +54,8 @@ bool AnswersPing(std::uint16_t port) {
       ::send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
     pollfd pfd{fd, POLLIN, 0};
     char byte = 0;
-    ready = ::poll(&pfd, 1, 500) == 1 && ::recv(fd, &byte, 1, 0) == 1 &&
-            (byte == '+' || byte == '-');
+    ready =
+        ::poll(&pfd, 1, 500) == 1 && ::recv(fd, &byte, 1, 0) == 1 && (byte == '+' || byte == '-');
   }
   ::close(fd);
   return ready;
@@ -85,11 +84,21 @@ RedisServer::~RedisServer() {
 }
 
 std::vector<std::string> RedisServer::Args() const {
-  std::vector<std::string> args = {binary_,        "--port",       std::to_string(port_),
-                                   "--bind",       "127.0.0.1",    "--save",
-                                   "",             "--appendonly", "no",
-                                   "--daemonize",  "no",           "--dir",
-                                   dir_,           "--logfile",    ""};
+  std::vector<std::string> args = {binary_,
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no",
+                                   "--daemonize",
+                                   "no",
+                                   "--dir",
+                                   dir_,
+                                   "--logfile",
+                                   ""};
   if (!options_.requirepass.empty()) {
     args.insert(args.end(), {"--requirepass", options_.requirepass});
   }

@@ -25,7 +25,7 @@ struct RedisServerOptions {
   std::string requirepass;  // --requirepass (the default user's password)
   // ACL users, one directive each, e.g. {"alice", "on", ">pw", "~*", "&*", "+@all"}.
   std::vector<std::vector<std::string>> acl_users;
-  bool unix_socket = false;  // also listen on socket_path()
+  bool unix_socket = false;             // also listen on socket_path()
   std::vector<std::string> extra_args;  // more redis-server arguments, e.g. {"--databases", "4"}
 };
 
@@ -49,8 +49,7 @@ class RedisServer final {
   // "redis://127.0.0.1:PORT/DB"; with credentials "redis://user:password@127.0.0.1:PORT/DB"
   // (user may be empty: "redis://:password@..."). Credentials are percent-encoded.
   std::string url(int db = 0) const;
-  std::string url_with_auth(const std::string& user, const std::string& password,
-                            int db = 0) const;
+  std::string url_with_auth(const std::string& user, const std::string& password, int db = 0) const;
   // "unix:///tmp/.../redis.sock?db=DB". REQUIRES: options.unix_socket.
   std::string unix_url(int db = 0) const;
   std::string socket_path() const { return dir_ + "/redis.sock"; }

@@ -95,7 +95,10 @@ boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Collect(ViewReq
   const auto start = clock_.Now();
   Result result = co_await CollectView(request);
   const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
-  const bool broker_up = result ? true : !BrokerDown(result.error());
+  bool broker_up = result ? true : !BrokerDown(result.error());
+  if (result && request.view == View::kHealth) {
+    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
+  }
   // A rejected task id says nothing about the broker or the collector's health.
   if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
     Record(result.has_value(), seconds, broker_up);

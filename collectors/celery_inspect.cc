@@ -90,15 +90,10 @@ void CeleryInspector::Return(std::unique_ptr<RedisConnection> conn) {
   idle_.push_back(std::move(conn));
 }
 
-boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Round(
-    std::vector<InspectMethod> methods, std::vector<std::string> destination) {
-  if (closed_) co_return MakeErrorCode(Errc::kShuttingDown);
-  const std::string routing_key = NewUuid();
-  const std::string queue = routing_key + ".reply." + options_.pidbox_exchange;
-  const std::string member = keys_.ReplyBindingMember(routing_key, queue);
-  Pending pending;
-  pending.queue = keys_.Key(queue);
-  pending.deadline = Steady::now() + options_.inspect_timeout;
+std::vector<RedisCommand> CeleryInspector::PublishCommands(
+    const std::vector<InspectMethod>& methods, const std::vector<std::string>& destination,
+    const std::string& routing_key, const std::string& member, Pending& pending) const {
+  // SADD first: in one pipeline Redis runs it before any worker can see the PUBLISH.
   std::vector<RedisCommand> publish = {
       MakeCommand("SADD", keys_.Binding("reply." + options_.pidbox_exchange), member)};
   for (const auto& m : methods) {
@@ -116,35 +111,59 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
     pending.method_of_ticket[request.ticket] = m.method;
     publish.push_back(MakeCommand("PUBLISH", keys_.PidboxChannel(), EncodePidboxRequest(request)));
   }
-  auto published = co_await commands_.Pipeline(std::move(publish), pending.deadline);
-  broadcasts_.fetch_add(methods.size(), std::memory_order_relaxed);
-  InspectRound round;
-  if (!published) {
-    co_await Cleanup(member, queue);
-    co_return published.error();
-  }
-  if (published->size() != methods.size() + 1) {
-    co_await Cleanup(member, queue);
-    co_return MakeErrorCode(Errc::kProtocol);
-  }
+  return publish;
+}
+
+void CeleryInspector::Expect(const std::vector<InspectMethod>& methods,
+                             const std::vector<RedisReply>& published,
+                             std::size_t destination_count, Pending& pending,
+                             InspectRound& round) {
+  // published[0] is the SADD; then one PUBLISH receiver count per method. With a destination
+  // every worker still receives the message and filters it itself, so expect at most
+  // |destination| replies (as kombu does).
   std::size_t i = 1;
   for (const auto& m : methods) {
-    const RedisReply& reply = published->at(i++);
+    const RedisReply& reply = published.at(i++);
     std::int64_t n = reply.type == RedisReply::Type::kInteger ? reply.integer : 0;
     round.receivers[m.method] = n;
     round.bodies[m.method];  // present even when nobody answers
-    if (!destination.empty()) n = std::min<std::int64_t>(n, std::ssize(destination));
+    if (destination_count > 0) n = std::min<std::int64_t>(n, destination_count);
     for (const auto& [ticket, method] : pending.method_of_ticket) {
       if (method == m.method) pending.expected[ticket] = n;
     }
   }
+}
+
+boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Round(
+    std::vector<InspectMethod> methods, std::vector<std::string> destination) {
+  if (closed_) co_return MakeErrorCode(Errc::kShuttingDown);
+  const std::string routing_key = NewUuid();
+  const std::string queue = routing_key + ".reply." + options_.pidbox_exchange;
+  const std::string member = keys_.ReplyBindingMember(routing_key, queue);
+  Pending pending;
+  pending.queue = keys_.Key(queue);
+  pending.deadline = Steady::now() + options_.inspect_timeout;
+  std::vector<RedisCommand> publish = PublishCommands(methods, destination, routing_key, member,
+                                                      pending);
+  auto published = co_await commands_.Pipeline(std::move(publish), pending.deadline);
+  broadcasts_.fetch_add(methods.size(), std::memory_order_relaxed);
+  InspectRound round;
+  if (!published) {
+    co_await Cleanup(member, queue, /*quiet=*/true);
+    co_return published.error();
+  }
+  if (published->size() != methods.size() + 1) {
+    co_await Cleanup(member, queue, /*quiet=*/true);
+    co_return MakeErrorCode(Errc::kProtocol);
+  }
+  Expect(methods, *published, destination.size(), pending, round);
   if (!pending.done()) {
     auto conn = Lease();
     co_await Collect(*conn, pending, round);
     Return(std::move(conn));
   }
   round.complete = pending.done();
-  co_await Cleanup(member, queue);
+  co_await Cleanup(member, queue, /*quiet=*/false);
   co_return round;
 }
 
@@ -179,14 +198,18 @@ boost::asio::awaitable<void> CeleryInspector::Collect(RedisConnection& conn, Pen
 }
 
 boost::asio::awaitable<void> CeleryInspector::Cleanup(const std::string& member,
-                                                      const std::string& queue) {
+                                                      const std::string& queue, bool quiet) {
   // Its own short deadline: cleanup must run even when the round's deadline has passed.
   std::vector<RedisCommand> commands = {
       MakeCommand("SREM", keys_.Binding("reply." + options_.pidbox_exchange), member),
       MakeCommand("DEL", keys_.Key(queue))};
   auto done = co_await commands_.Pipeline(std::move(commands),
                                           Steady::now() + options_.broker.command_timeout);
-  if (!done) spdlog::warn("celery inspect: reply binding cleanup failed: {}", done.error().message());
+  if (!done && !quiet) {
+    // Stale members are harmless to workers (they LPUSH into a queue nobody reads) but grow
+    // the set; worth a line. After a failed publish the broker is known to be gone: stay quiet.
+    spdlog::warn("celery inspect: reply binding cleanup failed: {}", done.error().message());
+  }
 }
 
 }  // namespace queuemon::collectors

@@ -67,11 +67,19 @@ class CeleryInspector final {
 
  private:
   struct Pending;
+  std::vector<RedisCommand> PublishCommands(const std::vector<InspectMethod>& methods,
+                                           const std::vector<std::string>& destination,
+                                           const std::string& routing_key,
+                                           const std::string& member, Pending& pending) const;
+  static void Expect(const std::vector<InspectMethod>& methods,
+                     const std::vector<RedisReply>& published, std::size_t destination_count,
+                     Pending& pending, InspectRound& round);
   std::unique_ptr<RedisConnection> Lease();
   void Return(std::unique_ptr<RedisConnection> conn);
   boost::asio::awaitable<void> Collect(RedisConnection& conn, Pending& pending,
                                        InspectRound& round);
-  boost::asio::awaitable<void> Cleanup(const std::string& member, const std::string& queue);
+  boost::asio::awaitable<void> Cleanup(const std::string& member, const std::string& queue,
+                                       bool quiet);
 
   boost::asio::any_io_executor executor_;
   const CeleryOptions options_;

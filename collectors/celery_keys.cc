@@ -1,23 +1,9 @@
 // Key naming of kombu's Redis transport, and the db number of a broker URL (Boost.URL).
 #include "collectors/celery_keys.h"
 
-#include <charconv>
-
-#include <boost/url/parse.hpp>
-
-#include "collectors/errors.h"
+#include "collectors/redis_url.h"
 
 namespace queuemon::collectors {
-namespace {
-
-std::optional<int> ParseDb(std::string_view text) {
-  int db = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), db);
-  if (ec != std::errc() || end != text.data() + text.size() || db < 0) return std::nullopt;
-  return db;
-}
-
-}  // namespace
 
 std::optional<BindingMember> ParseBindingMember(std::string_view member, std::string_view sep) {
   if (sep.empty()) return std::nullopt;
@@ -33,21 +19,9 @@ std::optional<BindingMember> ParseBindingMember(std::string_view member, std::st
 }
 
 boost::system::result<int> RedisDbFromUrl(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return MakeErrorCode(Errc::kInvalidArgument);
-  if (parsed->scheme() == "unix") {
-    const auto params = parsed->params();
-    const auto it = params.find("db");
-    if (it == params.end()) return 0;
-    const auto db = ParseDb((*it).value);
-    if (!db) return MakeErrorCode(Errc::kInvalidArgument);
-    return *db;
-  }
-  std::string path = parsed->path();
-  if (path.empty() || path == "/") return 0;
-  const auto db = ParseDb(std::string_view(path).substr(1));
-  if (!db) return MakeErrorCode(Errc::kInvalidArgument);
-  return *db;
+  auto parsed = ParseRedisUrl(url);  // one URL grammar for the whole daemon
+  if (!parsed) return parsed.error();
+  return parsed->db;
 }
 
 CeleryKeys::CeleryKeys(const CeleryOptions& options, int db)

@@ -4,6 +4,12 @@
   ctl.py send TASK [--args JSON] [--queue Q] [--priority P] [--countdown S] [--count N]
                                              prints one task id per line
   ctl.py result ID [--timeout S]             waits for the result, prints its state
+  ctl.py depth QUEUE...                      {"QUEUE": {"0": n, "3": n, ...}} via plain redis-py
+  ctl.py hlen KEY                            HLEN via plain redis-py
+  ctl.py scard KEY                           SCARD via plain redis-py
+  ctl.py fake-node NAME                      a bad pidbox node: answers every request with one
+                                             undecodable reply and one reply of the wrong shape
+Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
 """
 import argparse
 import json
@@ -46,6 +52,44 @@ def send(name, args, queue, priority, countdown, count):
     return 0
 
 
+def redis_client():
+    import redis
+    return redis.Redis.from_url(app.conf.broker_url)
+
+
+def depth(queues):
+    r = redis_client()
+    out = {}
+    for q in queues:
+        out[q] = {str(p): r.llen(q if p == 0 else f'{q}\x06\x16{p}') for p in (0, 3, 6, 9)}
+    print(json.dumps(out))
+    return 0
+
+
+def fake_node(name):
+    import base64
+    import urllib.parse
+    r = redis_client()
+    db = int(urllib.parse.urlparse(app.conf.broker_url).path.lstrip('/') or 0)
+    p = r.pubsub(ignore_subscribe_messages=True)
+    p.psubscribe(f'/{db}.celery.pidbox')
+    for msg in p.listen():
+        env = json.loads(msg['data'])
+        body = json.loads(base64.b64decode(env['body']))
+        reply_to = body.get('reply_to')
+        if not reply_to:
+            continue
+        bad_shape = json.dumps({name: {'a': 1}, 'extra@node': []}).encode()
+        good_ticket = json.dumps({'body': base64.b64encode(bad_shape).decode(),
+                                  'headers': {'ticket': body['ticket']},
+                                  'properties': {'body_encoding': 'base64'}})
+        for member in r.smembers('_kombu.binding.' + reply_to['exchange']):
+            rk, _, queue = member.decode().split('\x06\x16')
+            if rk == reply_to['routing_key']:
+                r.lpush(queue, 'this is not json {')
+                r.lpush(queue, good_ticket)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -62,7 +106,25 @@ def main():
     r = sub.add_parser('result')
     r.add_argument('id')
     r.add_argument('--timeout', type=float, default=20)
+    d = sub.add_parser('depth')
+    d.add_argument('queues', nargs='+')
+    h = sub.add_parser('hlen')
+    h.add_argument('key')
+    f = sub.add_parser('fake-node')
+    f.add_argument('name')
+    c = sub.add_parser('scard')
+    c.add_argument('key')
     a = ap.parse_args()
+    if a.cmd == 'fake-node':
+        return fake_node(a.name)
+    if a.cmd == 'scard':
+        print(redis_client().scard(a.key))
+        return 0
+    if a.cmd == 'depth':
+        return depth(a.queues)
+    if a.cmd == 'hlen':
+        print(redis_client().hlen(a.key))
+        return 0
     if a.cmd == 'wait-ready':
         return wait_ready(a.nodes, a.timeout)
     if a.cmd == 'send':

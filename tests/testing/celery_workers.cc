@@ -114,4 +114,10 @@ ProcessResult CeleryWorkers::Ctl(const std::vector<std::string>& args,
   return RunProcess(PythonSpec(all), timeout);
 }
 
+ChildProcess CeleryWorkers::StartCtl(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {AppDir() + "/ctl.py"};
+  all.insert(all.end(), args.begin(), args.end());
+  return ChildProcess::Start(PythonSpec(all));
+}
+
 }  // namespace queuemon::testing

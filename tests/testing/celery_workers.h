@@ -64,6 +64,9 @@ class CeleryWorkers final {
   ProcessResult Ctl(const std::vector<std::string>& args,
                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+  // `python3 ctl.py <args>` left running (e.g. "fake-node"); killed when the result is destroyed.
+  ChildProcess StartCtl(const std::vector<std::string>& args);
+
   static std::string AppDir();  // tests/celery_app
 
  private:

@@ -171,8 +171,9 @@ boost::asio::awaitable<ViewResult> ViewService::Get(View view, std::string task_
   // starts after it arrived, so its data is fresh, and it never gets stale data on failure.
   const auto join = use_cache ? cache::SingleFlight::Join::kAny
                               : cache::SingleFlight::Join::kStartedAfterNow;
+  cache::Loader loader = MakeLoader(state, view, task_id, key);
   std::optional<cache::LoadResult> loaded =
-      co_await category.flight->Do(key, join, deadline, MakeLoader(state, view, task_id, key));
+      co_await category.flight->Do(key, join, deadline, std::move(loader));
   const cache::Duration ttl = category.cache->options().ttl;
   if (loaded && loaded->has_value()) {
     category.cache->RecordMiss();
@@ -195,6 +196,26 @@ boost::asio::awaitable<ViewResult> ViewService::Get(View view, std::string task_
 bool ViewService::Prefetch(View view) {
   std::string key = collectors::ViewKey(view);
   return state_->CategoryOf(view).flight->StartIfIdle(key, MakeLoader(state_, view, {}, key));
+}
+
+boost::asio::awaitable<bool> ViewService::WarmUp(std::chrono::steady_clock::time_point deadline) {
+  static constexpr View kWarmViews[] = {View::kWorkers, View::kQueues, View::kSummary,
+                                        View::kHealth};
+  for (View view : kWarmViews) Prefetch(view);  // all four in parallel
+  bool all_loaded = true;
+  for (View view : kWarmViews) {
+    std::string key = collectors::ViewKey(view);
+    State::Category& category = state_->CategoryOf(view);
+    // While we waited for an earlier view, this one's prefetch may have finished already.
+    const cache::Freshness now = category.cache->Peek(key).freshness;
+    if (now == cache::Freshness::kFresh || now == cache::Freshness::kFreshRefresh) continue;
+    cache::Loader loader = MakeLoader(state_, view, {}, key);
+    auto& flight = *category.flight;
+    std::optional<cache::LoadResult> loaded =
+        co_await flight.Do(key, cache::SingleFlight::Join::kAny, deadline, std::move(loader));
+    all_loaded = all_loaded && loaded && loaded->has_value();
+  }
+  co_return all_loaded;
 }
 
 std::optional<std::map<std::string, std::size_t>> ViewService::Invalidate(

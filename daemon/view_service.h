@@ -78,6 +78,12 @@ class ViewService final {
   // started. Does not count as a request.
   bool Prefetch(collectors::View view);
 
+  // Start-up warm-up: loads the workers, queues, summary and health views concurrently (joining
+  // loads already in flight) and waits for them until `deadline`. True if all four stored an
+  // entry. Counts no requests. A broker that is down makes this return false at the deadline
+  // (or sooner, when the loads fail); the daemon then starts not-ready and retries later.
+  boost::asio::awaitable<bool> WarmUp(std::chrono::steady_clock::time_point deadline);
+
   // Drops every entry of one cache (by name) or of all (nullopt). Returns name -> entries
   // removed; nullopt if `cache_name` is not a known cache.
   std::optional<std::map<std::string, std::size_t>> Invalidate(

@@ -162,6 +162,20 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreClosed) {
   EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
 }
 
+TEST_F(HttpServerTest, ConnectionClosesAfterMaxRequestsPerConnection) {
+  HttpOptions options;
+  options.max_requests_per_connection = 2;
+  StartServer(options);
+  HttpClient client(port());
+  auto first = client.Request("GET", "/healthz");
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->keep_alive);
+  auto second = client.Request("GET", "/healthz");
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->keep_alive);
+  EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
+}
+
 TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503AndClose) {
   HttpOptions options;
   options.max_connections = 1;

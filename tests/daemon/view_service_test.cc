@@ -165,6 +165,17 @@ TEST_F(ViewServiceTest, InvalidateClearsOneOrAllCachesAndRejectsUnknownNames) {
   EXPECT_EQ(all->at("worker_status"), 0u);
 }
 
+TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  EXPECT_TRUE(test::RunToCompletion(ioc_, service_->WarmUp(deadline)));
+  EXPECT_EQ(collector_.calls(), 4u);
+  EXPECT_EQ(GetWorkers().outcome, CacheOutcome::kHit);
+  EXPECT_EQ(WorkerStats().total_requests, 1u);
+  collector_.Fail(Errc::kUnavailable);
+  service_->Invalidate(std::nullopt);
+  EXPECT_FALSE(test::RunToCompletion(ioc_, service_->WarmUp(deadline)));
+}
+
 TEST_F(ViewServiceTest, RecordsTypedSnapshotsForMetrics) {
   EXPECT_EQ(service_->Snapshots().workers, nullptr);
   GetWorkers();

@@ -2,12 +2,15 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cache/clock.h"
@@ -34,7 +37,7 @@ using namespace std::chrono_literals;
 using collectors::View;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-// The views warmed before READY=1 and re-fetched when a source comes back.
+// The views re-fetched when a source comes back.
 constexpr View kDefaultViews[] = {View::kWorkers, View::kQueues, View::kTasks, View::kSummary,
                                   View::kHealth};
 constexpr auto kMaintenancePeriod = 1s;
@@ -154,28 +157,22 @@ void Daemon::Impl::StartServing() {
   }
 }
 
-// Waits until every source finished one collection of each default view (success or error),
-// or the deadline. A down broker fails fast, so start-up is not held up longer than needed.
+// Loads every source's default views (ViewService::WarmUp, bounded by the deadline; a down
+// broker fails fast) so that the first dashboards get HITs. The main thread waits on futures;
+// the loads run on the io threads.
 void Daemon::Impl::WarmUp() {
-  std::vector<std::uint64_t> baseline;
-  for (auto& collector : collectors) {
-    const auto stats = collector->Stats();
-    baseline.push_back(stats.collections + stats.errors);
-  }
-  for (ViewService* view : view_list) {
-    for (const View v : kDefaultViews) view->Prefetch(v);
-  }
   const auto deadline = std::chrono::steady_clock::now() + config.startup.warmup_deadline;
-  auto done = [&] {
-    for (std::size_t i = 0; i < collectors.size(); ++i) {
-      const auto stats = collectors[i]->Stats();
-      if (stats.collections + stats.errors - baseline[i] < std::size(kDefaultViews)) return false;
+  std::vector<std::future<bool>> loads;
+  for (ViewService* view : view_list) {
+    view->Prefetch(View::kTasks);  // not part of WarmUp's set; warmed in the background
+    loads.push_back(boost::asio::co_spawn(ioc, view->WarmUp(deadline), boost::asio::use_future));
+  }
+  for (auto& load : loads) {
+    try {
+      load.get();
+    } catch (const std::exception& e) {
+      log->warn("warm-up failed: {}", e.what());
     }
-    return true;
-  };
-  // Main thread (not a loop thread): polling a condition with a deadline.
-  while (!done() && !stopping.load() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
   }
   std::string reason;
   const bool ready = ComputeReady(reason);

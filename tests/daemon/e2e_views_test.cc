@@ -236,6 +236,9 @@ TEST_F(E2eViewsTest, MalformedRequestsGetAJsonErrorAndTheDaemonStaysUp) {
                "bad percent-encoding in the path");
   expect_error(Daemon().Get("/healthz", {{"X-Big", std::string(16 * 1024, 'a')}}), 431,
                "oversized headers");
+  expect_error(Daemon().Request("POST", std::string(kApi) + "/cache/invalidate", {},
+                                std::string(128 * 1024, 'x')),
+               413, "oversized body");
   {
     testing::HttpClient client(Daemon().port());
     ASSERT_TRUE(client.SendRaw("\x01\x02 garbage \xff\r\n\r\n"));

@@ -265,6 +265,26 @@ std::map<std::string, int> BroadcastMethods(const std::vector<std::string>& line
   return methods;
 }
 
+// `clients` connections, opened first, then all released at once to GET `target`.
+std::vector<std::optional<testing::HttpResponse>> Burst(int clients, const std::string& target,
+                                                         std::uint16_t port) {
+  std::vector<std::unique_ptr<testing::HttpClient>> connections;
+  for (int i = 0; i < clients; ++i) {
+    connections.push_back(std::make_unique<testing::HttpClient>(port, 10s));
+  }
+  std::vector<std::optional<testing::HttpResponse>> responses(clients);
+  std::latch go(clients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      go.arrive_and_wait();
+      responses[i] = connections[i]->Request("GET", target);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return responses;
+}
+
 TEST_F(E2eCacheTest, ConcurrentClientsOnAColdKeyCauseOneBroadcastRound) {
   // A bypass waits for a load that starts after it arrives: once it returns, no tasks load is
   // in flight (per key at most one runs), so the invalidation below leaves the key cold.
@@ -273,20 +293,7 @@ TEST_F(E2eCacheTest, ConcurrentClientsOnAColdKeyCauseOneBroadcastRound) {
   ASSERT_EQ(Status(Invalidate("?cache_name=task_status")), 200);
 
   constexpr int kClients = 100;
-  std::vector<std::unique_ptr<testing::HttpClient>> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<testing::HttpClient>(Daemon().port(), 10s));
-  }
-  std::vector<std::optional<testing::HttpResponse>> responses(kClients);
-  std::latch go(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      go.arrive_and_wait();
-      responses[i] = clients[i]->Request("GET", std::string(kApi) + "/tasks/status");
-    });
-  }
-  for (auto& t : threads) t.join();
+  const auto responses = Burst(kClients, std::string(kApi) + "/tasks/status", Daemon().port());
   const std::vector<std::string> lines = monitor.Fence();
 
   int misses = 0;
@@ -303,6 +310,25 @@ TEST_F(E2eCacheTest, ConcurrentClientsOnAColdKeyCauseOneBroadcastRound) {
   const std::map<std::string, int> methods = BroadcastMethods(lines);
   EXPECT_EQ(methods, (std::map<std::string, int>{{"active", 1}, {"reserved", 1}, {"scheduled", 1}}))
       << "one inspect round (active + reserved + scheduled) for " << kClients << " clients";
+}
+
+// Concurrent bypasses join one load that started after they arrived: whatever the number of
+// clients, at most one round runs and one more is queued behind it.
+TEST_F(E2eCacheTest, ConcurrentBypassesNeverMultiplyBroadcasts) {
+  ASSERT_EQ(Status(Get("/tasks/status?use_cache=false")), 200);  // nothing in flight now
+  testing::RedisMonitor monitor(env_->redis.port());
+  const auto responses =
+      Burst(50, std::string(kApi) + "/tasks/status?use_cache=false", Daemon().port());
+  const std::map<std::string, int> methods = BroadcastMethods(monitor.Fence());
+  for (const auto& response : responses) {
+    ASSERT_EQ(Status(response), 200);
+    EXPECT_EQ(XCache(response), "MISS");
+  }
+  for (const char* method : {"active", "reserved", "scheduled"}) {
+    EXPECT_GE(methods.count(method) ? methods.at(method) : 0, 1) << method;
+    EXPECT_LE(methods.count(method) ? methods.at(method) : 0, 2) << method << " for 50 bypasses";
+  }
+  EXPECT_EQ(methods.size(), 3u) << "no other broadcast";
 }
 
 // A fresh daemon on the suite's broker: /cache/stats counts exactly the requests made.

@@ -34,11 +34,22 @@ def parse_args(argv):
                          'the other for wrk)')
     ap.add_argument('--targets', default='queuemond,nginx,original')
     ap.add_argument('--sections', default=','.join(SECTIONS))
+    ap.add_argument('--shield-counts', help='pollers per shielding step (default 1,10,100,1000; '
+                    'quick 1,10,100)')
+    ap.add_argument('--shield-duration', type=float, help='seconds per shielding step (30; quick 3)')
+    ap.add_argument('--task-ids', type=int, help='distinct task ids to look up (100000; quick 5000)')
+    ap.add_argument('--big-workers', type=int,
+                    help='workers for the second collection-latency step (20; quick 0 = skip)')
     ap.add_argument('--output', help='Markdown file (default bench/results/http-DATE.md)')
     ap.add_argument('--json', help='also write the raw figures here')
     a = ap.parse_args(argv)
     a.duration = a.duration or (2 if a.quick else 10)
     a.rounds = a.rounds or (1 if a.quick else 3)
+    a.shield_counts = [int(x) for x in (a.shield_counts or
+                                        ('1,10,100' if a.quick else '1,10,100,1000')).split(',')]
+    a.shield_duration = a.shield_duration or (3 if a.quick else 30)
+    a.big_workers = a.big_workers if a.big_workers is not None else (0 if a.quick else 20)
+    a.task_ids = a.task_ids or (5000 if a.quick else 100_000)
     a.targets = [t for t in a.targets.split(',') if t]
     a.sections = [s for s in a.sections.split(',') if s]
     for s in a.sections:
@@ -163,8 +174,7 @@ class Bench:
         self.res['cold'] = rows
 
     def shielding(self):
-        counts = [1, 10, 100] if self.a.quick else [1, 10, 100, 1000]
-        duration = 3 if self.a.quick else 30
+        counts, duration = self.a.shield_counts, self.a.shield_duration
         rows = shielding.run_series('idle', None, self.s.redis_port, [0], duration, log)
         for t in ('queuemond', 'original'):
             if t in self.ports:
@@ -176,7 +186,7 @@ class Bench:
     def taskids(self):
         if 'queuemond' not in self.ports:
             return
-        want = 5000 if self.a.quick else 100_000
+        want = self.a.task_ids
         done, runs = 0, []
         deadline = time.monotonic() + (60 if self.a.quick else 300)
         while done < want and time.monotonic() < deadline:
@@ -199,16 +209,14 @@ class Bench:
 
     def collection(self):
         rows = []
-        big = 20
-        for workers in (2, big):
-            if workers == big and not self.a.quick:
+        big = self.a.big_workers
+        for workers in (2, big) if big > 2 else (2,):
+            if workers == big:
                 log(f'starting {big - 2} more workers (-c 1)')
                 self.s.start_workers(big - 2, concurrency=1, first=3, events_on_first=False)
                 if 'queuemond' in self.ports:
                     stack.wait_until(f'queuemond sees {big} workers', 60,
                                      lambda: self.workers_online('queuemond') >= big, 0.5)
-            elif workers == big:
-                continue
             for t, n in (('queuemond', 5 if self.a.quick else 30), ('original', 2 if self.a.quick else 5)):
                 if t in self.ports:
                     r = loadgen.sequential(self.ports[t], WORKERS_PATH + '?use_cache=false', n)

@@ -160,7 +160,7 @@ def run_series(label, server_port, redis_port, counts, duration, log=print):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--queuemond', required=True)
+    ap.add_argument('--queuemond', help='queuemond binary (omit: the original design only)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--quick', action='store_true')
     ap.add_argument('--duration', type=float)
@@ -172,10 +172,11 @@ def main():
         s.start_redis()
         s.start_workers(2)
         s.seed_tasks()
-        qport, _ = s.start_queuemond(a.queuemond, a.threads)
+        qport = s.start_queuemond(a.queuemond, a.threads)[0] if a.queuemond else None
         oport, _ = s.start_original()
-        rows = run_series('idle', qport, s.redis_port, [0], duration)
-        rows += run_series('queuemond', qport, s.redis_port, counts, duration)
+        rows = run_series('idle', None, s.redis_port, [0], duration)
+        if qport:
+            rows += run_series('queuemond', qport, s.redis_port, counts, duration)
         rows += run_series('original', oport, s.redis_port, counts, duration)
         print(json.dumps(rows, indent=1))
     return 0

@@ -20,7 +20,7 @@ def run_wrk(port, path, connections, duration, server_pid, wrk_threads=1, wrk_cp
     """One wrk run; returns a dict of counters, percentiles (us), rps and server CPU."""
     url = f'http://127.0.0.1:{port}{path}'
     cmd = stack.taskset_prefix(wrk_cpu) + [
-        'wrk', '-t', str(wrk_threads), '-c', str(connections), '-d', f'{duration}s',
+        'wrk', '-t', str(wrk_threads), '-c', str(connections), '-d', f'{max(1, round(duration))}s',
         '--timeout', f'{timeout_s}s', '--latency', '-s', script, url]
     if script_args:
         cmd += ['--', *map(str, script_args)]

@@ -19,7 +19,7 @@ import report
 import shielding
 import stack
 
-SECTIONS = ('throughput', 'c1000', 'cold', 'shielding', 'taskids', 'collection')
+SECTIONS = ('throughput', 'cold', 'shielding', 'taskids', 'c1000', 'collection')
 WORKERS_PATH = stack.API + '/workers/status'
 
 
@@ -32,7 +32,7 @@ def parse_args(argv):
     ap.add_argument('--threads', type=int, default=1,
                     help='queuemond threads = nginx workers (default 1: one core for the server, '
                          'the other for wrk)')
-    ap.add_argument('--targets', default='queuemond,nginx,original')
+    ap.add_argument('--targets', default='queuemond,nginx,original,original-hit')
     ap.add_argument('--sections', default=','.join(SECTIONS))
     ap.add_argument('--shield-counts', help='pollers per shielding step (default 1,10,100,1000; '
                     'quick 1,10,100)')
@@ -102,6 +102,11 @@ class Bench:
         if 'original' in self.a.targets:
             self.ports['original'], self.procs['original'] = s.start_original(self.server_cpu)
             log(f'original app on :{self.ports["original"]}')
+        if 'original-hit' in self.a.targets:
+            self.ports['original-hit'], self.procs['original-hit'] = s.start_original(
+                self.server_cpu, 'original-hit', ttl=86400)
+            stack.http_request(self.ports['original-hit'], WORKERS_PATH)  # fill its cache once
+            log(f'original app with a 1-day TTL (HIT path only) on :{self.ports["original-hit"]}')
         body_from = 'queuemond' if 'queuemond' in self.ports else 'original'
         status, headers, body = stack.http_request(self.ports[body_from], WORKERS_PATH)
         if status != 200:
@@ -118,7 +123,7 @@ class Bench:
 
     def memory(self, when):
         row = {'when': when}
-        for name in ('queuemond', 'original'):
+        for name in ('queuemond', 'original', 'original-hit'):
             if name in self.procs:
                 row[name + '_rss_kib'] = stack.rss_kib(self.procs[name].pid)
         self.res['memory'].append(row)
@@ -132,14 +137,14 @@ class Bench:
         return r
 
     def throughput(self):
-        plan = [(t, WORKERS_PATH) for t in ('queuemond', 'nginx', 'original') if t in self.ports]
+        plan = [(t, t, WORKERS_PATH) for t in ('queuemond', 'nginx', 'original', 'original-hit')
+                if t in self.ports]
         if 'queuemond' in self.ports:
-            plan.append(('queuemond-bypass', WORKERS_PATH + '?use_cache=false'))
+            plan.append(('queuemond-bypass', 'queuemond', WORKERS_PATH + '?use_cache=false'))
         for rnd in range(self.a.rounds):
             for c in (32, 256):
                 k = (rnd + (c == 256)) % len(plan)  # rotate the order between runs
-                for label, path in plan[k:] + plan[:k]:
-                    target = label.split('-')[0]
+                for label, target, path in plan[k:] + plan[:k]:
                     r = self.wrk(target, path, c)
                     r.update(target=label, round=rnd)
                     self.res['throughput'].append(r)
@@ -175,6 +180,7 @@ class Bench:
 
     def shielding(self):
         counts, duration = self.a.shield_counts, self.a.shield_duration
+        shielding.wait_quiet(self.s.redis_port, log)
         rows = shielding.run_series('idle', None, self.s.redis_port, [0], duration, log)
         for t in ('queuemond', 'original'):
             if t in self.ports:

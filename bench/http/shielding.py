@@ -51,6 +51,25 @@ class PidboxCounter:
         self.client.close()
 
 
+def wait_quiet(redis_port, log=print, quiet_s=3.0, deadline_s=120.0):
+    """Waits until no pidbox broadcast was seen for `quiet_s` (earlier load, e.g. the original
+    app working off a backlog, must not leak into the idle baseline); gives up after deadline_s."""
+    counter = PidboxCounter(redis_port)
+    try:
+        start = last_change = time.monotonic()
+        seen = counter.count
+        while time.monotonic() - last_change < quiet_s:
+            if time.monotonic() - start > deadline_s:
+                log(f'shielding: broker not quiet after {deadline_s:.0f} s; measuring anyway')
+                return False
+            time.sleep(0.2)  # polling the condition "no broadcast for quiet_s"
+            if counter.count != seen:
+                seen, last_change = counter.count, time.monotonic()
+        return True
+    finally:
+        counter.close()
+
+
 def command_calls(redis_port):
     info = redis.Redis(host='127.0.0.1', port=redis_port).info('commandstats')
     return {k[len('cmdstat_'):] if k.startswith('cmdstat_') else k: v['calls']
@@ -174,6 +193,7 @@ def main():
         s.seed_tasks()
         qport = s.start_queuemond(a.queuemond, a.threads)[0] if a.queuemond else None
         oport, _ = s.start_original()
+        wait_quiet(s.redis_port)
         rows = run_series('idle', None, s.redis_port, [0], duration)
         if qport:
             rows += run_series('queuemond', qport, s.redis_port, counts, duration)

@@ -210,13 +210,16 @@ class Stack:
         wait_until('queuemond /readyz', 30, lambda: self._alive(proc) and http_ok(port, '/readyz'))
         return port, proc
 
-    def start_original(self, cpu=None):
+    def start_original(self, cpu=None, name='original', ttl=None):
         port = free_port()
-        proc = self.spawn('original', taskset_prefix(cpu) + [
+        env = self.celery_env()
+        if ttl is not None:
+            env['QUEUEMON_ORIGINAL_TTL'] = str(ttl)
+        proc = self.spawn(name, taskset_prefix(cpu) + [
             PY, '-m', 'uvicorn', 'original_app:app', '--app-dir', HERE, '--host', '127.0.0.1',
             '--port', str(port), '--workers', '1', '--log-level', 'warning', '--no-access-log'],
-            cwd=CELERY_APP, env=self.celery_env())
-        wait_until('original app', 30, lambda: self._alive(proc) and http_ok(port, '/healthz'))
+            cwd=CELERY_APP, env=env)
+        wait_until(name, 30, lambda: self._alive(proc) and http_ok(port, '/healthz'))
         return port, proc
 
     def start_nginx(self, body, path, workers, cpu=None):

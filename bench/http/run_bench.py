@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -252,6 +253,8 @@ class Bench:
 
 def main(argv):
     a = parse_args(argv)
+    # SIGTERM (e.g. from a supervising script) unwinds through the Stack, which stops everything.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     out = a.output or os.path.join(stack.ROOT, 'bench', 'results',
                                    f'http-{datetime.date.today():%Y-%m-%d}.md')
     with tempfile.TemporaryDirectory(prefix='qm-bench.') as state, stack.Stack(state, log) as s:

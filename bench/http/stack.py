@@ -4,6 +4,7 @@ and stops them (SIGTERM, then SIGKILL after a deadline) when the Stack is closed
 
 Readiness is always awaited as a condition with a deadline, never by sleeping a fixed time.
 """
+import ctypes
 import http.client
 import json
 import os
@@ -19,6 +20,13 @@ CELERY_APP = os.environ.get('QUEUEMON_BENCH_CELERY_APP', os.path.join(ROOT, 'tes
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = '/usr/bin/python3'  # owns python3-celery, fastapi, uvicorn
 API = '/api/v1/celery'
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGTERM if the harness dies (even by SIGKILL, e.g. a ctest
+    timeout), so no redis-server, worker or server outlives a killed run."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port():
@@ -122,7 +130,7 @@ class Stack:
     def spawn(self, name, cmd, cwd=None, env=None):
         logf = open(os.path.join(self.state, name + '.log'), 'ab')
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         logf.close()
         self.procs.append((name, proc))
         return proc

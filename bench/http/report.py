@@ -104,10 +104,10 @@ def render(res):
         lines.append('')
     if res.get('cold'):
         lines += ['## Cold-key MISS (POST invalidate, then one GET; client-side)', '',
-                  '| target | n | p50 ms | p90 ms | max ms | X-Cache | status |',
-                  '|---|---|---|---|---|---|---|']
+                  '| target | view | n | p50 ms | p90 ms | max ms | X-Cache | status |',
+                  '|---|---|---|---|---|---|---|---|']
         for r in res['cold']:
-            lines.append(f'| {r["target"]} | {r["n"]} | {fmt(r.get("p50_ms"), 2)} | '
+            lines.append(f'| {r["target"]} | {r.get("view", "workers/status")} | {r["n"]} | {fmt(r.get("p50_ms"), 2)} | '
                          f'{fmt(r.get("p90_ms"), 2)} | {fmt(r.get("max_ms"), 2)} | '
                          f'{r["x_cache"]} | {r["status"]} |')
         lines.append('')

@@ -168,15 +168,22 @@ class Bench:
         self.res['c1000'] = rows
 
     def cold(self):
+        """Cold-key MISS per view: invalidate that view's cache, then one GET (repeated)."""
+        views = [('workers/status', 'worker_status'), ('queues/status', 'queue_status'),
+                 ('tasks/status', 'task_status'), ('metrics/summary', 'metrics_summary'),
+                 ('health', 'health_check')]
         rows = []
-        for t, n in (('queuemond', 5 if self.a.quick else 30), ('original', 2 if self.a.quick else 5)):
-            if t in self.ports:
+        for t, n, which in (('queuemond', 5 if self.a.quick else 30, views),
+                            ('original', 2 if self.a.quick else 5, views[:1])):
+            if t not in self.ports:
+                continue
+            for view, cache_name in which:
                 r = loadgen.cold_misses(self.ports[t],
-                                        stack.API + '/cache/invalidate?cache_name=worker_status',
-                                        WORKERS_PATH, n)
-                r['target'] = t
+                                        f'{stack.API}/cache/invalidate?cache_name={cache_name}',
+                                        f'{stack.API}/{view}', n)
+                r.update(target=t, view=view)
                 rows.append(r)
-                log(f'cold MISS {t}: {r}')
+                log(f'cold MISS {t} {view}: {r}')
         self.res['cold'] = rows
 
     def shielding(self):

@@ -13,7 +13,12 @@ namespace queuemon::collectors {
 struct CeleryOptions {
   std::string name = "celery";  // the {source} in /api/v1/{source}/...
   RedisOptions broker;          // broker connection
-  RedisOptions result_backend;  // result backend; url empty means same as broker
+  // Result backend; url empty (the default) means the broker's connection serves results too.
+  RedisOptions result_backend = [] {
+    RedisOptions o;
+    o.url.clear();
+    return o;
+  }();
   // Queues to report even when no binding names them (bindings are discovered too).
   std::vector<std::string> queues;
   // kombu transport options that change key names.

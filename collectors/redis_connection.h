@@ -78,7 +78,9 @@ class RedisConnection final {
 // RedisSubscriber: one pub/sub connection kept open for the owner's life: PSUBSCRIBEs to
 // `patterns`, calls `on_message(channel, payload)` for every pmessage (on the subscriber's
 // strand; the handler must be quick and must not throw), and on loss reconnects with backoff
-// and resubscribes. `on_state(connected)` reports transitions.
+// and resubscribes. `on_state(connected)` reports transitions. A link on which nothing arrives for
+// two options.command_timeout intervals (a PING is sent after the first) is taken as dead and
+// replaced, so a blackholed or frozen broker is noticed.
 class RedisSubscriber final {
  public:
   using MessageHandler = std::function<void(std::string_view channel, std::string_view payload)>;

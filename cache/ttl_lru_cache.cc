@@ -1,0 +1,200 @@
+#include "cache/ttl_lru_cache.h"
+
+#include <utility>
+
+#include "cache/internal/entry_index.h"
+#include "cache/internal/shared_mutex.h"
+#include "cache/internal/stats_counters.h"
+#include "cache/internal/thread_annotations.h"
+
+namespace queuemon::cache {
+namespace {
+
+// The options' durations resolved once per SetOptions, so a read compares three integers.
+struct Limits {
+  Duration refresh_after{};
+  Duration ttl{};
+  Duration expire_after{};  // ttl + stale_for: from here on the entry is unusable
+
+  explicit Limits(const CacheOptions& o)
+      : refresh_after(o.EffectiveRefreshAfter()), ttl(o.ttl), expire_after(o.ttl + o.stale_for) {}
+
+  Freshness Classify(Duration age) const {
+    if (age < refresh_after && age < ttl) return Freshness::kFresh;
+    if (age < ttl) return Freshness::kFreshRefresh;
+    if (age < expire_after) return Freshness::kStale;
+    return Freshness::kMiss;
+  }
+};
+
+std::int64_t Nanos(TimePoint t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+struct TtlLruCache::Impl {
+  using Node = internal::EntryIndex::Node;
+
+  Impl(CacheOptions o, const Clock& c) : clock(c), options(std::move(o)), limits(options) {}
+
+  // Classifies `node` at `now` under the current limits; a kMiss is returned as Lookup{}.
+  Lookup Classify(const Node& node, TimePoint now) const REQUIRES_SHARED(mu) {
+    Lookup out;
+    const auto& entry = node.entry;
+    out.age = now > entry->collected_at ? now - entry->collected_at : Duration::zero();
+    out.ttl = limits.ttl;
+    out.freshness = limits.Classify(out.age);
+    if (out.freshness == Freshness::kMiss) return Lookup{};  // as if absent: no entry, age 0
+    out.entry = entry;
+    return out;
+  }
+
+  bool Expired(const internal::Slot& slot, TimePoint now) const REQUIRES_SHARED(mu) {
+    return now - slot.entry->collected_at >= limits.expire_after;
+  }
+
+  // Evicts least recently read entries (never `keep`) until both budgets hold.
+  void EnforceBudgets(const Node* keep) REQUIRES(mu) {
+    std::uint64_t evicted = 0;
+    while (OverBudget()) {
+      Node* victim = index.PickVictim(keep);
+      if (victim == nullptr) break;
+      index.Remove(victim);
+      ++evicted;
+    }
+    if (evicted > 0) counters.AddEvictions(evicted);
+  }
+
+  bool OverBudget() const REQUIRES_SHARED(mu) {
+    return index.size() > options.max_entries ||
+           (options.max_bytes != 0 && index.bytes() > options.max_bytes);
+  }
+
+  // Drops `key` if it still holds `seen` and is still expired (Get's lazy expiry).
+  void DropIfExpired(std::string_view key, const Entry* seen) EXCLUDES(mu) {
+    internal::WriterLock lock(mu);
+    Node* node = index.Find(key);
+    if (node == nullptr || node->entry.get() != seen) return;
+    if (!Expired(*node, clock.Now())) return;
+    index.Remove(node);
+    counters.AddExpirations(1);
+  }
+
+  const Clock& clock;
+  mutable internal::SharedMutex mu;
+  CacheOptions options GUARDED_BY(mu);
+  Limits limits GUARDED_BY(mu);
+  internal::EntryIndex index GUARDED_BY(mu);
+  internal::StatsCounters counters;
+};
+
+TtlLruCache::TtlLruCache(std::string name, CacheOptions options, const Clock& clock)
+    : name_(std::move(name)), impl_(std::make_unique<Impl>(std::move(options), clock)) {}
+
+TtlLruCache::~TtlLruCache() = default;
+
+Lookup TtlLruCache::Get(std::string_view key) const {
+  Impl& impl = *impl_;
+  const TimePoint now = impl.clock.Now();
+  const Entry* expired = nullptr;
+  {
+    internal::ReaderLock lock(impl.mu);
+    Impl::Node* node = impl.index.Find(key);
+    if (node == nullptr) return Lookup{};
+    Lookup out = impl.Classify(*node, now);
+    if (out.freshness != Freshness::kMiss) {
+      node->Touch(Nanos(now));
+      if (out.freshness == Freshness::kFresh || out.freshness == Freshness::kFreshRefresh) {
+        impl.counters.AddHit();
+      }
+      return out;
+    }
+    expired = node->entry.get();
+  }
+  // Rare path: the entry is past ttl + stale_for. Upgrade to the exclusive lock to drop it;
+  // DropIfExpired re-checks because another thread may have replaced it meanwhile.
+  impl.DropIfExpired(key, expired);
+  return Lookup{};
+}
+
+Lookup TtlLruCache::Peek(std::string_view key) const {
+  const TimePoint now = impl_->clock.Now();
+  internal::ReaderLock lock(impl_->mu);
+  Impl::Node* node = impl_->index.Find(key);
+  return node == nullptr ? Lookup{} : impl_->Classify(*node, now);
+}
+
+void TtlLruCache::RecordMiss() const { impl_->counters.AddMiss(); }
+void TtlLruCache::RecordStale() const { impl_->counters.AddStale(); }
+
+void TtlLruCache::Put(std::string_view key, std::shared_ptr<const Entry> entry) {
+  Impl& impl = *impl_;
+  impl.counters.AddSets(1);
+  if (entry == nullptr) return;
+  const std::size_t bytes = internal::EntryIndex::BytesOf(key, *entry);
+  const TimePoint now = impl.clock.Now();
+  internal::WriterLock lock(impl.mu);
+  const bool too_big = impl.options.max_bytes != 0 && bytes > impl.options.max_bytes;
+  if (too_big || impl.options.max_entries == 0) {
+    // Not storable. Drop the older entry under this key too: it is superseded by data we
+    // could not keep, and serving it as fresh would hide the newer state.
+    if (Impl::Node* old = impl.index.Find(key)) {
+      impl.index.Remove(old);
+      impl.counters.AddEvictions(1);
+    }
+    return;
+  }
+  Impl::Node* node = impl.index.Upsert(key, std::move(entry), Nanos(now));
+  impl.EnforceBudgets(node);
+}
+
+bool TtlLruCache::Erase(std::string_view key) {
+  internal::WriterLock lock(impl_->mu);
+  Impl::Node* node = impl_->index.Find(key);
+  if (node == nullptr) return false;
+  impl_->index.Remove(node);
+  impl_->counters.AddInvalidations(1);
+  return true;
+}
+
+std::size_t TtlLruCache::Clear() {
+  internal::WriterLock lock(impl_->mu);
+  const std::size_t n = impl_->index.Clear();
+  impl_->counters.AddInvalidations(n);
+  return n;
+}
+
+std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
+  Impl& impl = *impl_;
+  const TimePoint now = impl.clock.Now();
+  internal::WriterLock lock(impl.mu);
+  const std::size_t removed = impl.index.SweepFromCursor(
+      max_batch, [&](const internal::Slot& slot)
+                     NO_THREAD_SAFETY_ANALYSIS { return impl.Expired(slot, now); });
+  impl.counters.AddExpirations(removed);
+  return removed;
+}
+
+void TtlLruCache::SetOptions(const CacheOptions& options) {
+  internal::WriterLock lock(impl_->mu);
+  impl_->options = options;
+  impl_->limits = Limits(options);
+  impl_->EnforceBudgets(nullptr);
+}
+
+CacheOptions TtlLruCache::options() const {
+  internal::ReaderLock lock(impl_->mu);
+  return impl_->options;
+}
+
+CacheStats TtlLruCache::Stats() const {
+  CacheStats out;
+  impl_->counters.Snapshot(out);
+  internal::ReaderLock lock(impl_->mu);
+  out.size = impl_->index.size();
+  out.max_size = impl_->options.max_entries;
+  out.bytes = impl_->index.bytes();
+  out.max_bytes = impl_->options.max_bytes;
+  return out;
+}
+
+}  // namespace queuemon::cache

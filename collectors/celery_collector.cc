@@ -1,0 +1,211 @@
+// CeleryCollector: wiring of inspector, queues, results and events into views.
+#include "collectors/celery_collector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "collectors/errors.h"
+
+namespace queuemon::collectors {
+namespace {
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int DbOrThrow(const std::string& url) {
+  auto db = RedisDbFromUrl(url);
+  if (!db) throw std::invalid_argument("celery: bad broker url (db): " + url);
+  return *db;
+}
+
+template <typename View>
+Snapshot MakeSnapshot(View view) {
+  Snapshot s;
+  s.body = ToJson(view);
+  s.data = std::move(view);
+  return s;
+}
+
+// Built outside the coroutines: g++ 12 mis-compiles braced string literals inside them.
+template <typename... Names>
+std::vector<InspectMethod> Methods(Names... names) {
+  std::vector<InspectMethod> methods;
+  (methods.push_back(InspectMethod{std::string(names), "{}"}), ...);
+  return methods;
+}
+
+bool BrokerDown(const boost::system::error_code& ec) {
+  return ec == MakeErrorCode(Errc::kUnavailable) || ec == MakeErrorCode(Errc::kTimeout) ||
+         ec == MakeErrorCode(Errc::kAuthFailed);
+}
+
+}  // namespace
+
+CeleryCollector::CeleryCollector(boost::asio::any_io_executor executor, CeleryOptions options,
+                                 const cache::Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      keys_(options_, DbOrThrow(options_.broker.url)),
+      commands_(executor, options_.broker),
+      backend_(options_.result_backend.url.empty() ||
+                       options_.result_backend.url == options_.broker.url
+                   ? nullptr
+                   : std::make_unique<RedisConnection>(executor, options_.result_backend)),
+      events_(executor, options_, keys_, clock_),
+      inspector_(executor, options_, keys_, commands_),
+      queues_(options_, keys_, commands_),
+      results_(backend_ ? *backend_ : commands_) {}
+
+CeleryCollector::~CeleryCollector() { Stop(); }
+
+void CeleryCollector::Start() { events_.Start(); }
+
+void CeleryCollector::Stop() {
+  if (stopped_.exchange(true)) return;
+  events_.Stop();
+  inspector_.Close();
+  commands_.Close();
+  if (backend_) backend_->Close();
+}
+
+CollectorStats CeleryCollector::Stats() const {
+  CollectorStats out;
+  {
+    std::lock_guard lock(stats_mu_);
+    out = stats_;
+  }
+  out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events_.table().malformed();
+  out.broadcasts = inspector_.broadcasts();
+  out.workers_online = events_.table().OnlineCount();
+  return out;
+}
+
+void CeleryCollector::Record(bool ok, double seconds, bool broker_up) {
+  std::lock_guard lock(stats_mu_);
+  (ok ? stats_.collections : stats_.errors) += 1;
+  stats_.last_duration_seconds = seconds;
+  stats_.up = broker_up;
+  if (ok) stats_.last_success_unix = WallNow();
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Collect(ViewRequest request) {
+  if (stopped_) co_return MakeErrorCode(Errc::kShuttingDown);
+  const auto start = clock_.Now();
+  Result result = co_await CollectView(request);
+  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  bool broker_up = result ? true : !BrokerDown(result.error());
+  if (result && request.view == View::kHealth) {
+    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
+  }
+  // A rejected task id says nothing about the broker or the collector's health.
+  if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
+    Record(result.has_value(), seconds, broker_up);
+  }
+  if (!result) {
+    spdlog::debug("celery[{}]: {} failed: {}", options_.name,
+                  ViewKey(request.view, request.task_id), result.error().message());
+  }
+  co_return result;
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::CollectView(
+    const ViewRequest& request) {
+  switch (request.view) {
+    case View::kWorkers:
+      co_return co_await Workers();
+    case View::kQueues:
+      co_return co_await Queues();
+    case View::kTasks:
+      co_return co_await Tasks();
+    case View::kTask:
+      co_return co_await Task(request.task_id);
+    case View::kSummary:
+      co_return co_await Summary();
+    case View::kHealth:
+      co_return co_await Health();
+  }
+  co_return MakeErrorCode(Errc::kNotFound);
+}
+
+boost::asio::awaitable<boost::system::result<ParsedReplies>> CeleryCollector::Inspect(
+    std::vector<InspectMethod> methods) {
+  auto round = co_await inspector_.Round(std::move(methods));
+  if (!round) co_return round.error();
+  ParsedReplies parsed = ParseReplies(round->bodies);
+  const std::uint64_t bad = parsed.malformed + round->malformed;
+  if (bad > 0) {
+    malformed_.fetch_add(bad, std::memory_order_relaxed);
+    spdlog::warn("celery[{}]: skipped {} malformed worker replies", options_.name, bad);
+  }
+  if (!round->complete) {
+    spdlog::debug("celery[{}]: inspect round ended at its deadline with replies missing",
+                  options_.name);
+  }
+  co_return parsed;
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Workers() {
+  auto replies = co_await Inspect(Methods("stats", "active_queues"));
+  if (!replies) co_return replies.error();
+  co_return MakeSnapshot(BuildWorkersView(events_.table().Snapshot(), *replies, WallNow()));
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Queues() {
+  auto replies = co_await Inspect(Methods("active_queues"));
+  if (!replies) co_return replies.error();
+  auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
+  if (!queues) co_return queues.error();
+  queues->timestamp = WallNow();
+  AddConsumers(*replies, *queues);
+  co_return MakeSnapshot(std::move(*queues));
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Tasks() {
+  auto replies = co_await Inspect(Methods("active", "reserved", "scheduled"));
+  if (!replies) co_return replies.error();
+  co_return MakeSnapshot(BuildTasksView(*replies, WallNow()));
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Task(const std::string& task_id) {
+  if (!ValidTaskId(task_id)) {
+    spdlog::debug("celery[{}]: rejected task id (want 1..155 chars of [A-Za-z0-9_.:@-])",
+                  options_.name);
+    co_return MakeErrorCode(Errc::kInvalidArgument);
+  }
+  auto result = co_await results_.Lookup(task_id);
+  if (!result) co_return result.error();
+  co_return MakeSnapshot(std::move(*result));
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Summary() {
+  auto replies =
+      co_await Inspect(Methods("stats", "active_queues", "active", "reserved", "scheduled"));
+  if (!replies) co_return replies.error();
+  auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
+  if (!queues) co_return queues.error();
+  const double now = WallNow();
+  const WorkersView workers = BuildWorkersView(events_.table().Snapshot(), *replies, now);
+  co_return MakeSnapshot(BuildSummaryView(workers, BuildTasksView(*replies, now), *queues, now));
+}
+
+boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Health() {
+  const auto start = std::chrono::steady_clock::now();
+  RedisCommand ping;
+  ping.emplace_back("PING");
+  auto pong = co_await commands_.Command(std::move(ping));
+  const double rtt_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const bool reachable = pong.has_value() && !pong->is_error();
+  std::int64_t answering = 0;
+  if (reachable) {
+    auto replies = co_await Inspect(Methods("ping"));
+    if (replies) answering = std::ssize(replies->pong);
+  }
+  const auto online = static_cast<std::int64_t>(events_.table().OnlineCount());
+  co_return MakeSnapshot(
+      BuildHealthView(reachable, reachable ? rtt_ms : 0, answering, online, WallNow()));
+}
+
+}  // namespace queuemon::collectors

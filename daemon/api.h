@@ -1,0 +1,62 @@
+#pragma once
+// Api: builds the Router of queuemond's whole HTTP API (design.md "HTTP API") over the configured
+// sources, and holds the little mutable state the handlers share: the readiness flag and the
+// bearer token of mutating endpoints.
+//
+//   GET  /api/v1/{source}/workers/status | queues/status | tasks/status | tasks/{task_id}
+//        | metrics/summary | health | cache/stats
+//   POST /api/v1/{source}/cache/invalidate[?cache_name=NAME]
+//   GET  /metrics   /healthz   /readyz   /
+//
+// Ownership: borrows the ViewServices and HttpMetrics (they must outlive the Api); owns the
+// Router, which the HttpServer borrows. Thread-safety: router() is immutable after
+// construction; SetReady/SetAuthToken may be called from any thread while serving.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "daemon/http_metrics.h"
+#include "daemon/router.h"
+#include "daemon/view_service.h"
+
+namespace queuemon::daemon {
+
+struct ApiOptions {
+  // Bearer token for POST /cache/invalidate; "" = loopback clients only. The daemon loads it
+  // (HttpOptions.auth_token_file or $CREDENTIALS_DIRECTORY/<name>) and passes the string.
+  std::string auth_token;
+};
+
+class Api final {
+ public:
+  Api(std::vector<ViewService*> sources, HttpMetrics& metrics, ApiOptions options);
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  const Router& router() const { return router_; }
+
+  // /readyz answers 200 only while ready; `reason` is the 503 detail otherwise. Starts not ready.
+  void SetReady(bool ready, std::string reason = "warming up");
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  void SetAuthToken(std::string token);
+
+ private:
+  void AddSourceRoutes(ViewService& source);
+  void AddCacheRoutes(ViewService& source, const std::string& prefix);
+  void AddGlobalRoutes();
+  std::string AuthToken() const;
+  std::string NotReadyReason() const;
+
+  std::vector<ViewService*> sources_;
+  HttpMetrics& metrics_;
+  std::atomic<bool> ready_{false};
+  mutable std::mutex mu_;
+  std::string auth_token_;        // guarded by mu_
+  std::string not_ready_reason_;  // guarded by mu_
+  Router router_;
+};
+
+}  // namespace queuemon::daemon

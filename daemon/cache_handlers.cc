@@ -1,0 +1,114 @@
+#include "daemon/cache_handlers.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/auth.h"
+#include "daemon/http_response.h"
+
+namespace queuemon::daemon {
+namespace {
+
+double Percent(std::uint64_t part, std::uint64_t whole) {
+  if (whole == 0) return 0.0;
+  return std::round(10000.0 * static_cast<double>(part) / static_cast<double>(whole)) / 100.0;
+}
+
+nlohmann::json StatsJson(const cache::CacheStats& s) {
+  return {{"size", s.size},
+          {"max_size", s.max_size},
+          {"utilization_percent", Percent(s.size, s.max_size)},
+          {"hits", s.hits},
+          {"misses", s.misses},
+          {"hit_rate_percent", Percent(s.hits, s.total_requests)},
+          {"sets", s.sets},
+          {"evictions", s.evictions},
+          {"expirations", s.expirations},
+          {"invalidations", s.invalidations},
+          {"total_requests", s.total_requests},
+          {"stale", s.stale},
+          {"bytes", s.bytes},
+          {"max_bytes", s.max_bytes}};
+}
+
+}  // namespace
+
+std::string Rfc3339UtcNow() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1'000'000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%06lldZ", date, static_cast<long long>(micros));
+  return out;
+}
+
+std::string CacheStatsJson(const ViewService& service) {
+  nlohmann::json caches = nlohmann::json::object();
+  std::uint64_t hits = 0, misses = 0, stale = 0, total = 0;
+  for (const auto& [name, stats] : service.CacheStats()) {
+    caches[name] = StatsJson(stats);
+    hits += stats.hits;
+    misses += stats.misses;
+    stale += stats.stale;
+    total += stats.total_requests;
+  }
+  nlohmann::json body = {{"timestamp", Rfc3339UtcNow()},
+                         {"source", service.source()},
+                         {"caches", std::move(caches)},
+                         {"summary",
+                          {{"total_hits", hits},
+                           {"total_misses", misses},
+                           {"total_stale", stale},
+                           {"total_requests", total},
+                           {"overall_hit_rate_percent", Percent(hits, total)}}}};
+  return body.dump();
+}
+
+Response CacheStatsResponse(const ViewService& service) {
+  Response response = JsonResponse(CacheStatsJson(service));
+  response.SetHeader("Cache-Control", "no-store");
+  return response;
+}
+
+Response InvalidateResponse(ViewService& service, const Request& request,
+                            const RouteParams& params, std::string_view auth_token) {
+  if (auto denied = CheckMutationAllowed(request, auth_token)) {
+    spdlog::warn("cache invalidate on {} refused for client {}: {}", service.source(),
+                 request.client_address, denied->status);
+    return std::move(*denied);
+  }
+  const std::optional<std::string_view> name = params.Query("cache_name");
+  auto removed = service.Invalidate(name);
+  if (!removed) {
+    return JsonError(404, "not_found",
+                     "unknown cache_name '" + std::string(*name) +
+                         "' (known: task_status, worker_status, queue_status, metrics_summary, "
+                         "health_check)");
+  }
+  std::size_t total = 0;
+  nlohmann::json invalidated = nlohmann::json::object();
+  for (const auto& [cache_name, count] : *removed) {
+    invalidated[cache_name] = count;
+    total += count;
+  }
+  spdlog::info("cache invalidate on {} by client {}: {} ({} entries)", service.source(),
+               request.client_address, name ? std::string(*name) : std::string("all caches"),
+               total);
+  nlohmann::json body = {
+      {"invalidated", std::move(invalidated)}, {"total", total}, {"source", service.source()}};
+  Response response = JsonResponse(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  response.SetHeader("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace queuemon::daemon

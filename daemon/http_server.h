@@ -1,0 +1,62 @@
+#pragma once
+// HttpServer: Beast HTTP/1.1 server with one C++20 coroutine per connection. Requests on a
+// connection are read, answered and written one at a time in order (keep-alive; pipelining-safe).
+// Limits are HttpOptions values: header bytes (431), body bytes (413), requests per connection,
+// read timeout (one whole request), idle timeout (keep-alive wait), write timeout, and max
+// connections (beyond it a new connection gets 503 + close). Malformed requests get 400 JSON.
+//
+// Lifecycle (all on the caller's io_context, which the daemon owns and runs with N threads):
+//   HttpServer server(ioc, options, api.router(), metrics);
+//   server.Listen();            // bind + listen; throws std::runtime_error naming the address
+//   server.Start();             // starts accepting (needs ioc running to make progress)
+//   server.BeginShutdown(done); // closes the acceptor, closes idle keep-alive connections,
+//                               // lets in-flight requests finish and closes their connections;
+//                               // after drain_timeout closes whatever is left; then calls
+//                               // `done` once (on an io_context thread). Never ioc.stop().
+// After `done` the daemon may stop its io_context and destroy the server.
+//
+// Ownership: borrows the io_context, Router and HttpMetrics (they must outlive the server).
+// Thread-safety: Listen/Start once from the owner's thread; BeginShutdown from any thread, once.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/config.h"
+#include "daemon/http_metrics.h"
+#include "daemon/router.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace queuemon::daemon {
+
+class HttpServer final {
+ public:
+  HttpServer(boost::asio::io_context& ioc, HttpOptions options, const Router& router,
+             HttpMetrics& metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds options.listen ("host:port", "[v6]:port"; port 0 = any free port). Throws
+  // std::runtime_error with the address and the reason (startup error plane).
+  void Listen();
+  // The bound port (after Listen).
+  std::uint16_t port() const;
+  void Start();
+  void BeginShutdown(std::function<void()> done);
+  std::size_t connections() const;
+  // One spdlog line per request (client, method, target, status, seconds) when on (the
+  // log.access_log option; off by default because it is the hot path). Any thread, any time.
+  void SetAccessLog(bool on);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace queuemon::daemon

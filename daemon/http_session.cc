@@ -1,0 +1,209 @@
+// The connection coroutine: read one request, route it, await its handler, write the response,
+// repeat while keep-alive. One request at a time per connection keeps pipelined responses in
+// order. Everything Beast-specific of serving lives here and in http_server.cc.
+#include "daemon/http_session.h"
+
+#include <chrono>
+#include <exception>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/auth.h"
+#include "daemon/http_response.h"
+
+namespace queuemon::daemon::internal {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using Parser = http::request_parser<http::string_body>;
+
+Method ToMethod(http::verb verb) {
+  switch (verb) {
+    case http::verb::get: return Method::kGet;
+    case http::verb::head: return Method::kHead;
+    case http::verb::post: return Method::kPost;
+    case http::verb::put: return Method::kPut;
+    case http::verb::delete_: return Method::kDelete;
+    case http::verb::patch: return Method::kPatch;
+    case http::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+Request ToRequest(const http::request<http::string_body>& message, Connection& connection) {
+  Request request;
+  request.method = ToMethod(message.method());
+  request.target = std::string(message.target());
+  request.if_none_match = std::string(message[http::field::if_none_match]);
+  request.authorization = std::string(message[http::field::authorization]);
+  error_code ec;
+  const auto remote = connection.stream.socket().remote_endpoint(ec);
+  if (!ec) {
+    request.client_address = remote.address().to_string();
+    request.client_is_loopback = IsLoopbackAddress(request.client_address);
+  }
+  return request;
+}
+
+// The answer to a failed read, or nullopt when the connection should just close.
+std::optional<Response> ReadErrorResponse(const error_code& ec, const Parser& parser) {
+  if (ec == http::error::header_limit) {
+    return JsonError(431, "request_header_fields_too_large", "request headers exceed the limit");
+  }
+  if (ec == http::error::body_limit) {
+    return JsonError(413, "payload_too_large", "request body exceeds the limit");
+  }
+  if (ec == beast::error::timeout) {
+    if (!parser.got_some()) return std::nullopt;
+    return JsonError(408, "request_timeout", "the request was not received in time");
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return JsonError(400, "bad_request", "malformed HTTP request: " + ec.message());
+  }
+  return std::nullopt;
+}
+
+// Waits for the next request's first byte (idle timeout), then reads the whole request (read
+// timeout). Marks the connection idle while it waits so that a drain can close it.
+asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& connection,
+                                        beast::flat_buffer& buffer, Parser& parser, bool first) {
+  if (buffer.size() == 0) {
+    if (context.stopping.load()) co_return asio::error::operation_aborted;
+    connection.idle = true;
+    connection.stream.expires_after(first ? context.options.read_timeout
+                                          : context.options.idle_timeout);
+    auto [ec, n] = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
+    connection.idle = false;
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+  connection.stream.expires_after(context.options.read_timeout);
+  auto [ec, n] = co_await http::async_read(connection.stream, buffer, parser, kTuple);
+  co_return ec;
+}
+
+asio::awaitable<Response> Dispatch(ServerContext& context, const Request& request) {
+  auto routed = context.router.Route(request.method, request.target);
+  if (auto* error = std::get_if<Response>(&routed)) co_return std::move(*error);
+  auto& match = std::get<Router::Match>(routed);
+  try {
+    co_return co_await (*match.handler)(request, match.params);
+  } catch (const std::exception& e) {
+    co_return JsonError(500, "internal_error", e.what());
+  }
+}
+
+asio::awaitable<error_code> Write(ServerContext& context, Connection& connection,
+                                  const Response& response, unsigned version, bool keep_alive,
+                                  bool head) {
+  http::response<http::span_body<const char>> message;
+  message.version(version);
+  message.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers) message.set(name, value);
+  message.set(http::field::server, "queuemond");
+  message.keep_alive(keep_alive);
+  const std::string_view body = response.Body();
+  const bool no_body = response.status == 304 || response.status == 204 || response.status < 200;
+  if (!no_body) message.content_length(body.size());
+  if (!head && !no_body) message.body() = {body.data(), body.size()};
+  connection.stream.expires_after(context.options.write_timeout);
+  auto [ec, n] = co_await http::async_write(connection.stream, message, kTuple);
+  connection.stream.expires_never();
+  co_return ec;
+}
+
+// Closes after sending FIN and briefly draining what the client still sends: closing a socket
+// with unread data resets the connection, which can destroy the last response before the
+// client has read it.
+asio::awaitable<void> LingerClose(Connection& connection) {
+  error_code ignored;
+  connection.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  connection.stream.expires_after(std::chrono::seconds(1));
+  char sink[1024];
+  for (int i = 0; i < 64; ++i) {
+    auto [ec, n] = co_await connection.stream.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+  }
+  connection.stream.socket().close(ignored);
+}
+
+// One request/response exchange. Returns false when the connection must close.
+asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
+                               beast::flat_buffer& buffer, std::size_t served) {
+  Parser parser;
+  parser.header_limit(static_cast<std::uint32_t>(context.options.max_header_bytes));
+  parser.body_limit(context.options.max_body_bytes);
+  const error_code read_ec = co_await ReadRequest(context, connection, buffer, parser, served == 0);
+  if (read_ec) {
+    if (auto error = ReadErrorResponse(read_ec, parser)) {
+      co_await Write(context, connection, *error, 11, false, false);
+      context.metrics.Record(error->status, 0);
+    }
+    co_return false;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto& message = parser.get();
+  const Request request = ToRequest(message, connection);
+  const Response response = co_await Dispatch(context, request);
+  const std::size_t limit = context.options.max_requests_per_connection;
+  const bool keep_alive = message.keep_alive() && !context.stopping.load() &&
+                          (limit == 0 || served + 1 < limit);
+  const error_code write_ec = co_await Write(context, connection, response, message.version(),
+                                            keep_alive, request.method == Method::kHead);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  context.metrics.Record(response.status, seconds);
+  if (context.access_log.load(std::memory_order_relaxed)) {
+    spdlog::info("http: {} {} {} {} {:.6f}s", request.client_address, MethodName(request.method),
+                 request.target, response.status, seconds);
+  }
+  co_return !write_ec && keep_alive;
+}
+
+}  // namespace
+
+asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
+                                 std::shared_ptr<Connection> connection) {
+  context->metrics.ConnectionOpened();
+  try {
+    beast::flat_buffer buffer;
+    for (std::size_t served = 0;; ++served) {
+      if (!co_await ServeOne(*context, *connection, buffer, served)) break;
+    }
+    co_await LingerClose(*connection);
+  } catch (...) {
+    // Nothing may escape an Asio handler; the connection just closes.
+  }
+  context->metrics.ConnectionClosed();
+  context->Unregister(connection);
+}
+
+asio::awaitable<void> RefuseConnection(std::shared_ptr<ServerContext> context,
+                                       asio::ip::tcp::socket socket) {
+  context->metrics.ConnectionRefused();
+  try {
+    Connection connection(std::move(socket));
+    Response refusal = JsonError(503, "too_many_connections",
+                                 "the server is at its connection limit; retry later");
+    refusal.SetHeader("Retry-After", "1");
+    co_await Write(*context, connection, refusal, 11, false, false);
+    co_await LingerClose(connection);
+  } catch (...) {
+  }
+}
+
+}  // namespace queuemon::daemon::internal

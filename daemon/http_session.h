@@ -1,0 +1,63 @@
+#pragma once
+// Internal to HttpServer (included only by http_server.cc and http_session.cc, the two TUs that
+// compile Beast): the state a connection coroutine shares with the server, and the coroutines.
+//
+// Thread-safety: ServerContext is shared by every connection: its options, router and metrics
+// are read-only or atomic; the connection registry is guarded by `mu`. A Connection's stream is
+// touched only on the connection's strand.
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "daemon/config.h"
+#include "daemon/http_metrics.h"
+#include "daemon/router.h"
+
+namespace queuemon::daemon::internal {
+
+struct Connection {
+  explicit Connection(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  boost::beast::tcp_stream stream;  // its executor is the connection's strand
+  bool idle = false;                // waiting for the next request; strand-only
+};
+
+struct ServerContext {
+  ServerContext(HttpOptions o, const Router& r, HttpMetrics& m)
+      : options(std::move(o)), router(r), metrics(m) {}
+
+  // Registry bookkeeping; Unregister calls on_empty (once armed) when the last one leaves.
+  bool TryRegister(const std::shared_ptr<Connection>& connection);
+  void Unregister(const std::shared_ptr<Connection>& connection);
+  std::size_t Count() const;
+  std::set<std::shared_ptr<Connection>> Snapshot() const;
+  // Arms `done` to run when the registry is (or becomes) empty; runs it now if empty.
+  void OnEmpty(std::function<void()> done);
+
+  const HttpOptions options;
+  const Router& router;
+  HttpMetrics& metrics;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> access_log{false};
+
+ private:
+  void MaybeFinish(std::unique_lock<std::mutex>& lock);
+  mutable std::mutex mu;
+  std::set<std::shared_ptr<Connection>> connections;  // guarded by mu
+  std::function<void()> on_empty;                     // guarded by mu
+};
+
+// Serves one connection until it closes; unregisters it at the end. Never throws.
+boost::asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
+                                        std::shared_ptr<Connection> connection);
+// Answers a connection beyond max_connections with 503 JSON + close. Never throws.
+boost::asio::awaitable<void> RefuseConnection(std::shared_ptr<ServerContext> context,
+                                              boost::asio::ip::tcp::socket socket);
+
+}  // namespace queuemon::daemon::internal

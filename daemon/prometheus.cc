@@ -1,0 +1,212 @@
+#include "daemon/prometheus.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace queuemon::daemon {
+namespace {
+
+// Writes families: one HELP/TYPE header per metric name, then its samples.
+class Exposition final {
+ public:
+  void Family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  // `labels` is already formatted, e.g. `cache="task_status"`, or empty.
+  void Sample(std::string_view name, std::string_view labels, double value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += Number(value);
+    out_ += '\n';
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  static std::string Number(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+  }
+  std::string out_;
+};
+
+std::string Label(std::string_view name, std::string_view value) {
+  return std::string(name) + "=\"" + EscapeLabelValue(value) + "\"";
+}
+
+double Seconds(cache::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+void CacheFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
+  struct Counter {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t cache::CacheStats::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"queuemon_cache_requests_total", "counter", "Requests answered by the cache (hits + misses + stale).", &cache::CacheStats::total_requests},
+      {"queuemon_cache_hits_total", "counter", "Requests answered from a fresh entry.", &cache::CacheStats::hits},
+      {"queuemon_cache_misses_total", "counter", "Requests that waited for (or bypassed to) a collection.", &cache::CacheStats::misses},
+      {"queuemon_cache_stale_total", "counter", "Requests answered from an expired entry after a failed collection.", &cache::CacheStats::stale},
+      {"queuemon_cache_sets_total", "counter", "Entries stored.", &cache::CacheStats::sets},
+      {"queuemon_cache_evictions_total", "counter", "Entries evicted to respect the entry or byte budget.", &cache::CacheStats::evictions},
+      {"queuemon_cache_expirations_total", "counter", "Entries removed past ttl + stale_for.", &cache::CacheStats::expirations},
+      {"queuemon_cache_invalidations_total", "counter", "Entries removed by invalidation.", &cache::CacheStats::invalidations},
+      {"queuemon_cache_entries", "gauge", "Entries in the cache now.", &cache::CacheStats::size},
+      {"queuemon_cache_max_entries", "gauge", "Entry budget of the cache.", &cache::CacheStats::max_size},
+      {"queuemon_cache_bytes", "gauge", "Bytes (keys + bodies + ETags) in the cache now.", &cache::CacheStats::bytes},
+  };
+  std::vector<std::vector<std::pair<std::string, cache::CacheStats>>> all;
+  for (ViewService* s : sources) all.push_back(s->CacheStats());
+  for (const Counter& c : kCounters) {
+    e.Family(c.name, c.type, c.help);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      for (const auto& [name, stats] : all[i]) {
+        e.Sample(c.name, Label("source", sources[i]->source()) + "," + Label("cache", name),
+                 static_cast<double>(stats.*c.field));
+      }
+    }
+  }
+}
+
+void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
+  std::vector<collectors::CollectorStats> stats;
+  for (ViewService* s : sources) stats.push_back(s->collector().Stats());
+  auto each = [&](const char* name, const char* type, const char* help, auto value) {
+    e.Family(name, type, help);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      e.Sample(name, Label("source", sources[i]->source()), value(stats[i]));
+    }
+  };
+  using S = collectors::CollectorStats;
+  each("queuemon_up", "gauge", "1 if the broker was reachable at the last collection attempt.",
+       [](const S& s) { return s.up ? 1.0 : 0.0; });
+  each("queuemon_collector_collections_total", "counter", "Successful collections.",
+       [](const S& s) { return static_cast<double>(s.collections); });
+  each("queuemon_collector_errors_total", "counter", "Failed collections.",
+       [](const S& s) { return static_cast<double>(s.errors); });
+  each("queuemon_collector_duration_seconds", "gauge", "Duration of the last collection.",
+       [](const S& s) { return s.last_duration_seconds; });
+  each("queuemon_collector_last_success_timestamp_seconds", "gauge",
+       "Unix time of the last successful collection.",
+       [](const S& s) { return s.last_success_unix; });
+}
+
+void WorkerFamilies(Exposition& e, const std::vector<ViewService*>& sources,
+                    const std::vector<ViewSnapshots>& snaps) {
+  e.Family("celery_worker_up", "gauge",
+           "1 if the worker is online (heartbeats). Cached: as old as the worker_status ttl plus "
+           "stale_for at most; see queuemon_snapshot_age_seconds.");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (!snaps[i].workers) continue;
+    for (const auto& w : snaps[i].workers->workers) {
+      e.Sample("celery_worker_up", Label("source", sources[i]->source()) + "," + Label("hostname", w.hostname),
+               w.status == "online" ? 1.0 : 0.0);
+    }
+  }
+  e.Family("celery_worker_tasks_active", "gauge",
+           "Tasks the worker is executing. Cached: as old as the worker_status ttl plus stale_for "
+           "at most; see queuemon_snapshot_age_seconds.");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (!snaps[i].workers) continue;
+    for (const auto& w : snaps[i].workers->workers) {
+      if (!w.active) continue;
+      e.Sample("celery_worker_tasks_active", Label("source", sources[i]->source()) + "," + Label("hostname", w.hostname),
+               static_cast<double>(*w.active));
+    }
+  }
+}
+
+void QueueFamilies(Exposition& e, const std::vector<ViewService*>& sources,
+                   const std::vector<ViewSnapshots>& snaps) {
+  e.Family("celery_queue_length", "gauge",
+           "Messages waiting in the queue (all priorities). Cached: as old as the queue_status "
+           "ttl plus stale_for at most; see queuemon_snapshot_age_seconds.");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (!snaps[i].queues) continue;
+    for (const auto& q : snaps[i].queues->queues) {
+      e.Sample("celery_queue_length", Label("source", sources[i]->source()) + "," + Label("queue_name", q.name),
+               static_cast<double>(q.messages));
+    }
+  }
+  e.Family("queuemon_snapshot_age_seconds", "gauge",
+           "Age of the cached snapshot the celery_* series above come from.");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto now = sources[i]->clock().Now();
+    const std::string src = Label("source", sources[i]->source());
+    if (snaps[i].workers) e.Sample("queuemon_snapshot_age_seconds", src + ",view=\"workers\"", Seconds(now - snaps[i].workers_at));
+    if (snaps[i].queues) e.Sample("queuemon_snapshot_age_seconds", src + ",view=\"queues\"", Seconds(now - snaps[i].queues_at));
+  }
+}
+
+void HttpFamilies(Exposition& e, const HttpMetrics& http) {
+  const HttpMetrics::Snapshot s = http.Read();
+  e.Family("queuemon_http_requests_total", "counter", "HTTP requests answered, by status class.");
+  for (std::size_t i = 0; i < s.by_class.size(); ++i) {
+    e.Sample("queuemon_http_requests_total", "code=\"" + std::to_string(i + 1) + "xx\"",
+             static_cast<double>(s.by_class[i]));
+  }
+  e.Family("queuemon_http_request_duration_seconds", "histogram",
+           "Time from a request fully read to its response fully written.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < HttpMetrics::kBuckets.size(); ++i) {
+    cumulative += s.bucket_counts[i];
+    char le[32];
+    std::snprintf(le, sizeof le, "le=\"%g\"", HttpMetrics::kBuckets[i]);
+    e.Sample("queuemon_http_request_duration_seconds_bucket", le, static_cast<double>(cumulative));
+  }
+  cumulative += s.bucket_counts.back();
+  e.Sample("queuemon_http_request_duration_seconds_bucket", "le=\"+Inf\"", static_cast<double>(cumulative));
+  e.Sample("queuemon_http_request_duration_seconds_sum", "", s.latency_sum_seconds);
+  e.Sample("queuemon_http_request_duration_seconds_count", "", static_cast<double>(cumulative));
+  e.Family("queuemon_http_connections", "gauge", "Open HTTP connections.");
+  e.Sample("queuemon_http_connections", "", static_cast<double>(s.connections_open));
+  e.Family("queuemon_http_connections_refused_total", "counter",
+           "Connections refused beyond max_connections.");
+  e.Sample("queuemon_http_connections_refused_total", "", static_cast<double>(s.connections_refused));
+}
+
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string RenderPrometheus(const std::vector<ViewService*>& sources, const HttpMetrics& http) {
+  Exposition e;
+  std::vector<ViewSnapshots> snaps;
+  for (ViewService* s : sources) snaps.push_back(s->Snapshots());
+  WorkerFamilies(e, sources, snaps);
+  QueueFamilies(e, sources, snaps);
+  CollectorFamilies(e, sources);
+  CacheFamilies(e, sources);
+  HttpFamilies(e, http);
+  return e.Take();
+}
+
+}  // namespace queuemon::daemon

@@ -1,0 +1,119 @@
+#include "daemon/status_handler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "collectors/errors.h"
+#include "daemon/http_response.h"
+
+namespace queuemon::daemon {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view OpaqueTag(std::string_view tag) {
+  if (tag.starts_with("W/")) tag.remove_prefix(2);
+  return tag;
+}
+
+std::int64_t WholeSeconds(cache::Duration d) {
+  return std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+const char* OutcomeName(CacheOutcome outcome) {
+  switch (outcome) {
+    case CacheOutcome::kHit: return "HIT";
+    case CacheOutcome::kStale: return "STALE";
+    default: return "MISS";
+  }
+}
+
+Response ErrorResponse(const ViewResult& result, std::string_view source) {
+  using collectors::Errc;
+  const auto& ec = result.error;
+  const bool ours = ec.category() == collectors::CollectorCategory();
+  if (ours && ec.value() == static_cast<int>(Errc::kInvalidArgument)) {
+    return JsonError(400, "bad_request", ec.message());
+  }
+  if (ours && ec.value() == static_cast<int>(Errc::kNotFound)) {
+    return JsonError(404, "not_found", ec.message());
+  }
+  const bool timeout = ours && ec.value() == static_cast<int>(Errc::kTimeout);
+  Response response = JsonError(
+      timeout ? 504 : 503, timeout ? "collector_timeout" : "collector_unavailable",
+      std::string(source) + ": " + ec.message() + "; no cached data recent enough to serve");
+  response.SetHeader("Retry-After", std::to_string(std::max<std::int64_t>(1, WholeSeconds(result.ttl))));
+  return response;
+}
+
+}  // namespace
+
+bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match.empty() || etag.empty()) return false;
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    const std::string_view tag = Trim(if_none_match.substr(0, comma));
+    if (tag == "*" || OpaqueTag(tag) == OpaqueTag(etag)) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+Response ViewResponse(const ViewResult& result, std::string_view if_none_match,
+                      std::string_view source) {
+  if (result.outcome == CacheOutcome::kError || !result.entry) {
+    return ErrorResponse(result, source);
+  }
+  Response response;
+  response.SetHeader("Content-Type", "application/json");
+  response.SetHeader("X-Cache", OutcomeName(result.outcome));
+  if (result.outcome != CacheOutcome::kMiss) {
+    const std::string age = std::to_string(WholeSeconds(result.age));
+    response.SetHeader("X-Cache-Age", age);
+    response.SetHeader("Age", age);
+  }
+  response.SetHeader("ETag", result.entry->etag);
+  response.SetHeader("Cache-Control",
+                     "max-age=" + std::to_string(WholeSeconds(result.ttl - result.age)));
+  if (IfNoneMatchMatches(if_none_match, result.entry->etag)) {
+    response.status = 304;
+    return response;
+  }
+  response.status = 200;
+  response.body_view = result.entry->body;
+  response.body_owner = result.entry;  // keeps body_view alive until written
+  return response;
+}
+
+boost::asio::awaitable<Response> ServeView(ViewService& service, collectors::View view,
+                                           const Request& request, const RouteParams& params) {
+  bool use_cache = true;
+  if (auto raw = params.Query("use_cache")) {
+    const std::optional<bool> parsed = ParseBoolParam(*raw);
+    if (!parsed) {
+      co_return JsonError(400, "bad_request",
+                          "query parameter 'use_cache' must be true, false, 1 or 0 (got '" +
+                              std::string(*raw) + "')");
+    }
+    use_cache = *parsed;
+  }
+  std::string task_id;
+  if (view == collectors::View::kTask) {
+    const auto it = params.path.find("task_id");
+    task_id = it == params.path.end() ? std::string() : it->second;
+    if (!collectors::ValidTaskId(task_id)) {
+      co_return JsonError(400, "bad_request",
+                          "invalid task id: expected 1..155 characters of [A-Za-z0-9_.:@-]");
+    }
+  }
+  ViewResult result = co_await service.Get(view, std::move(task_id), use_cache);
+  co_return ViewResponse(result, request.if_none_match, service.source());
+}
+
+}  // namespace queuemon::daemon

@@ -1,0 +1,52 @@
+"""Celery test app for queuemon's integration tests and benchmark.
+
+Broker and result backend come from the environment (QUEUEMON_CELERY_BROKER, default
+redis://127.0.0.1:6379/0; QUEUEMON_CELERY_BACKEND, default = broker). Run with the system
+interpreter, which owns python3-celery:  /usr/bin/python3 -m celery -A tasks worker ...
+"""
+import os
+import time
+
+from celery import Celery
+
+BROKER = os.environ.get('QUEUEMON_CELERY_BROKER', 'redis://127.0.0.1:6379/0')
+BACKEND = os.environ.get('QUEUEMON_CELERY_BACKEND', BROKER)
+
+app = Celery('tasks', broker=BROKER, backend=BACKEND)
+app.conf.update(
+    task_default_queue='celery',
+    result_expires=3600,
+    worker_prefetch_multiplier=2,
+    worker_hijack_root_logger=False,
+    broker_connection_retry_on_startup=True,
+    # Fail fast when the fixture's redis-server is gone instead of retrying for minutes.
+    broker_transport_options={'max_retries': 3},
+)
+
+
+@app.task
+def add(x, y):
+    return x + y
+
+
+@app.task
+def sleepy(seconds):
+    time.sleep(seconds)
+    return f'slept {seconds}'
+
+
+@app.task
+def fail():
+    raise ValueError('boom')
+
+
+@app.task(acks_late=True)
+def late(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@app.task(track_started=True)
+def tracked(seconds):
+    time.sleep(seconds)
+    return seconds

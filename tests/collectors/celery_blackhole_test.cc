@@ -1,0 +1,48 @@
+// CeleryCollector against a blackholed broker (accepts TCP, never answers): every view comes
+// back with an error (or, for health, an "unhealthy" snapshot) within its deadlines.
+#include <gtest/gtest.h>
+
+#include "collectors/celery_collector.h"
+#include "collectors/errors.h"
+#include "tests/testing/blackhole_listener.h"
+#include "tests/testing/io_context_threads.h"
+
+namespace queuemon::collectors {
+namespace {
+
+TEST(CeleryBlackholeTest, ViewsFailWithinTheDeadline) {
+  testing::BlackholeListener blackhole;
+  testing::IoContextThreads io(1);
+  cache::SteadyClock clock;
+  CeleryOptions options;
+  options.broker.url = blackhole.url();
+  options.broker.connect_timeout = std::chrono::milliseconds(300);
+  options.broker.command_timeout = std::chrono::milliseconds(300);
+  options.inspect_timeout = std::chrono::milliseconds(300);
+  {
+    CeleryCollector collector(io.executor(), options, clock);
+    collector.Start();
+    for (View view : {View::kWorkers, View::kQueues, View::kTasks, View::kSummary}) {
+      // Await's limit bounds the call: it throws (test failure) if the collector hangs.
+      auto result = io.Await(collector.Collect({view, ""}), std::chrono::seconds(5));
+      ASSERT_FALSE(result) << ViewKey(view);
+      EXPECT_TRUE(result.error() == MakeErrorCode(Errc::kTimeout) ||
+                  result.error() == MakeErrorCode(Errc::kUnavailable))
+          << result.error().message();
+    }
+    auto task = io.Await(collector.Collect({View::kTask, "abc"}), std::chrono::seconds(5));
+    EXPECT_FALSE(task);
+    auto health = io.Await(collector.Collect({View::kHealth, ""}), std::chrono::seconds(5));
+    ASSERT_TRUE(health);
+    EXPECT_EQ(std::get<HealthView>(health->data).status, "unhealthy");
+    EXPECT_FALSE(collector.Stats().up);
+    EXPECT_GE(collector.Stats().errors, 5u);
+    collector.Stop();
+    auto stopped = io.Await(collector.Collect({View::kWorkers, ""}), std::chrono::seconds(5));
+    ASSERT_FALSE(stopped);
+    EXPECT_EQ(stopped.error(), MakeErrorCode(Errc::kShuttingDown));
+  }
+}
+
+}  // namespace
+}  // namespace queuemon::collectors

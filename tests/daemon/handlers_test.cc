@@ -1,0 +1,195 @@
+#include "daemon/status_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cache/clock.h"
+#include "collectors/errors.h"
+#include "daemon/auth.h"
+#include "daemon/cache_handlers.h"
+#include "tests/daemon/run_coroutine.h"
+#include "tests/testing/fake_collector.h"
+
+namespace queuemon::daemon {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+ViewResult Result(CacheOutcome outcome, cache::Duration age, cache::Duration ttl) {
+  ViewResult r;
+  r.outcome = outcome;
+  r.entry = cache::Entry::Make(R"({"x":1})", cache::TimePoint{});
+  r.age = age;
+  r.ttl = ttl;
+  return r;
+}
+
+TEST(ViewResponseTest, HitCarriesCacheHeadersAndReferencesTheEntryBody) {
+  const ViewResult hit = Result(CacheOutcome::kHit, milliseconds(2500), seconds(5));
+  const Response r = ViewResponse(hit, "", "celery");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("X-Cache"), "HIT");
+  EXPECT_EQ(r.Header("X-Cache-Age"), "2");
+  EXPECT_EQ(r.Header("Age"), "2");
+  EXPECT_EQ(r.Header("ETag"), hit.entry->etag);
+  EXPECT_EQ(r.Header("Cache-Control"), "max-age=2");
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.Body().data(), hit.entry->body.data());  // no copy
+}
+
+TEST(ViewResponseTest, MissHasNoAgeAndStaleHasZeroMaxAge) {
+  const Response miss = ViewResponse(Result(CacheOutcome::kMiss, {}, seconds(3)), "", "celery");
+  EXPECT_EQ(miss.Header("X-Cache"), "MISS");
+  EXPECT_EQ(miss.Header("Age"), "");
+  EXPECT_EQ(miss.Header("Cache-Control"), "max-age=3");
+  const Response stale = ViewResponse(Result(CacheOutcome::kStale, seconds(9), seconds(3)), "", "celery");
+  EXPECT_EQ(stale.Header("X-Cache"), "STALE");
+  EXPECT_EQ(stale.Header("Age"), "9");
+  EXPECT_EQ(stale.Header("Cache-Control"), "max-age=0");
+}
+
+TEST(ViewResponseTest, MatchingIfNoneMatchGives304WithHeadersAndNoBody) {
+  const ViewResult hit = Result(CacheOutcome::kHit, seconds(1), seconds(5));
+  const Response r = ViewResponse(hit, "\"other\", " + hit.entry->etag, "celery");
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.Header("ETag"), hit.entry->etag);
+  EXPECT_EQ(r.Header("X-Cache"), "HIT");
+  EXPECT_TRUE(r.Body().empty());
+  EXPECT_EQ(ViewResponse(hit, "\"other\"", "celery").status, 200);
+  EXPECT_TRUE(IfNoneMatchMatches("*", hit.entry->etag));
+  EXPECT_TRUE(IfNoneMatchMatches("W/" + hit.entry->etag, hit.entry->etag));
+}
+
+TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
+  ViewResult failed;
+  failed.error = collectors::MakeErrorCode(collectors::Errc::kUnavailable);
+  failed.ttl = seconds(5);
+  const Response unavailable = ViewResponse(failed, "", "celery");
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_EQ(unavailable.Header("Retry-After"), "5");
+  const auto body = nlohmann::json::parse(unavailable.body);
+  EXPECT_EQ(body["error"], "collector_unavailable");
+  EXPECT_TRUE(body.contains("detail"));
+  failed.error = collectors::MakeErrorCode(collectors::Errc::kTimeout);
+  EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
+}
+
+class ServeViewTest : public ::testing::Test {
+ protected:
+  Response Serve(collectors::View view, std::string target_query, std::string task_id = "") {
+    RouteParams params;
+    if (!target_query.empty()) {
+      params.query.emplace_back(target_query.substr(0, target_query.find('=')),
+                                target_query.substr(target_query.find('=') + 1));
+    }
+    if (!task_id.empty()) params.path["task_id"] = task_id;
+    return test::RunToCompletion(ioc_, ServeView(service_, view, Request{}, params));
+  }
+
+  boost::asio::io_context ioc_;
+  cache::ManualClock clock_;
+  testing::FakeCollector collector_;
+  ViewService service_{ioc_.get_executor(), collector_, {}, clock_, milliseconds(1000)};
+};
+
+TEST_F(ServeViewTest, UseCacheAcceptsBooleansAndRejectsOthersNamingTheParameter) {
+  EXPECT_EQ(Serve(collectors::View::kWorkers, "use_cache=TRUE").Header("X-Cache"), "MISS");
+  EXPECT_EQ(Serve(collectors::View::kWorkers, "use_cache=1").Header("X-Cache"), "HIT");
+  EXPECT_EQ(Serve(collectors::View::kWorkers, "use_cache=0").Header("X-Cache"), "MISS");
+  const Response bad = Serve(collectors::View::kWorkers, "use_cache=maybe");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("use_cache"), std::string::npos);
+}
+
+TEST_F(ServeViewTest, InvalidTaskIdIs400AndValidOneIsServed) {
+  EXPECT_EQ(Serve(collectors::View::kTask, "", "bad id*").status, 400);
+  EXPECT_EQ(Serve(collectors::View::kTask, "", std::string(156, 'a')).status, 400);
+  const Response ok = Serve(collectors::View::kTask, "", "6f1c-uuid");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.Body(), R"({"view":"task:6f1c-uuid","call":1})");
+  EXPECT_EQ(collector_.calls(), 1u);
+}
+
+TEST_F(ServeViewTest, CacheStatsHasTheOriginalShape) {
+  Serve(collectors::View::kWorkers, "");
+  Serve(collectors::View::kWorkers, "");
+  const auto body = nlohmann::json::parse(CacheStatsJson(service_));
+  const std::string ts = body["timestamp"];
+  EXPECT_EQ(ts.back(), 'Z');
+  EXPECT_EQ(ts[10], 'T');
+  for (const char* name : {"task_status", "worker_status", "queue_status", "metrics_summary",
+                           "health_check"}) {
+    const auto& c = body["caches"][name];
+    for (const char* field : {"size", "max_size", "utilization_percent", "hits", "misses",
+                              "hit_rate_percent", "sets", "evictions", "expirations",
+                              "invalidations", "total_requests"}) {
+      EXPECT_TRUE(c.contains(field)) << name << "." << field;
+    }
+  }
+  EXPECT_EQ(body["caches"]["worker_status"]["hits"], 1);
+  EXPECT_EQ(body["caches"]["worker_status"]["hit_rate_percent"], 50.0);
+  EXPECT_EQ(body["summary"]["total_requests"], 2);
+  EXPECT_EQ(body["summary"]["overall_hit_rate_percent"], 50.0);
+  for (const char* field : {"total_hits", "total_misses", "total_requests"}) {
+    EXPECT_TRUE(body["summary"].contains(field)) << field;
+  }
+}
+
+TEST_F(ServeViewTest, InvalidateNamesWhatItRemovedAndRejectsUnknownCaches) {
+  Serve(collectors::View::kWorkers, "");
+  Request local;
+  local.client_is_loopback = true;
+  local.client_address = "127.0.0.1";
+  RouteParams params;
+  params.query.emplace_back("cache_name", "worker_status");
+  const Response ok = InvalidateResponse(service_, local, params, "");
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["invalidated"]["worker_status"], 1);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["total"], 1);
+  params.query.front().second = "nope";
+  EXPECT_EQ(InvalidateResponse(service_, local, params, "").status, 404);
+}
+
+TEST(AuthTest, WithoutTokenOnlyLoopbackMayMutate) {
+  Request request;
+  request.client_is_loopback = true;
+  EXPECT_FALSE(CheckMutationAllowed(request, "").has_value());
+  request.client_is_loopback = false;
+  const auto denied = CheckMutationAllowed(request, "");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_NE(denied->body.find("\"error\""), std::string::npos);
+}
+
+TEST(AuthTest, WithTokenEveryClientNeedsTheBearerToken) {
+  Request request;
+  request.client_is_loopback = true;
+  auto denied = CheckMutationAllowed(request, "s3cret");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_NE(denied->Header("WWW-Authenticate").find("Bearer"), std::string_view::npos);
+  request.authorization = "Bearer s3creT";
+  EXPECT_EQ(CheckMutationAllowed(request, "s3cret")->status, 401);
+  request.authorization = "Bearer s3cret";
+  EXPECT_FALSE(CheckMutationAllowed(request, "s3cret").has_value());
+}
+
+TEST(AuthTest, ConstantTimeEqualsAndLoopbackDetection) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+  EXPECT_FALSE(ConstantTimeEquals("", "a"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackAddress("127.3.2.1"));
+  EXPECT_TRUE(IsLoopbackAddress("::1"));
+  EXPECT_TRUE(IsLoopbackAddress("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress("::ffff:10.0.0.1"));
+}
+
+}  // namespace
+}  // namespace queuemon::daemon

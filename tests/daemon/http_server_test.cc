@@ -1,0 +1,281 @@
+#include "daemon/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cache/clock.h"
+#include "daemon/api.h"
+#include "tests/testing/fake_collector.h"
+#include "tests/testing/http_client.h"
+
+namespace queuemon::daemon {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::HttpClient;
+using testing::HttpResponse;
+
+// Polls `condition` until it holds or 5 s passed.
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!condition() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  return condition();
+}
+
+// An in-process server on 127.0.0.1:0 with two io_context threads and a FakeCollector.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpOptions options = {}, std::string token = "") {
+    options.listen = "127.0.0.1:0";
+    service_ = std::make_unique<ViewService>(ioc_.get_executor(), collector_,
+                                             std::map<std::string, cache::CacheOptions>{},
+                                             clock_, options.request_timeout);
+    api_ = std::make_unique<Api>(std::vector<ViewService*>{service_.get()}, metrics_,
+                                 ApiOptions{std::move(token)});
+    server_ = std::make_unique<HttpServer>(ioc_, options, api_->router(), metrics_);
+    server_->Listen();
+    server_->Start();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    collector_.Release();
+    if (server_) {
+      std::atomic<bool> done{false};
+      server_->BeginShutdown([&] { done = true; });
+      EXPECT_TRUE(Eventually([&] { return done.load(); }));
+    }
+    work_.reset();
+    for (auto& t : threads_) t.join();
+  }
+
+  std::uint16_t port() const { return server_->port(); }
+
+  boost::asio::io_context ioc_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      ioc_.get_executor()};
+  cache::ManualClock clock_;
+  testing::FakeCollector collector_;
+  HttpMetrics metrics_;
+  std::unique_ptr<ViewService> service_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+};
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  HttpClient client(port());
+  auto first = client.Request("GET", "/api/v1/celery/workers/status");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->Header("X-Cache"), "MISS");
+  EXPECT_EQ(first->Header("Content-Type"), "application/json");
+  auto second = client.Request("GET", "/api/v1/celery/workers/status");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->Header("X-Cache"), "HIT");
+  EXPECT_EQ(second->Header("Age"), "0");
+  EXPECT_EQ(second->body, first->body);
+  auto not_modified = client.Request("GET", "/api/v1/celery/workers/status",
+                                     {{"If-None-Match", first->Header("ETag")}});
+  ASSERT_TRUE(not_modified);
+  EXPECT_EQ(not_modified->status, 304);
+  EXPECT_TRUE(not_modified->body.empty());
+  EXPECT_EQ(not_modified->Header("ETag"), first->Header("ETag"));
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartServer();
+  HttpClient client(port());
+  ASSERT_TRUE(client.SendRaw(
+      "GET /api/v1/celery/tasks/a1 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /api/v1/celery/tasks/b2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto a = client.Read(), b = client.Read(), c = client.Read();
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->body, R"({"view":"task:a1","call":1})");
+  EXPECT_EQ(b->status, 404);
+  EXPECT_EQ(c->body, R"({"view":"task:b2","call":2})");
+}
+
+TEST_F(HttpServerTest, HeadGetsHeadersWithoutBody) {
+  StartServer();
+  HttpClient client(port());
+  auto head = client.Request("HEAD", "/api/v1/celery/queues/status");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_NE(head->Header("Content-Length"), "0");
+  auto after = client.Request("GET", "/healthz");  // the connection is still in sync
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, R"({"status":"ok"})");
+}
+
+TEST_F(HttpServerTest, OversizedHeadersGet431Json) {
+  HttpOptions options;
+  options.max_header_bytes = 1024;
+  StartServer(options);
+  HttpClient client(port());
+  auto r = client.Request("GET", "/healthz", {{"X-Big", std::string(4096, 'a')}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "request_header_fields_too_large");
+  EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
+}
+
+TEST_F(HttpServerTest, OversizedBodyGets413) {
+  HttpOptions options;
+  options.max_body_bytes = 100;
+  StartServer(options);
+  HttpClient client(port());
+  auto r = client.Request("POST", "/api/v1/celery/cache/invalidate", {}, std::string(1000, 'x'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(nlohmann::json::parse(r->body).contains("detail"));
+}
+
+TEST_F(HttpServerTest, GarbageGets400JsonAndClose) {
+  StartServer();
+  HttpClient client(port());
+  ASSERT_TRUE(client.SendRaw("\x01\x02 garbage \xff\r\n\r\n"));
+  auto r = client.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "bad_request");
+  EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreClosed) {
+  HttpOptions options;
+  options.idle_timeout = milliseconds(50);
+  StartServer(options);
+  HttpClient client(port());
+  ASSERT_TRUE(client.Request("GET", "/healthz"));
+  EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
+}
+
+TEST_F(HttpServerTest, ConnectionClosesAfterMaxRequestsPerConnection) {
+  HttpOptions options;
+  options.max_requests_per_connection = 2;
+  StartServer(options);
+  HttpClient client(port());
+  auto first = client.Request("GET", "/healthz");
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->keep_alive);
+  auto second = client.Request("GET", "/healthz");
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->keep_alive);
+  EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503AndClose) {
+  HttpOptions options;
+  options.max_connections = 1;
+  StartServer(options);
+  HttpClient first(port());
+  ASSERT_TRUE(first.Request("GET", "/healthz"));  // surely registered by now
+  HttpClient second(port());
+  auto refused = second.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["error"], "too_many_connections");
+  EXPECT_TRUE(second.WaitForClose(milliseconds(5000)));
+  ASSERT_TRUE(first.Request("GET", "/healthz"));
+}
+
+TEST_F(HttpServerTest, DrainLetsAnInFlightRequestCompleteAndClosesIdleOnes) {
+  StartServer();
+  HttpClient idle(port());
+  ASSERT_TRUE(idle.Request("GET", "/healthz"));
+  HttpClient busy(port());
+  collector_.Hold();
+  ASSERT_TRUE(busy.Send("GET", "/api/v1/celery/health"));
+  ASSERT_TRUE(Eventually([&] { return collector_.waiting() == 1; }));
+  std::atomic<bool> done{false};
+  server_->BeginShutdown([&] { done = true; });
+  EXPECT_TRUE(idle.WaitForClose(milliseconds(5000)));
+  EXPECT_FALSE(done.load());
+  collector_.Release();
+  auto r = busy.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->keep_alive);
+  EXPECT_TRUE(Eventually([&] { return done.load(); }));
+  server_.reset();  // drained: nothing left for TearDown to do
+}
+
+TEST_F(HttpServerTest, InvalidateIsLoopbackOnlyWithoutTokenAndNeedsBearerWithOne) {
+  StartServer({}, "tok");
+  HttpClient client(port());
+  ASSERT_TRUE(client.Request("GET", "/api/v1/celery/workers/status"));
+  auto denied = client.Request("POST", "/api/v1/celery/cache/invalidate");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_TRUE(denied->HasHeader("WWW-Authenticate"));
+  auto ok = client.Request("POST", "/api/v1/celery/cache/invalidate?cache_name=worker_status",
+                           {{"Authorization", "Bearer tok"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok->body)["total"], 1);
+  auto unknown = client.Request("POST", "/api/v1/celery/cache/invalidate?cache_name=x",
+                                {{"Authorization", "Bearer tok"}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+}
+
+TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
+  StartServer();
+  constexpr int kClients = 4, kRequests = 25;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      HttpClient client(port());
+      for (int i = 0; i < kRequests; ++i) {
+        auto r = client.Request("GET", i % 5 == 0 ? "/api/v1/celery/queues/status?use_cache=false"
+                                                  : "/api/v1/celery/queues/status");
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  HttpClient client(port());
+  auto stats = client.Request("GET", "/api/v1/celery/cache/stats");
+  ASSERT_TRUE(stats);
+  const auto queues = nlohmann::json::parse(stats->body)["caches"]["queue_status"];
+  EXPECT_EQ(queues["total_requests"], kClients * kRequests);
+  EXPECT_EQ(queues["hits"].get<int>() + queues["misses"].get<int>() + queues["stale"].get<int>(),
+            kClients * kRequests);
+  EXPECT_LE(collector_.calls(), 1u + queues["misses"].get<std::uint64_t>());
+}
+
+TEST_F(HttpServerTest, ReadinessMetricsAndErrors) {
+  StartServer();
+  HttpClient client(port());
+  EXPECT_EQ(client.Request("GET", "/readyz")->status, 503);
+  api_->SetReady(true);
+  EXPECT_EQ(client.Request("GET", "/readyz")->status, 200);
+  auto metrics = client.Request("GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics->body.find("queuemon_http_requests_total{code=\"5xx\"} 1"), std::string::npos);
+  auto wrong = client.Request("DELETE", "/metrics");
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->Header("Allow"), "GET, HEAD");
+  auto bad = client.Request("GET", "/api/v1/celery/queues/status?use_cache=nah");
+  EXPECT_EQ(bad->status, 400);
+  auto landing = client.Request("GET", "/");
+  EXPECT_NE(landing->body.find("/api/v1/celery/workers/status"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace queuemon::daemon

@@ -1,0 +1,188 @@
+#include "daemon/view_service.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "cache/clock.h"
+#include "collectors/errors.h"
+#include "tests/daemon/run_coroutine.h"
+#include "tests/testing/fake_collector.h"
+
+namespace queuemon::daemon {
+namespace {
+
+using collectors::Errc;
+using collectors::View;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ViewServiceTest : public ::testing::Test {
+ protected:
+  ViewServiceTest() {
+    cache::CacheOptions workers;
+    workers.ttl = seconds(4);
+    workers.refresh_after = seconds(2);
+    workers.stale_for = seconds(10);
+    options_["worker_status"] = workers;
+    service_ = std::make_unique<ViewService>(ioc_.get_executor(), collector_, options_, clock_,
+                                             milliseconds(2000));
+  }
+
+  ViewResult GetWorkers(bool use_cache = true) {
+    return test::RunToCompletion(ioc_, service_->Get(View::kWorkers, "", use_cache));
+  }
+  cache::CacheStats WorkerStats() const { return service_->CacheStats()[1].second; }
+
+  boost::asio::io_context ioc_;
+  cache::ManualClock clock_;
+  testing::FakeCollector collector_;
+  std::map<std::string, cache::CacheOptions> options_;
+  std::unique_ptr<ViewService> service_;
+};
+
+TEST_F(ViewServiceTest, FirstRequestIsAMissThenHits) {
+  const ViewResult first = GetWorkers();
+  ASSERT_EQ(first.outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(first.entry->body, R"({"view":"workers","call":1})");
+  clock_.Advance(seconds(1));
+  const ViewResult second = GetWorkers();
+  ASSERT_EQ(second.outcome, CacheOutcome::kHit);
+  EXPECT_EQ(second.entry, first.entry);
+  EXPECT_EQ(second.age, seconds(1));
+  EXPECT_EQ(collector_.calls(), 1u);
+  const auto stats = WorkerStats();
+  EXPECT_EQ(service_->CacheStats()[1].first, "worker_status");
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.total_requests, 2u);
+}
+
+TEST_F(ViewServiceTest, RefreshAheadStartsOneBackgroundLoadAndServesTheOldEntry) {
+  const ViewResult first = GetWorkers();
+  clock_.Advance(seconds(3));  // past refresh_after, before ttl
+  collector_.Hold();
+  const auto reader = test::RunToCompletion(ioc_, [&]() -> boost::asio::awaitable<ViewResult> {
+    ViewResult a = co_await service_->Get(View::kWorkers, "", true);
+    ViewResult b = co_await service_->Get(View::kWorkers, "", true);
+    EXPECT_EQ(b.entry, first.entry);
+    collector_.Release();
+    co_return a;
+  }());
+  EXPECT_EQ(reader.outcome, CacheOutcome::kHit);
+  EXPECT_EQ(reader.entry, first.entry);  // the reader did not wait for the refresh
+  EXPECT_EQ(collector_.calls(), 2u);     // one background load for two readers
+  const ViewResult after = GetWorkers();
+  EXPECT_EQ(after.outcome, CacheOutcome::kHit);
+  EXPECT_EQ(after.entry->body, R"({"view":"workers","call":2})");
+  EXPECT_EQ(WorkerStats().hits, 3u);
+}
+
+TEST_F(ViewServiceTest, FailedReloadServesStaleWithinStaleForThenFails) {
+  GetWorkers();
+  collector_.Fail(Errc::kUnavailable);
+  clock_.Advance(seconds(5));  // expired (ttl 4), inside ttl + stale_for (14)
+  const ViewResult stale = GetWorkers();
+  ASSERT_EQ(stale.outcome, CacheOutcome::kStale);
+  EXPECT_EQ(stale.age, seconds(5));
+  clock_.Advance(seconds(10));  // 15 s old: past ttl + stale_for
+  const ViewResult failed = GetWorkers();
+  ASSERT_EQ(failed.outcome, CacheOutcome::kError);
+  EXPECT_EQ(failed.error, collectors::MakeErrorCode(Errc::kUnavailable));
+  const auto stats = WorkerStats();
+  EXPECT_EQ(stats.stale, 1u);
+  EXPECT_EQ(stats.misses, 2u);  // the first load, and the failed one
+  EXPECT_EQ(stats.hits + stats.misses + stats.stale, stats.total_requests);
+}
+
+TEST_F(ViewServiceTest, BypassLoadsFreshDataAndNeverServesStale) {
+  GetWorkers();
+  const ViewResult bypass = GetWorkers(/*use_cache=*/false);
+  ASSERT_EQ(bypass.outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(bypass.entry->body, R"({"view":"workers","call":2})");
+  collector_.Fail(Errc::kUnavailable);
+  const ViewResult failed = GetWorkers(/*use_cache=*/false);
+  EXPECT_EQ(failed.outcome, CacheOutcome::kError);
+  const auto stats = WorkerStats();
+  EXPECT_EQ(stats.misses, 3u);
+  EXPECT_EQ(stats.total_requests, 3u);
+}
+
+TEST_F(ViewServiceTest, ConcurrentMissesShareOneLoad) {
+  collector_.Hold();
+  std::vector<ViewResult> results;
+  for (int i = 0; i < 3; ++i) {
+    boost::asio::co_spawn(ioc_, service_->Get(View::kWorkers, "", true),
+                          [&](std::exception_ptr, ViewResult r) { results.push_back(r); });
+  }
+  ASSERT_TRUE(test::RunUntil(ioc_, [&] { return collector_.waiting() == 1; }));
+  collector_.Release();
+  ASSERT_TRUE(test::RunUntil(ioc_, [&] { return results.size() == 3; }));
+  EXPECT_EQ(collector_.calls(), 1u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome, CacheOutcome::kMiss);
+    EXPECT_EQ(r.entry, results.front().entry);
+  }
+  EXPECT_EQ(WorkerStats().misses, 3u);
+}
+
+TEST_F(ViewServiceTest, LoadPastTheRequestDeadlineIsATimeout) {
+  service_->SetRequestTimeout(milliseconds(20));
+  collector_.Hold();
+  std::optional<ViewResult> result;
+  boost::asio::co_spawn(ioc_, service_->Get(View::kWorkers, "", true),
+                        [&](std::exception_ptr, ViewResult r) { result = r; });
+  ASSERT_TRUE(test::RunUntil(ioc_, [&] { return result.has_value(); }));
+  EXPECT_EQ(result->outcome, CacheOutcome::kError);
+  EXPECT_EQ(result->error, collectors::MakeErrorCode(Errc::kTimeout));
+  collector_.Release();
+  ASSERT_TRUE(test::RunUntil(ioc_, [&] { return collector_.waiting() == 0; }));
+  ioc_.restart();
+  ioc_.run();  // the abandoned load still completes and stores its entry
+  EXPECT_EQ(WorkerStats().sets, 1u);
+}
+
+TEST_F(ViewServiceTest, TaskViewsUseTheTaskCacheWithPerTaskKeys) {
+  const ViewResult a = test::RunToCompletion(ioc_, service_->Get(View::kTask, "abc", true));
+  EXPECT_EQ(a.entry->body, R"({"view":"task:abc","call":1})");
+  test::RunToCompletion(ioc_, service_->Get(View::kTask, "def", true));
+  EXPECT_EQ(service_->CacheStats()[0].first, "task_status");
+  EXPECT_EQ(service_->CacheStats()[0].second.size, 2u);
+}
+
+TEST_F(ViewServiceTest, InvalidateClearsOneOrAllCachesAndRejectsUnknownNames) {
+  GetWorkers();
+  test::RunToCompletion(ioc_, service_->Get(View::kQueues, "", true));
+  EXPECT_FALSE(service_->Invalidate(std::string_view("nope")).has_value());
+  auto one = service_->Invalidate(std::string_view("worker_status"));
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->at("worker_status"), 1u);
+  auto all = service_->Invalidate(std::nullopt);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->size(), 5u);
+  EXPECT_EQ(all->at("queue_status"), 1u);
+  EXPECT_EQ(all->at("worker_status"), 0u);
+}
+
+TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  EXPECT_TRUE(test::RunToCompletion(ioc_, service_->WarmUp(deadline)));
+  EXPECT_EQ(collector_.calls(), 4u);
+  EXPECT_EQ(GetWorkers().outcome, CacheOutcome::kHit);
+  EXPECT_EQ(WorkerStats().total_requests, 1u);
+  collector_.Fail(Errc::kUnavailable);
+  service_->Invalidate(std::nullopt);
+  EXPECT_FALSE(test::RunToCompletion(ioc_, service_->WarmUp(deadline)));
+}
+
+TEST_F(ViewServiceTest, RecordsTypedSnapshotsForMetrics) {
+  EXPECT_EQ(service_->Snapshots().workers, nullptr);
+  GetWorkers();
+  const ViewSnapshots snaps = service_->Snapshots();
+  ASSERT_NE(snaps.workers, nullptr);
+  EXPECT_EQ(snaps.workers->workers.at(0).hostname, "w1@host");
+}
+
+}  // namespace
+}  // namespace queuemon::daemon

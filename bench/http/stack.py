@@ -35,10 +35,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+NICE = []  # set by run_bench.py --priority: ['nice', '-n', '-10'] for the servers and wrk
+
+
 def taskset_prefix(cpu):
     if cpu is None or not shutil.which('taskset'):
-        return []
-    return ['taskset', '-c', str(cpu)]
+        return list(NICE)
+    return NICE + ['taskset', '-c', str(cpu)]
 
 
 def pinning_works():

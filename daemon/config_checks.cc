@@ -1,0 +1,92 @@
+#include "daemon/config_checks.h"
+
+#include <charconv>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include "daemon/config.h"
+
+namespace queuemon::daemon {
+namespace {
+
+[[noreturn]] void Fail(std::string_view path, std::string_view what, std::string_view shown) {
+  throw ConfigError(std::string(path) + ": " + std::string(what) + " (got \"" +
+                    std::string(shown) + "\")");
+}
+
+bool ParseNumber(std::string_view text, long long& out) {
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+void CheckDb(std::string_view db, std::string_view path, std::string_view shown) {
+  long long n = 0;
+  if (!ParseNumber(db, n) || n < 0 || n > 1'000'000) {
+    Fail(path, "database must be a number >= 0", shown);
+  }
+}
+
+}  // namespace
+
+void CheckListenAddress(std::string_view value, std::string_view path) {
+  const auto authority = boost::urls::parse_authority(value);
+  constexpr std::string_view kHint = "must be <IP>:<port>, e.g. 127.0.0.1:8080 or [::1]:8080";
+  if (!authority || authority->has_userinfo() || !authority->has_port()) Fail(path, kHint, value);
+  const auto type = authority->host_type();
+  if (type != boost::urls::host_type::ipv4 && type != boost::urls::host_type::ipv6) {
+    Fail(path, kHint, value);
+  }
+  long long port = 0;
+  if (!ParseNumber(authority->port(), port) || port > 65535) {
+    Fail(path, "port must be 0..65535", value);
+  }
+}
+
+void CheckRedisUrl(std::string_view value, std::string_view path) {
+  const std::string shown = RedactUrl(value);
+  const auto uri = boost::urls::parse_uri(value);
+  if (!uri) Fail(path, "is not a URL (expected redis://host:port/db or unix:///path)", shown);
+  const auto scheme = uri->scheme();
+  if (scheme == "unix") {
+    if (uri->path().empty() || uri->path() == "/") Fail(path, "unix:// URL needs a socket path", shown);
+    for (const auto& param : uri->params()) {
+      if (param.key != "db") Fail(path, "unix:// URL accepts only the query ?db=N", shown);
+      CheckDb(param.value, path, shown);
+    }
+    return;
+  }
+  if (scheme != "redis") {
+    Fail(path, "scheme must be redis:// or unix:// (TLS is not supported)", shown);
+  }
+  if (uri->host().empty()) Fail(path, "redis:// URL needs a host", shown);
+  if (uri->has_port()) {
+    long long port = 0;
+    if (!ParseNumber(uri->port(), port) || port < 1 || port > 65535) {
+      Fail(path, "port must be 1..65535", shown);
+    }
+  }
+  if (uri->has_query() || uri->has_fragment()) Fail(path, "query options are not supported", shown);
+  std::string_view db = uri->encoded_path();
+  if (!db.empty()) db.remove_prefix(1);  // the leading '/'
+  if (!db.empty()) CheckDb(db, path, shown);
+}
+
+std::string RedactUrl(std::string_view url) {
+  if (const auto parsed = boost::urls::parse_uri_reference(url); parsed) {
+    if (!parsed->has_password()) return std::string(url);
+    boost::urls::url copy(*parsed);
+    copy.set_encoded_password("***");
+    return std::string(copy.buffer());
+  }
+  // Unparseable: hide everything between "://" and the last '@' of the authority.
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto authority_end = url.find('/', scheme_end + 3);
+  const auto at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < scheme_end) return std::string(url);
+  return std::string(url.substr(0, scheme_end + 3)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace queuemon::daemon

@@ -1,0 +1,24 @@
+#pragma once
+// Checks of the string-valued settings that have a grammar (the listen address, Redis URLs),
+// shared by config.cc (file keys) and cli.cc (--listen, --broker), plus RedactUrl for every
+// message or log line that echoes a broker URL. Boost.URL does the parsing.
+//
+// Stateless free functions; thread-safe.
+
+#include <string>
+#include <string_view>
+
+namespace queuemon::daemon {
+
+// Accepts "<IPv4>:<port>" or "[<IPv6>]:<port>", port 0..65535 (0: any free port). Host names
+// are refused so that start-up never waits for DNS. Throws ConfigError naming `path`.
+void CheckListenAddress(std::string_view value, std::string_view path);
+
+// Accepts redis://[[user]:password@]host[:port][/db] and unix:///path[?db=N]. Throws
+// ConfigError naming `path`; the message shows the URL redacted.
+void CheckRedisUrl(std::string_view value, std::string_view path);
+
+// The URL with its password replaced by "***" (also for URLs that do not parse).
+std::string RedactUrl(std::string_view url);
+
+}  // namespace queuemon::daemon

@@ -1,0 +1,338 @@
+#include "daemon/daemon.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cache/clock.h"
+#include "daemon/api.h"
+#include "daemon/auth_token_file.h"
+#include "daemon/collector_list.h"
+#include "daemon/config_checks.h"
+#include "daemon/http_metrics.h"
+#include "daemon/http_server.h"
+#include "daemon/logging.h"
+#include "daemon/periodic_task.h"
+#include "daemon/reload_plan.h"
+#include "daemon/signals.h"
+#include "daemon/status_line.h"
+#include "daemon/sweeper.h"
+#include "daemon/systemd_notify.h"
+#include "daemon/view_service.h"
+#include "daemon/watchdog.h"
+
+namespace queuemon::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using collectors::View;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// The views re-fetched when a source comes back.
+constexpr View kDefaultViews[] = {View::kWorkers, View::kQueues, View::kTasks, View::kSummary,
+                                  View::kHealth};
+constexpr auto kMaintenancePeriod = 1s;
+constexpr int kStatusEveryTicks = 10;  // STATUS= every 10 s
+// The watchdog pings only while the maintenance tick ran this recently.
+constexpr auto kMaxTickAge = 10s;
+// After the drain: how long the io threads get to finish before the loop is stopped hard.
+constexpr auto kJoinGrace = 5s;
+
+int ThreadCount(int configured) {
+  if (configured > 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  Impl(Config c, ConfigLoader l) : config(std::move(c)), loader(std::move(l)) {}
+
+  void Build();
+  void StartServing();
+  void WarmUp();
+  void WaitUntilStopped();
+  void MaintenanceTick();
+  bool ComputeReady(std::string& reason) const;
+  void RefreshHealth();
+  void Reload();
+  void Stop();
+  void OnDrained();
+
+  Config config;  // the running configuration; guarded by control_mu after start-up
+  ConfigLoader loader;
+  std::shared_ptr<spdlog::logger> log = ModuleLogger("daemon");
+  SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
+  cache::SteadyClock clock;
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+  std::vector<std::unique_ptr<collectors::Collector>> collectors;
+  std::vector<std::unique_ptr<ViewService>> views;
+  std::vector<ViewService*> view_list;
+  HttpMetrics metrics;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<Sweeper> sweeper;
+  std::unique_ptr<PeriodicTask> maintenance;
+  std::unique_ptr<Watchdog> watchdog;
+  std::unique_ptr<SignalHandler> signals;
+  std::vector<std::thread> threads;
+
+  std::mutex control_mu;  // serializes Reload and Stop
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> warmed_up{false};
+  std::atomic<SteadyTime::rep> last_tick{SteadyTime::clock::now().time_since_epoch().count()};
+  std::atomic<std::int64_t> health_ttl_ms{0};
+  int ticks = 0;          // maintenance strand only
+  bool was_ready = false;  // maintenance strand only
+
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool drained = false;      // guarded by done_mu
+  int threads_running = 0;   // guarded by done_mu
+};
+
+void Daemon::Impl::Build() {
+  const auto executor = ioc.get_executor();
+  health_ttl_ms.store(config.caches.at("health_check").ttl.count());
+  collectors = MakeCollectors(executor, config.sources, clock);
+  for (auto& collector : collectors) {
+    views.push_back(std::make_unique<ViewService>(executor, *collector, config.caches, clock,
+                                                  config.http.request_timeout));
+    view_list.push_back(views.back().get());
+  }
+  api = std::make_unique<Api>(view_list, metrics,
+                              ApiOptions{LoadAuthToken(config.http.auth_token_file)});
+  server = std::make_unique<HttpServer>(ioc, config.http, api->router(), metrics);
+  server->SetAccessLog(config.log.access_log);
+  server->Listen();  // throws with the address and reason: start-up fails before READY=1
+  std::vector<Sweeper::Target> targets;
+  for (ViewService* view : view_list) {
+    targets.push_back([view](std::size_t batch) { return view->SweepExpired(batch); });
+  }
+  sweeper = std::make_unique<Sweeper>(executor, config.sweep, std::move(targets));
+  maintenance = std::make_unique<PeriodicTask>(executor, kMaintenancePeriod,
+                                               [this] { MaintenanceTick(); });
+  signals = std::make_unique<SignalHandler>(executor, [this] { Stop(); }, [this] { Reload(); });
+  if (const auto period = WatchdogPeriodFromEnvironment()) {
+    watchdog = std::make_unique<Watchdog>(executor, notifier, *period, [this] {
+      const SteadyTime tick{SteadyTime::duration(last_tick.load())};
+      return std::chrono::steady_clock::now() - tick < kMaxTickAge;
+    });
+  }
+}
+
+void Daemon::Impl::StartServing() {
+  for (auto& collector : collectors) collector->Start();
+  server->Start();
+  signals->Start();
+  sweeper->Start();
+  maintenance->Start(/*tick_now=*/false);
+  if (watchdog) watchdog->Start();
+  const int count = ThreadCount(config.http.threads);
+  {
+    std::lock_guard lock(done_mu);
+    threads_running = count;
+  }
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([this] {
+      ioc.run();
+      std::lock_guard lock(done_mu);
+      --threads_running;
+      done_cv.notify_all();
+    });
+  }
+  log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
+            server->port(), count, collectors.size());
+  for (const auto& source : config.sources) {
+    log->info("source {}: broker {}", source.name, RedactUrl(source.broker.url));
+  }
+}
+
+// Loads every source's default views (ViewService::WarmUp, bounded by the deadline; a down
+// broker fails fast) so that the first dashboards get HITs. The main thread waits on futures;
+// the loads run on the io threads.
+void Daemon::Impl::WarmUp() {
+  const auto deadline = std::chrono::steady_clock::now() + config.startup.warmup_deadline;
+  std::vector<std::future<bool>> loads;
+  for (ViewService* view : view_list) {
+    view->Prefetch(View::kTasks);  // not part of WarmUp's set; warmed in the background
+    loads.push_back(boost::asio::co_spawn(ioc, view->WarmUp(deadline), boost::asio::use_future));
+  }
+  for (auto& load : loads) {
+    try {
+      load.get();
+    } catch (const std::exception& e) {
+      log->warn("warm-up failed: {}", e.what());
+    }
+  }
+  std::string reason;
+  const bool ready = ComputeReady(reason);
+  api->SetReady(ready, reason);
+  was_ready = ready;
+  warmed_up.store(true);  // publishes was_ready to the maintenance tick
+  if (!ready) log->warn("started not ready: {}; retrying in the background", reason);
+}
+
+// Ready when every source's latest health view (kept fresh by the maintenance tick) says its
+// broker answered. CollectorStats.up alone is not enough: a health collection succeeds, and
+// reports "unreachable", when the broker is down.
+bool Daemon::Impl::ComputeReady(std::string& reason) const {
+  for (ViewService* view : view_list) {
+    const ViewSnapshots snapshots = view->Snapshots();
+    if (!snapshots.health || !snapshots.health->broker_reachable) {
+      reason = "source " + std::string(view->source()) + ": broker unreachable";
+      return false;
+    }
+  }
+  reason.clear();
+  return true;
+}
+
+// Keeps each source's health view no older than the health_check ttl, so that readiness
+// follows the broker even when nobody polls /health. Single-flight: one load per source.
+void Daemon::Impl::RefreshHealth() {
+  const auto max_age = std::chrono::milliseconds(health_ttl_ms.load());
+  for (ViewService* view : view_list) {
+    const ViewSnapshots snapshots = view->Snapshots();
+    if (!snapshots.health || clock.Now() - snapshots.health_at >= max_age) {
+      view->Prefetch(View::kHealth);
+    }
+  }
+}
+
+// Every second on the loop: liveness stamp for the watchdog, readiness, retries while a
+// source is down (single-flight, so at most one health collection per source in flight), and
+// every 10 s a STATUS= line.
+void Daemon::Impl::MaintenanceTick() {
+  last_tick.store(std::chrono::steady_clock::now().time_since_epoch().count());
+  if (!warmed_up.load() || stopping.load()) return;
+  std::string reason;
+  const bool ready = ComputeReady(reason);
+  if (ready != was_ready) {
+    api->SetReady(ready, reason);
+    if (ready) {
+      log->info("ready: every source's broker is reachable");
+      for (ViewService* view : view_list) {
+        for (const View v : kDefaultViews) view->Prefetch(v);
+      }
+    } else {
+      log->warn("not ready: {}", reason);
+    }
+    was_ready = ready;
+  }
+  RefreshHealth();
+  if (++ticks % kStatusEveryTicks == 0) notifier.Status(StatusLine(view_list, ready));
+}
+
+void Daemon::Impl::Reload() {
+  std::lock_guard lock(control_mu);
+  if (stopping.load()) return;
+  notifier.Reloading();
+  log->info("reloading configuration");
+  auto finish = [this] { notifier.Ready(StatusLine(view_list, api->ready())); };
+  Config next;
+  std::string token;
+  try {
+    // A small local file read on a loop thread, once per SIGHUP: acceptable.
+    next = loader();
+    if (const auto key = RestartOnlyChange(config, next)) {
+      throw ConfigError(*key + ": changed, but it applies only at start-up (restart queuemond)");
+    }
+    token = LoadAuthToken(next.http.auth_token_file);
+  } catch (const std::exception& e) {
+    log->error("reload rejected, keeping the running configuration: {}", e.what());
+    finish();
+    return;
+  }
+  for (ViewService* view : view_list) {
+    view->SetCacheOptions(next.caches);
+    view->SetRequestTimeout(next.http.request_timeout);
+  }
+  sweeper->SetOptions(next.sweep);
+  health_ttl_ms.store(next.caches.at("health_check").ttl.count());
+  api->SetAuthToken(std::move(token));
+  ApplyLogLevel(next.log);
+  server->SetAccessLog(next.log.access_log);
+  config = std::move(next);
+  log->info("configuration reloaded (log level {}, cached entries kept)", config.log.level);
+  finish();
+}
+
+void Daemon::Impl::Stop() {
+  std::lock_guard lock(control_mu);
+  if (stopping.exchange(true)) return;
+  notifier.Send("STOPPING=1\nSTATUS=stopping: draining connections");
+  log->info("stopping: draining connections (deadline {} ms)", config.http.drain_timeout.count());
+  if (!server) {  // Run() has not built anything yet
+    OnDrained();
+    return;
+  }
+  api->SetReady(false, "shutting down");
+  maintenance->Stop();
+  sweeper->Stop();
+  signals->Cancel();  // a second SIGTERM now takes the default action
+  server->BeginShutdown([this] { OnDrained(); });
+}
+
+// On a loop thread, once the server has closed every connection (or the drain deadline hit).
+void Daemon::Impl::OnDrained() {
+  for (auto& collector : collectors) collector->Stop();
+  if (watchdog) watchdog->Stop();
+  work.reset();  // the io threads return once the collectors' work has wound down
+  std::lock_guard lock(done_mu);
+  drained = true;
+  done_cv.notify_all();
+}
+
+void Daemon::Impl::WaitUntilStopped() {
+  std::unique_lock lock(done_mu);
+  done_cv.wait(lock, [this] { return drained; });
+  if (!done_cv.wait_for(lock, kJoinGrace, [this] { return threads_running == 0; })) {
+    log->warn("io threads still busy {} s after the drain; stopping the loop",
+              std::chrono::duration_cast<std::chrono::seconds>(kJoinGrace).count());
+    ioc.stop();
+  }
+  lock.unlock();
+  for (auto& thread : threads) thread.join();
+  threads.clear();
+}
+
+Daemon::Daemon(Config config, ConfigLoader loader)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(loader))) {}
+
+Daemon::~Daemon() {
+  if (!impl_->threads.empty()) {  // Run() threw after starting threads
+    impl_->ioc.stop();
+    for (auto& thread : impl_->threads) thread.join();
+  }
+}
+
+int Daemon::Run() {
+  Impl& d = *impl_;
+  d.Build();
+  d.StartServing();
+  d.WarmUp();
+  if (!d.stopping.load()) {
+    d.notifier.Ready(StatusLine(d.view_list, d.api->ready()));
+    d.log->info("started: {}", StatusLine(d.view_list, d.api->ready()));
+  }
+  d.WaitUntilStopped();
+  d.log->info("stopped");
+  return 0;
+}
+
+void Daemon::Reload() { impl_->Reload(); }
+
+void Daemon::Stop() { impl_->Stop(); }
+
+}  // namespace queuemon::daemon

@@ -1,0 +1,239 @@
+// The real queuemond binary under a stand-in for systemd: $NOTIFY_SOCKET is a datagram socket
+// of the test, the broker is a closed loopback port (so no Redis is needed, and start-up must
+// cope with a broker that is down). Label e2e.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/free_port.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/notify_socket.h"
+#include "tests/testing/redis_server.h"
+#include "tests/testing/subprocess_runner.h"
+
+namespace queuemon::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using testing::ChildProcess;
+using testing::NotifySocket;
+using testing::ProcessSpec;
+
+constexpr auto kDeadline = 15s;
+
+std::string Binary() {
+  const char* dir = std::getenv("QUEUEMON_BINARY_DIR");
+  return std::string(dir ? dir : ".") + "/daemon/queuemond";
+}
+
+class QueuemondProcessTest : public ::testing::Test {
+ protected:
+  QueuemondProcessTest()
+      : dir_(std::filesystem::temp_directory_path() /
+             ("queuemond-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))),
+        broker_("redis://127.0.0.1:" + std::to_string(testing::PickFreeLoopbackPort()) + "/0") {
+    std::filesystem::create_directories(dir_);
+  }
+  ~QueuemondProcessTest() override { std::filesystem::remove_all(dir_); }
+
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(Binary()))
+        << Binary() << " not found; run through ctest (it sets QUEUEMON_BINARY_DIR)";
+  }
+
+  std::string ConfigPath() const { return (dir_ / "queuemond.json").string(); }
+  std::string LogPath() const { return (dir_ / "queuemond.log").string(); }
+
+  // A config on a free port with the closed broker; `caches` is spliced in as is.
+  void WriteConfig(const std::string& caches = "{}", const std::string& listen = "127.0.0.1:0") {
+    std::ofstream(ConfigPath()) << "// e2e config\n{\"listen\": \"" << listen
+                                << "\", \"startup\": {\"warmup_deadline_ms\": 1000},\n"
+                                << " \"caches\": " << caches << ",\n"
+                                << " \"sources\": [{\"broker\": \"" << broker_ << "\"}]}\n";
+  }
+
+  ChildProcess Start(std::vector<std::string> extra_env = {}) {
+    extra_env.push_back("NOTIFY_SOCKET=" + notify_.path());
+    return ChildProcess::Start(ProcessSpec{{Binary(), "--config", ConfigPath()},
+                                           std::move(extra_env), "", LogPath()});
+  }
+
+  std::string Log() const {
+    std::ifstream in(LogPath());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  // The port from the "listening on ... (port N)" line.
+  std::uint16_t Port() const {
+    std::smatch match;
+    const std::string log = Log();
+    if (!std::regex_search(log, match, std::regex(R"(\(port (\d+)\))"))) return 0;
+    return static_cast<std::uint16_t>(std::stoi(match[1]));
+  }
+
+  testing::ProcessResult RunCli(std::vector<std::string> args) {
+    args.insert(args.begin(), Binary());
+    return testing::RunProcess(ProcessSpec{args, {}, "", LogPath()}, kDeadline);
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::string broker_;
+  NotifySocket notify_;
+};
+
+TEST_F(QueuemondProcessTest, StartsNotReadyWithTheBrokerDownPingsAndStopsCleanly) {
+  WriteConfig();
+  ChildProcess daemon = Start({"WATCHDOG_USEC=1000000"});
+  const auto ready = notify_.WaitFor("READY=1", kDeadline);
+  ASSERT_TRUE(ready) << Log();
+  EXPECT_THAT(*ready, HasSubstr("STATUS=not ready"));
+  EXPECT_TRUE(notify_.WaitFor("WATCHDOG=1", kDeadline));
+
+  testing::HttpClient client(Port());
+  const auto readyz = client.Request("GET", "/readyz");
+  ASSERT_TRUE(readyz);
+  EXPECT_EQ(readyz->status, 503);
+  const auto healthz = client.Request("GET", "/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+
+  daemon.Signal(SIGTERM);
+  EXPECT_TRUE(notify_.WaitFor("STOPPING=1", kDeadline));
+  const auto status = daemon.Wait(kDeadline);
+  ASSERT_TRUE(status);
+  ASSERT_TRUE(WIFEXITED(*status)) << Log();
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(QueuemondProcessTest, ReloadAppliesGoodConfigsAndRefusesBadOnes) {
+  WriteConfig();
+  ChildProcess daemon = Start();
+  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline)) << Log();
+
+  WriteConfig(R"({"task_status": {"ttl_seconds": 1.5}})");
+  daemon.Signal(SIGHUP);
+  const auto reloading = notify_.WaitFor("RELOADING=1", kDeadline);
+  ASSERT_TRUE(reloading);
+  EXPECT_THAT(*reloading, HasSubstr("\nMONOTONIC_USEC="));
+  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
+  EXPECT_THAT(Log(), HasSubstr("configuration reloaded"));
+
+  WriteConfig(R"({"task_status": {"ttl_seconds": 0}})");
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(notify_.WaitFor("RELOADING=1", kDeadline));
+  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
+  EXPECT_THAT(Log(), HasSubstr("reload rejected"));
+  EXPECT_THAT(Log(), HasSubstr("caches.task_status.ttl_seconds: must be > 0 (got 0)"));
+
+  WriteConfig("{}", "127.0.0.1:1");
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(notify_.WaitFor("RELOADING=1", kDeadline));
+  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
+  EXPECT_THAT(Log(), HasSubstr("listen: changed, but it applies only at start-up"));
+  EXPECT_TRUE(daemon.running()) << "a refused reload keeps the daemon serving";
+
+  daemon.Signal(SIGTERM);
+  const auto status = daemon.Wait(kDeadline);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(QueuemondProcessTest, StartupFailureExitsNonZeroBeforeReady) {
+  // Occupy a port, then ask queuemond to listen on it.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  WriteConfig("{}", "127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
+  ChildProcess daemon = Start();
+  const auto status = daemon.Wait(kDeadline);
+  ::close(fd);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_THAT(Log(), HasSubstr("start-up failed"));
+  for (const auto& message : notify_.history()) EXPECT_THAT(message, ::testing::Not(HasSubstr("READY=1")));
+  EXPECT_FALSE(notify_.WaitFor("READY=1", 0ms));
+}
+
+TEST_F(QueuemondProcessTest, CheckConfigAndVersion) {
+  WriteConfig();
+  const auto good = RunCli({"--config", ConfigPath(), "--check-config"});
+  EXPECT_EQ(good.exit_code, 0);
+  EXPECT_EQ(good.output, "OK\n");
+
+  WriteConfig(R"({"worker_status": {"max_entries": -3}})");
+  const auto bad = RunCli({"--config", ConfigPath(), "--check-config"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(Log(), HasSubstr("caches.worker_status.max_entries: must be > 0 (got -3)"));
+
+  const auto version = RunCli({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, ::testing::StartsWith("queuemond "));
+  EXPECT_EQ(RunCli({"--no-such-flag"}).exit_code, 2);
+}
+
+// Polls GET /readyz (one connection per try: the server may close idle ones) until `status`.
+bool ReadyzBecomes(std::uint16_t port, int status) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      testing::HttpClient client(port);
+      if (const auto response = client.Request("GET", "/readyz"); response && response->status == status) {
+        return true;
+      }
+    } catch (const std::runtime_error&) {
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// With a real redis-server: ready at start; readiness follows the broker going away and coming
+// back without any client polling /health (the daemon refreshes its health view itself).
+TEST_F(QueuemondProcessTest, ReadinessFollowsARealBroker) {
+  testing::RedisServer redis;
+  broker_ = redis.url();
+  WriteConfig(R"({"health_check": {"ttl_seconds": 0.5}})");
+  ChildProcess daemon = Start();
+  const auto ready = notify_.WaitFor("READY=1", kDeadline);
+  ASSERT_TRUE(ready) << Log();
+  EXPECT_THAT(*ready, HasSubstr("STATUS=ready:"));
+  const std::uint16_t port = Port();
+  EXPECT_TRUE(ReadyzBecomes(port, 200));
+
+  redis.Stop();
+  EXPECT_TRUE(ReadyzBecomes(port, 503)) << Log();
+  redis.Restart();
+  EXPECT_TRUE(ReadyzBecomes(port, 200)) << Log();
+
+  daemon.Signal(SIGTERM);
+  const auto status = daemon.Wait(kDeadline);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+}  // namespace
+}  // namespace queuemon::daemon

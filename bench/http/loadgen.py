@@ -3,6 +3,7 @@ and single sequential requests timed from the client side."""
 import http.client
 import json
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -25,7 +26,9 @@ def run_wrk(port, path, connections, duration, server_pid, wrk_threads=1, wrk_cp
     if script_args:
         cmd += ['--', *map(str, script_args)]
     before = stack.cpu_ticks(server_pid)
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration * 3 + 30)
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = stack.cpu_ticks(server_pid)
     line = next((l for l in out.stdout.splitlines() if l.startswith('WRK_JSON ')), None)
     if out.returncode != 0 or line is None:
@@ -35,6 +38,10 @@ def run_wrk(port, path, connections, duration, server_pid, wrk_threads=1, wrk_cp
     r['errors'] = r['connect'] + r['read'] + r['write'] + r['status'] + r['timeout']
     cpu_s = (after - before) / CLK_TCK
     r['cpu_s'] = cpu_s
+    # The load generator's own CPU: if wrk is near 1 core per thread, wrk is the bottleneck.
+    r['wrk_cpu_share'] = ((usage1.ru_utime - usage0.ru_utime + usage1.ru_stime - usage0.ru_stime)
+                          / (r['duration_us'] / 1e6) / wrk_threads)
+    r['server_cpu_share'] = cpu_s / (r['duration_us'] / 1e6)
     r['cpu_s_per_100k'] = cpu_s / r['requests'] * 1e5 if r['requests'] else float('nan')
     r['connections'] = connections
     return r

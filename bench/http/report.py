@@ -22,19 +22,23 @@ def us_ms(us):
 
 def throughput_table(rows):
     out = ['| target | c | req/s (median) | p50 ms | p99 ms | p99.9 ms | errors (sum) | '
-           'server CPU s / 100k req | runs |', '|---|---|---|---|---|---|---|---|---|']
+           'server CPU s / 100k req | server CPU share | wrk CPU share | runs |',
+           '|---|---|---|---|---|---|---|---|---|---|---|']
     summary = {}
     for c in (32, 256):
         for t in TARGETS:
             sel = [r for r in rows if r['target'] == t and r['connections'] == c]
             if not sel:
                 continue
-            s = {k: med(sel, k) for k in ('rps', 'p50_us', 'p99_us', 'p999_us', 'cpu_s_per_100k')}
+            s = {k: med([r for r in sel if k in r], k) for k in (
+                'rps', 'p50_us', 'p99_us', 'p999_us', 'cpu_s_per_100k', 'server_cpu_share',
+                'wrk_cpu_share')}
             s['errors'] = sum(r['errors'] for r in sel)
             summary[(t, c)] = s
             out.append(f'| {t} | {c} | {fmt(s["rps"])} | {us_ms(s["p50_us"])} | '
                        f'{us_ms(s["p99_us"])} | {us_ms(s["p999_us"])} | {s["errors"]} | '
-                       f'{fmt(s["cpu_s_per_100k"], 2)} | {len(sel)} |')
+                       f'{fmt(s["cpu_s_per_100k"], 2)} | {fmt(s["server_cpu_share"], 2)} | '
+                       f'{fmt(s["wrk_cpu_share"], 2)} | {len(sel)} |')
     return out, summary
 
 

@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -93,7 +94,7 @@ class Bench:
                 'wrk': (subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout
                         .splitlines() or [''])[0],
                 'nginx': subprocess.run(['nginx', '-v'], capture_output=True, text=True)
-                .stderr.strip()}
+                .stderr.strip() if shutil.which('nginx') else 'nginx not installed'}
 
     def start(self):
         s = self.s

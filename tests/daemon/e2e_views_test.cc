@@ -79,13 +79,8 @@ TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {
   EXPECT_EQ(view.value("offline", -1), 0);
 }
 
-// KNOWN BUG (collectors/inspect_replies.cc, ParseStats): the pool name is read from
-// stats.pool.implementation, which Celery 5.2's prefork pool does not send (its pool info is
-// max-concurrency, processes, max-tasks-per-child, put-guarded-by-semaphore, timeouts, writes;
-// see the captured reply in celery-redis-protocol.md), so "pool" is always "" for real workers.
-// The unit test's fixture has an "implementation" key that real workers never send. Enable this
-// test once the collector derives the pool name some other way.
-TEST_F(E2eViewsTest, DISABLED_WorkersReportTheirPoolName) {
+// Celery 5.2 sends no pool name in stats; the collector infers it from the pool info's shape.
+TEST_F(E2eViewsTest, WorkersReportTheirPoolName) {
   json view;
   ASSERT_TRUE(PollUntil([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
                         20s, 200ms));

@@ -5,6 +5,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include "collectors/redis_url.h"
 #include "daemon/config.h"
 
 namespace queuemon::daemon {
@@ -71,20 +72,24 @@ void CheckRedisUrl(std::string_view value, std::string_view path) {
   std::string_view db = uri->encoded_path();
   if (!db.empty()) db.remove_prefix(1);  // the leading '/'
   if (!db.empty()) CheckDb(db, path, shown);
+  // The collectors parse the URL again at start-up; whatever they would refuse is refused here,
+  // so --check-config and start-up never disagree (and start-up never echoes the raw URL).
+  std::string why;
+  if (!collectors::ParseRedisUrl(value, &why)) Fail(path, why, shown);
 }
 
 std::string RedactUrl(std::string_view url) {
-  if (const auto parsed = boost::urls::parse_uri_reference(url); parsed) {
-    if (!parsed->has_password()) return std::string(url);
+  if (const auto parsed = boost::urls::parse_uri_reference(url); parsed && parsed->has_password()) {
     boost::urls::url copy(*parsed);
     copy.set_encoded_password("***");
     return std::string(copy.buffer());
   }
-  // Unparseable: hide everything between "://" and the last '@' of the authority.
+  // Unparseable, or parsed without a password although one may be there (a '/' inside it ends
+  // the authority early): hide everything between "://" and the last '@'. Not only the authority's: a
+  // password may hold the '/' that would end it (redis://u:pa/ss@h/0 does not parse).
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
-  const auto authority_end = url.find('/', scheme_end + 3);
-  const auto at = url.substr(0, authority_end).rfind('@');
+  const auto at = url.rfind('@');
   if (at == std::string_view::npos || at < scheme_end) return std::string(url);
   return std::string(url.substr(0, scheme_end + 3)) + "***" + std::string(url.substr(at));
 }

@@ -216,6 +216,14 @@ TEST(DaemonConfigTest, BrokerSecretsAreRedactedInMessages) {
   EXPECT_EQ(unparsed.find("s3cret"), std::string::npos) << unparsed;
   EXPECT_EQ(RedactUrl("redis://:pw@h:1/0"), "redis://:***@h:1/0");
   EXPECT_EQ(RedactUrl("redis://h:1/0"), "redis://h:1/0");
+  // A '/' in the password ends the authority early, so the URL parses without a password.
+  EXPECT_EQ(RedactUrl("redis://u:pa/ss@h:1/0"), "redis://***@h:1/0");
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://u:pa/ss@127.0.0.1:6379/0"}]})"),
+              ::testing::Not(HasSubstr("pa/ss")));
+  // What the collectors would refuse at start-up is refused by the check, with the URL redacted.
+  const std::string late = RejectionOf(R"({"sources": [{"broker": "redis://:pw@127.0.0.1:6379k90"}]})");
+  EXPECT_THAT(late, HasSubstr("sources[0].broker"));
+  EXPECT_THAT(late, ::testing::Not(HasSubstr(":pw@")));
 }
 
 TEST(DaemonConfigTest, LoadConfigNamesTheFile) {

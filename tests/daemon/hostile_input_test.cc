@@ -29,7 +29,7 @@ class HostileInputTest : public HostileServerTest {
 };
 
 TEST_F(HostileInputTest, MalformedRequestLinesGet400) {
-  for (const std::string bytes : {
+  for (const std::string& bytes : {
            std::string("GET\r\n\r\n"),
            std::string("GET /healthz\r\n\r\n"),                     // HTTP/0.9 style
            std::string("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"),  // unknown version
@@ -41,7 +41,7 @@ TEST_F(HostileInputTest, MalformedRequestLinesGet400) {
            std::string("\r\n\r\n\r\n\r\n"),
            std::string(16, '\0') + "\r\n\r\n",
        }) {
-    SCOPED_TRACE(testing::PrintToString(bytes));
+    SCOPED_TRACE(::testing::PrintToString(bytes));
     ExpectRejectedAndClosed(bytes, 400, "bad_request");
   }
 }
@@ -60,8 +60,8 @@ TEST_F(HostileInputTest, InvalidPercentEncodingGets400) {
 
 TEST_F(HostileInputTest, NonOriginFormTargetsGet400) {
   // Absolute-form and asterisk-form are for proxies and OPTIONS *; this is not a proxy.
-  ExpectRejectedAndClosed("GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400,
-                          "bad_request");
+  ExpectJsonError(SendRawAndRead("GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                  400, "bad_request");
   auto star = SendRawAndRead("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
   ExpectJsonError(star, 400, "bad_request");
   ExpectStillServing();
@@ -135,7 +135,7 @@ TEST_F(HostileInputTest, ChunkedBodiesAreReadOrRejectedWithinTheLimit) {
   // Chunks adding up past the body limit (64 KiB): 413.
   std::string big = "POST /api/v1/celery/cache/invalidate HTTP/1.1\r\nHost: x\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n";
-  for (int i = 0; i < 40; ++i) big += "1000\r\n" + std::string(0x1000, 'c') + "\r\n";
+  for (int i = 0; i < 17; ++i) big += "1000\r\n" + std::string(0x1000, 'c') + "\r\n";
   ExpectRejectedAndClosed(big + "0\r\n\r\n", 413, "payload_too_large");
   // A chunk size that is not hex, or absurdly large: malformed / too large.
   ExpectRejectedAndClosed("POST /api/v1/celery/cache/invalidate HTTP/1.1\r\nHost: x\r\n"
@@ -181,7 +181,7 @@ TEST_F(HostileInputTest, PathTraversalFindsNothing) {
 
 TEST_F(HostileInputTest, TaskIdsCraftedAsRedisCommandsNeverReachTheCollector) {
   const std::uint64_t before = collector_.calls();
-  for (const std::string target : {
+  for (const std::string& target : {
            std::string("/api/v1/celery/tasks/x%0D%0AFLUSHALL"),
            std::string("/api/v1/celery/tasks/x%0D%0A*1%0D%0A$8%0D%0AFLUSHALL%0D%0A"),
            std::string("/api/v1/celery/tasks/*"), std::string("/api/v1/celery/tasks/celery-task-meta-*"),

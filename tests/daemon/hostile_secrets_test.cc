@@ -138,7 +138,7 @@ TEST_F(HostileSecretsTest, PasswordsAndTokenAppearNowhere) {
 }
 
 TEST_F(HostileSecretsTest, CheckConfigErrorsDoNotEchoThePassword) {
-  for (const std::string broker : {
+  for (const std::string& broker : {
            std::string("redis://queuemon:") + kBrokerPassword + "@127.0.0.1:99999/0",
            std::string("redis://queuemon:") + kBrokerPassword + "@127.0.0.1:6379/notadb",
            std::string("rediss://queuemon:") + kBrokerPassword + "@127.0.0.1:6379/0",

@@ -158,7 +158,9 @@ class HostileServerTest : public ::testing::Test {
     ASSERT_TRUE(body.contains("error") && body["error"].is_string()) << response->body;
     EXPECT_FALSE(body["error"].get<std::string>().empty());
     EXPECT_TRUE(body.contains("detail") && body["detail"].is_string()) << response->body;
-    if (!error.empty()) EXPECT_EQ(body["error"], error);
+    if (!error.empty()) {
+      EXPECT_EQ(body["error"], error);
+    }
   }
 
   // The keep-alive client from before the attack and a brand-new one both get /healthz.

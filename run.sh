@@ -1,11 +1,74 @@
 #!/usr/bin/env bash
-# ./run.sh — installs what is missing, builds queuemond (Release), and runs it.
-# (The full local stack — Redis, two Celery workers, a task trickle — lands with the daemon.)
+# ./run.sh — the whole local stack on loopback, for trying queuemon out:
+#   installs what is missing, builds queuemond (Release), starts a private redis-server, two real
+#   Celery workers (w1 with task events, w2 without) and a trickle of demo tasks, then runs
+#   queuemond in the foreground. Ctrl-C stops everything it started.
+# Environment: QUEUEMON_PORT (default 8080), QUEUEMON_REDIS_PORT (default 6390).
 set -euo pipefail
 cd "$(dirname "$0")"
+root=$PWD
+http_port=${QUEUEMON_PORT:-8080}
+redis_port=${QUEUEMON_REDIS_PORT:-6390}
+broker="redis://127.0.0.1:${redis_port}/0"
+
 scripts/install-deps.sh run
-export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
 cmake -S . -B build/run -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUEUEMON_BUILD_TESTS=OFF \
   -DQUEUEMON_BUILD_BENCH=OFF >/dev/null
-cmake --build build/run -j "$(nproc)"
-echo "run.sh: queuemond is not built yet; the libraries built fine."
+cmake --build build/run -j "$(nproc)" --target queuemond
+
+state=$(mktemp -d /tmp/queuemon-run.XXXXXX)
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo; echo "run.sh: stopping the stack"
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$state"
+}
+trap cleanup EXIT INT TERM
+
+wait_for() {  # wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds
+  local what=$1 limit=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then echo "run.sh: $what did not come up" >&2; exit 1; fi
+    sleep 0.2
+  done
+}
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$state" --logfile "$state/redis.log" &
+pids+=($!)
+wait_for "redis-server on 127.0.0.1:$redis_port" 10 redis-cli -p "$redis_port" ping
+
+export PYTHONPATH="$root/tests/celery_app" QUEUEMON_CELERY_BROKER="$broker"
+cd "$root/tests/celery_app"
+/usr/bin/python3 -m celery -A tasks worker -n w1@%h -c 2 -Q celery,reports -E \
+  --loglevel=WARNING --logfile "$state/w1.log" &
+pids+=($!)
+/usr/bin/python3 -m celery -A tasks worker -n w2@%h -c 2 -Q celery,reports \
+  --loglevel=WARNING --logfile "$state/w2.log" &
+pids+=($!)
+wait_for "the Celery workers" 60 /usr/bin/python3 ctl.py wait-ready "w1@$(hostname)" "w2@$(hostname)" --timeout 5
+/usr/bin/python3 "$root/scripts/trickle.py" --interval 0.5 &
+pids+=($!)
+cd "$root"
+
+base="http://127.0.0.1:${http_port}"
+cat <<EOT
+run.sh: Redis on 127.0.0.1:${redis_port}, workers w1 and w2, a task trickle; logs in $state
+run.sh: queuemond on ${base} — try:
+  curl -i ${base}/api/v1/celery/workers/status
+  curl -i ${base}/api/v1/celery/queues/status
+  curl -i ${base}/api/v1/celery/tasks/status
+  curl -i ${base}/api/v1/celery/metrics/summary
+  curl -i ${base}/api/v1/celery/health
+  curl -i ${base}/api/v1/celery/cache/stats
+  curl -i -X POST ${base}/api/v1/celery/cache/invalidate
+  curl -s ${base}/metrics
+Ctrl-C stops everything.
+EOT
+build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" --broker "$broker" &
+pids+=($!)
+wait "${pids[-1]}"

@@ -4,8 +4,11 @@
 //   cmake --build build/rel --target collect_bench && build/rel/bench/collect_bench
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
 
 #include "cache/clock.h"
@@ -55,6 +58,22 @@ void BM_FullCollection(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FullCollection)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
+// The same three views loaded concurrently, as the daemon's detached cache loads run.
+void BM_FullCollectionConcurrent(benchmark::State& state) {
+  using collectors::View;
+  for (auto _ : state) {
+    std::vector<std::future<boost::system::result<collectors::Snapshot>>> loads;
+    for (View view : {View::kWorkers, View::kQueues, View::kTasks}) {
+      loads.push_back(boost::asio::co_spawn(
+          world->io.context(), world->collector->Collect({view, ""}), boost::asio::use_future));
+    }
+    for (auto& load : loads) {
+      if (!load.get()) state.SkipWithError("collect failed");
+    }
+  }
+}
+BENCHMARK(BM_FullCollectionConcurrent)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 void BM_View(benchmark::State& state) {
   const auto view = static_cast<collectors::View>(state.range(0));

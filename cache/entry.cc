@@ -25,8 +25,7 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
 std::shared_ptr<const Entry> Entry::Make(std::string body, TimePoint collected_at) {
   auto entry = std::make_shared<Entry>();
   char etag[24];
-  std::snprintf(etag, sizeof(etag), "\"%016llx\"",
-                static_cast<unsigned long long>(Fnv1a64(body)));
+  std::snprintf(etag, sizeof(etag), "\"%016llx\"", static_cast<unsigned long long>(Fnv1a64(body)));
   entry->etag = etag;
   entry->body = std::move(body);
   entry->collected_at = collected_at;

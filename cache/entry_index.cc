@@ -4,45 +4,42 @@
 
 namespace queuemon::cache::internal {
 
-EntryIndex::Node* EntryIndex::Find(std::string_view key) {
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : &*it;
-}
-
 EntryIndex::Node* EntryIndex::Upsert(std::string_view key, std::shared_ptr<const Entry> entry,
                                      std::int64_t now_ns) {
   const std::size_t bytes = BytesOf(key, *entry);
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    it = map_.try_emplace(std::string(key)).first;
-    it->second.index = dense_.size();
-    dense_.push_back(&*it);
+  Slot* slot = Find(key);
+  if (slot == nullptr) {
+    auto owned = std::make_unique<Slot>();
+    owned->key = std::string(key);
+    owned->index = dense_.size();
+    slot = owned.get();
+    dense_.push_back(std::move(owned));
+    map_.emplace(std::string_view(slot->key), slot);
   } else {
-    bytes_ -= it->second.bytes;
+    bytes_ -= slot->bytes;
   }
-  Slot& slot = it->second;
-  slot.entry = std::move(entry);
-  slot.bytes = bytes;
-  slot.last_read_ns.store(now_ns, std::memory_order_relaxed);
+  slot->entry = std::move(entry);
+  slot->bytes = bytes;
+  slot->put_seq = ++put_seq_;
+  slot->last_read_ns.store(now_ns, std::memory_order_relaxed);
   bytes_ += bytes;
-  return &*it;
+  return slot;
 }
 
 void EntryIndex::Remove(Node* node) {
-  // Swap-remove from the dense array, then fix the index of the node that moved.
-  const std::size_t index = node->second.index;
-  Node* last = dense_.back();
-  dense_[index] = last;
-  last->second.index = index;
+  map_.erase(std::string_view(node->key));  // before the slot (which owns the key) dies
+  bytes_ -= node->bytes;
+  // Swap-remove from the dense array, then fix the index of the slot that moved.
+  const std::size_t index = node->index;
+  std::swap(dense_[index], dense_.back());
+  dense_[index]->index = index;
   dense_.pop_back();
-  bytes_ -= node->second.bytes;
-  map_.erase(map_.find(node->first));
 }
 
 std::size_t EntryIndex::Clear() {
   const std::size_t n = dense_.size();
-  dense_.clear();
   map_.clear();
+  dense_.clear();
   bytes_ = 0;
   sweep_cursor_ = 0;
   return n;
@@ -52,34 +49,29 @@ EntryIndex::Node* EntryIndex::PickVictim(const Node* keep) {
   return dense_.size() <= kExactScanLimit ? ExactVictim(keep) : SampledVictim(keep);
 }
 
+bool EntryIndex::Older(const Node* a, const Node* b) {
+  const std::int64_t ta = a->last_read_ns.load(std::memory_order_relaxed);
+  const std::int64_t tb = b->last_read_ns.load(std::memory_order_relaxed);
+  return ta != tb ? ta < tb : a->put_seq < b->put_seq;
+}
+
 EntryIndex::Node* EntryIndex::ExactVictim(const Node* keep) const {
   Node* victim = nullptr;
-  std::int64_t oldest = 0;
-  for (Node* node : dense_) {
-    if (node == keep) continue;
-    const std::int64_t t = node->second.last_read_ns.load(std::memory_order_relaxed);
-    if (victim == nullptr || t < oldest) {
-      victim = node;
-      oldest = t;
-    }
+  for (const auto& owned : dense_) {
+    Node* node = owned.get();
+    if (node != keep && (victim == nullptr || Older(node, victim))) victim = node;
   }
   return victim;
 }
 
 EntryIndex::Node* EntryIndex::SampledVictim(const Node* keep) {
   Node* victim = nullptr;
-  std::int64_t oldest = 0;
   for (std::size_t i = 0; i < kEvictionSamples; ++i) {
-    Node* node = dense_[NextRandom() % dense_.size()];
-    if (node == keep) continue;
-    const std::int64_t t = node->second.last_read_ns.load(std::memory_order_relaxed);
-    if (victim == nullptr || t < oldest) {
-      victim = node;
-      oldest = t;
-    }
+    Node* node = dense_[NextRandom() % dense_.size()].get();
+    if (node != keep && (victim == nullptr || Older(node, victim))) victim = node;
   }
   // Only reachable when every sample hit `keep`: fall back to any other node.
-  if (victim == nullptr) victim = dense_[0] != keep ? dense_[0] : dense_[1];
+  if (victim == nullptr) victim = dense_[0].get() != keep ? dense_[0].get() : dense_[1].get();
   return victim;
 }
 
@@ -97,9 +89,9 @@ std::size_t EntryIndex::SweepFromCursor(std::size_t max_remove,
   std::size_t to_visit = dense_.size();
   while (to_visit > 0 && removed < max_remove && !dense_.empty()) {
     if (sweep_cursor_ >= dense_.size()) sweep_cursor_ = 0;
-    Node* node = dense_[sweep_cursor_];
+    Node* node = dense_[sweep_cursor_].get();
     --to_visit;
-    if (expired(node->second)) {
+    if (expired(*node)) {
       Remove(node);  // the last node moved into the cursor's place; visit it next
       ++removed;
     } else {

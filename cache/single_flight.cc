@@ -1,20 +1,20 @@
 #include "cache/single_flight.h"
 
 #include <atomic>
-#include <map>
-#include <mutex>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
+#include <utility>
+#include <vector>
 
+#include "cache/internal/mutex.h"
 #include "cache/internal/thread_annotations.h"
 
 namespace queuemon::cache {
@@ -45,15 +45,16 @@ struct KeyState {
 struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
   explicit Impl(asio::any_io_executor ex) : executor(std::move(ex)) {}
 
-  // Creates the flight that becomes `state.current`. REQUIRES: mu held.
-  std::shared_ptr<Flight> NewCurrent(KeyState& state) {
+  // Creates the flight that becomes `state.current` (a value in `flights`).
+  std::shared_ptr<Flight> NewCurrent(KeyState& state) REQUIRES(mu) {
     state.current = std::make_shared<Flight>();
     return state.current;
   }
 
   void Spawn(std::string key, std::shared_ptr<Flight> flight, Loader loader) {
     loads_started.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(executor, Run(shared_from_this(), std::move(key), std::move(flight), std::move(loader)),
+    asio::co_spawn(executor,
+                   Run(shared_from_this(), std::move(key), std::move(flight), std::move(loader)),
                    asio::detached);
   }
 
@@ -75,7 +76,7 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Flight> next;
     Loader next_loader;
     {
-      std::lock_guard lock(mu);
+      internal::MutexLock lock(mu);
       flight->done = true;
       flight->result = std::move(result);
       waiters.swap(flight->waiters);
@@ -94,13 +95,13 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
 
   // Forgets a waiter whose deadline passed, so abandoned waiters do not pile up on long loads.
   void Forget(Flight& flight, const std::shared_ptr<WakeChannel>& waiter) {
-    std::lock_guard lock(mu);
+    internal::MutexLock lock(mu);
     std::erase(flight.waiters, waiter);
   }
 
   const asio::any_io_executor executor;
   std::atomic<std::uint64_t> loads_started{0};
-  mutable std::mutex mu;
+  mutable internal::Mutex mu;
   std::map<std::string, KeyState, std::less<>> flights GUARDED_BY(mu);
 };
 
@@ -112,16 +113,17 @@ SingleFlight::~SingleFlight() = default;
 
 asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
     std::string key, Join join, std::chrono::steady_clock::time_point deadline, Loader loader) {
-  using namespace asio::experimental::awaitable_operators;
+  // A local reference: the SingleFlight may be destroyed while this waiter is suspended.
+  const std::shared_ptr<Impl> impl = impl_;
   const auto ex = co_await asio::this_coro::executor;
   auto wake = std::make_shared<WakeChannel>(ex, 1);
   std::shared_ptr<Flight> flight;
   bool start = false;
   {
-    std::lock_guard lock(impl_->mu);
-    KeyState& state = impl_->flights[key];
+    internal::MutexLock lock(impl->mu);
+    KeyState& state = impl->flights[key];
     if (state.current == nullptr) {
-      flight = impl_->NewCurrent(state);
+      flight = impl->NewCurrent(state);
       start = true;
     } else if (join == Join::kAny) {
       flight = state.current;
@@ -135,25 +137,35 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
     }
     flight->waiters.push_back(wake);
   }
-  if (start) impl_->Spawn(key, flight, std::move(loader));
+  if (start) impl->Spawn(key, flight, std::move(loader));
 
+  // The deadline is a second sender on the same channel rather than an `||` race: cancelling a
+  // channel receive from this thread while the load's thread completes it touches the
+  // operation's cancellation slot from two threads (a data race TSan reported). So the receive
+  // runs with no cancellation slot at all, and whichever of load and timer sends first wakes
+  // us. Consequence: cancelling the calling coroutine does not cut this wait short; the
+  // deadline bounds it.
   asio::steady_timer timer(ex, deadline);
-  co_await (wake->async_receive(asio::as_tuple(asio::use_awaitable)) ||
-            timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  timer.async_wait([wake](boost::system::error_code ec) {
+    if (!ec) wake->try_send(asio::error::timed_out);
+  });
+  co_await wake->async_receive(
+      asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
+  timer.cancel();  // the handler only touches `wake`, so it may still be running elsewhere
   {
-    std::lock_guard lock(impl_->mu);
+    internal::MutexLock lock(impl->mu);
     // Checked under the lock rather than by which operation won: a load that completed at the
     // same instant as the deadline still delivers its result.
     if (flight->done) co_return flight->result;
   }
-  impl_->Forget(*flight, wake);
+  impl->Forget(*flight, wake);
   co_return std::nullopt;
 }
 
 bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
   std::shared_ptr<Flight> flight;
   {
-    std::lock_guard lock(impl_->mu);
+    internal::MutexLock lock(impl_->mu);
     KeyState& state = impl_->flights[key];
     if (state.current != nullptr) return false;
     flight = impl_->NewCurrent(state);
@@ -163,7 +175,7 @@ bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
 }
 
 bool SingleFlight::InFlight(std::string_view key) const {
-  std::lock_guard lock(impl_->mu);
+  internal::MutexLock lock(impl_->mu);
   return impl_->flights.find(key) != impl_->flights.end();
 }
 

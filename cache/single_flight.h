@@ -10,6 +10,8 @@
 // - Every waiter has its own deadline. A waiter whose deadline passes returns nullopt; the load
 //   goes on and its result still reaches the others (and whatever the loader itself stores).
 // - Waiters are resumed on their own executor the moment the load completes, success or error.
+//   Cancelling a waiting coroutine (per-operation cancellation) does not end its wait early;
+//   its deadline does.
 //
 // Loads run detached on the executor given to the constructor. The loader must not throw; if it
 // does anyway, waiters receive boost::asio::error::operation_aborted... as an error result.

@@ -36,14 +36,15 @@ struct TtlLruCache::Impl {
 
   Impl(CacheOptions o, const Clock& c) : clock(c), options(std::move(o)), limits(options) {}
 
-  // Classifies `node` at `now` under the current limits; entry is null for kMiss.
+  // Classifies `node` at `now` under the current limits; a kMiss is returned as Lookup{}.
   Lookup Classify(const Node& node, TimePoint now) const REQUIRES_SHARED(mu) {
     Lookup out;
-    const auto& entry = node.second.entry;
+    const auto& entry = node.entry;
     out.age = now > entry->collected_at ? now - entry->collected_at : Duration::zero();
     out.ttl = limits.ttl;
     out.freshness = limits.Classify(out.age);
-    if (out.freshness != Freshness::kMiss) out.entry = entry;
+    if (out.freshness == Freshness::kMiss) return Lookup{};  // as if absent: no entry, age 0
+    out.entry = entry;
     return out;
   }
 
@@ -72,8 +73,8 @@ struct TtlLruCache::Impl {
   void DropIfExpired(std::string_view key, const Entry* seen) EXCLUDES(mu) {
     internal::WriterLock lock(mu);
     Node* node = index.Find(key);
-    if (node == nullptr || node->second.entry.get() != seen) return;
-    if (!Expired(node->second, clock.Now())) return;
+    if (node == nullptr || node->entry.get() != seen) return;
+    if (!Expired(*node, clock.Now())) return;
     index.Remove(node);
     counters.AddExpirations(1);
   }
@@ -101,13 +102,13 @@ Lookup TtlLruCache::Get(std::string_view key) const {
     if (node == nullptr) return Lookup{};
     Lookup out = impl.Classify(*node, now);
     if (out.freshness != Freshness::kMiss) {
-      node->second.Touch(Nanos(now));
+      node->Touch(Nanos(now));
       if (out.freshness == Freshness::kFresh || out.freshness == Freshness::kFreshRefresh) {
         impl.counters.AddHit();
       }
       return out;
     }
-    expired = node->second.entry.get();
+    expired = node->entry.get();
   }
   // Rare path: the entry is past ttl + stale_for. Upgrade to the exclusive lock to drop it;
   // DropIfExpired re-checks because another thread may have replaced it meanwhile.
@@ -167,9 +168,8 @@ std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
   const TimePoint now = impl.clock.Now();
   internal::WriterLock lock(impl.mu);
   const std::size_t removed = impl.index.SweepFromCursor(
-      max_batch, [&](const internal::Slot& slot) NO_THREAD_SAFETY_ANALYSIS {
-        return impl.Expired(slot, now);
-      });
+      max_batch, [&](const internal::Slot& slot)
+                     NO_THREAD_SAFETY_ANALYSIS { return impl.Expired(slot, now); });
   impl.counters.AddExpirations(removed);
   return removed;
 }

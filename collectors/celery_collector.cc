@@ -1,9 +1,9 @@
 // CeleryCollector: wiring of inspector, queues, results and events into views.
 #include "collectors/celery_collector.h"
 
-#include <stdexcept>
-
 #include <spdlog/spdlog.h>
+
+#include <stdexcept>
 
 #include "collectors/errors.h"
 
@@ -104,8 +104,8 @@ boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Collect(ViewReq
     Record(result.has_value(), seconds, broker_up);
   }
   if (!result) {
-    spdlog::debug("celery[{}]: {} failed: {}", options_.name, ViewKey(request.view, request.task_id),
-                  result.error().message());
+    spdlog::debug("celery[{}]: {} failed: {}", options_.name,
+                  ViewKey(request.view, request.task_id), result.error().message());
   }
   co_return result;
 }
@@ -180,8 +180,8 @@ boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Task(const std:
 }
 
 boost::asio::awaitable<CeleryCollector::Result> CeleryCollector::Summary() {
-  auto replies = co_await Inspect(
-      Methods("stats", "active_queues", "active", "reserved", "scheduled"));
+  auto replies =
+      co_await Inspect(Methods("stats", "active_queues", "active", "reserved", "scheduled"));
   if (!replies) co_return replies.error();
   auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
   if (!queues) co_return queues.error();

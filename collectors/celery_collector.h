@@ -20,10 +20,9 @@
 //   c->Start();  ...  auto snap = co_await c->Collect({View::kWorkers});  ...  c->Stop();
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <mutex>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "cache/clock.h"
 #include "collectors/celery_events.h"

@@ -8,9 +8,8 @@
 // Thread-safety: Start/Stop from the owner's thread; table() and connected() from any thread.
 
 #include <atomic>
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
+#include <memory>
 
 #include "cache/clock.h"
 #include "collectors/celery_keys.h"

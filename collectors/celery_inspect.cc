@@ -1,11 +1,11 @@
 // Pidbox broadcast rounds over Redis.
 #include "collectors/celery_inspect.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-
-#include <spdlog/spdlog.h>
 
 #include "collectors/errors.h"
 #include "collectors/pidbox_codec.h"
@@ -57,7 +57,9 @@ struct CeleryInspector::Pending {
 CeleryInspector::CeleryInspector(boost::asio::any_io_executor executor,
                                  const CeleryOptions& options, CeleryKeys keys,
                                  RedisConnection& commands)
-    : executor_(std::move(executor)), options_(options), keys_(std::move(keys)),
+    : executor_(std::move(executor)),
+      options_(options),
+      keys_(std::move(keys)),
       commands_(commands) {}
 
 CeleryInspector::~CeleryInspector() { Close(); }
@@ -116,8 +118,7 @@ std::vector<RedisCommand> CeleryInspector::PublishCommands(
 
 void CeleryInspector::Expect(const std::vector<InspectMethod>& methods,
                              const std::vector<RedisReply>& published,
-                             std::size_t destination_count, Pending& pending,
-                             InspectRound& round) {
+                             std::size_t destination_count, Pending& pending, InspectRound& round) {
   // published[0] is the SADD; then one PUBLISH receiver count per method. With a destination
   // every worker still receives the message and filters it itself, so expect at most
   // |destination| replies (as kombu does).
@@ -143,8 +144,8 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
   Pending pending;
   pending.queue = keys_.Key(queue);
   pending.deadline = Steady::now() + options_.inspect_timeout;
-  std::vector<RedisCommand> publish = PublishCommands(methods, destination, routing_key, member,
-                                                      pending);
+  std::vector<RedisCommand> publish =
+      PublishCommands(methods, destination, routing_key, member, pending);
   auto published = co_await commands_.Pipeline(std::move(publish), pending.deadline);
   broadcasts_.fetch_add(methods.size(), std::memory_order_relaxed);
   InspectRound round;
@@ -185,8 +186,8 @@ boost::asio::awaitable<void> CeleryInspector::Collect(RedisConnection& conn, Pen
     }
     std::string why;
     auto decoded = DecodePidboxReply(reply->elements[1].str, options_.max_reply_bytes, &why);
-    const auto method = decoded ? pending.method_of_ticket.find(decoded->ticket)
-                                : pending.method_of_ticket.end();
+    const auto method =
+        decoded ? pending.method_of_ticket.find(decoded->ticket) : pending.method_of_ticket.end();
     if (method == pending.method_of_ticket.end()) {
       ++round.malformed;
       spdlog::debug("celery inspect: skipped reply: {}", decoded ? "unknown ticket" : why);

@@ -18,6 +18,9 @@
 // its own reply queue and tickets).
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,10 +29,6 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/system/result.hpp>
-
 #include "collectors/celery_keys.h"
 #include "collectors/celery_options.h"
 #include "collectors/redis_connection.h"
@@ -37,14 +36,14 @@
 namespace queuemon::collectors {
 
 struct InspectMethod {
-  std::string method;                 // "stats", "active_queues", ...
+  std::string method;  // "stats", "active_queues", ...
   std::string arguments_json = "{}";
 };
 
 struct InspectRound {
   std::map<std::string, std::vector<std::string>> bodies;  // method -> decoded reply bodies
   std::map<std::string, std::int64_t> receivers;           // method -> PUBLISH receiver count
-  std::uint64_t malformed = 0;                              // undecodable/foreign replies
+  std::uint64_t malformed = 0;                             // undecodable/foreign replies
   bool complete = false;                                   // every expected reply arrived
 };
 
@@ -68,9 +67,9 @@ class CeleryInspector final {
  private:
   struct Pending;
   std::vector<RedisCommand> PublishCommands(const std::vector<InspectMethod>& methods,
-                                           const std::vector<std::string>& destination,
-                                           const std::string& routing_key,
-                                           const std::string& member, Pending& pending) const;
+                                            const std::vector<std::string>& destination,
+                                            const std::string& routing_key,
+                                            const std::string& member, Pending& pending) const;
   static void Expect(const std::vector<InspectMethod>& methods,
                      const std::vector<RedisReply>& published, std::size_t destination_count,
                      Pending& pending, InspectRound& round);

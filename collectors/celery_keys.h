@@ -7,11 +7,10 @@
 // through its prefixing client), so every name built here carries the prefix. The result
 // backend's keys (celery-task-meta-*) are not kombu's and are never prefixed.
 
+#include <boost/system/result.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/system/result.hpp>
 
 #include "collectors/celery_options.h"
 
@@ -34,8 +33,8 @@ class CeleryKeys final {
   // The list holding priority bucket `step` of `queue` ("q" for step 0, "q<sep><step>").
   std::string QueueList(std::string_view queue, int step) const;
   std::string Binding(std::string_view exchange) const;  // "_kombu.binding.<exchange>"
-  std::string PidboxChannel() const;                      // "/<db>.celery.pidbox"
-  std::string EventsPattern() const;                      // "/<db>.celeryev/*"
+  std::string PidboxChannel() const;                     // "/<db>.celery.pidbox"
+  std::string EventsPattern() const;                     // "/<db>.celeryev/*"
   std::string Unacked() const { return Key("unacked"); }
   // The reply-binding member "<rk><sep><sep><queue>" (queue without prefix, as kombu stores it).
   std::string ReplyBindingMember(std::string_view routing_key, std::string_view queue) const;

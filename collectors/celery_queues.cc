@@ -15,8 +15,7 @@ std::int64_t IntOf(const RedisReply& reply) {
 
 }  // namespace
 
-CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys,
-                           RedisConnection& commands)
+CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands)
     : steps_(options.priority_steps),
       configured_(options.queues),
       keys_(std::move(keys)),
@@ -48,45 +47,53 @@ void CeleryQueues::AddDepths(const std::vector<std::string>& names,
   }
 }
 
-boost::asio::awaitable<boost::system::result<QueuesView>> CeleryQueues::Collect(
-    std::vector<std::string> extra_names) {
-  std::set<std::string> names_set(configured_.begin(), configured_.end());
-  names_set.insert(extra_names.begin(), extra_names.end());
+CeleryQueues::Plan CeleryQueues::MakePlan(const std::vector<std::string>& extra_names) {
+  Plan plan;
+  plan.names.insert(configured_.begin(), configured_.end());
+  plan.names.insert(extra_names.begin(), extra_names.end());
   {
     std::lock_guard lock(mu_);
-    names_set.insert(known_.begin(), known_.end());
+    plan.names.insert(known_.begin(), known_.end());
+    known_.insert(plan.names.begin(), plan.names.end());  // idle queues stay listed
   }
-  const std::vector<std::string> names(names_set.begin(), names_set.end());
-  std::set<std::string> exchanges(names.begin(), names.end());
+  std::set<std::string> exchanges(plan.names.begin(), plan.names.end());
   exchanges.insert("celery");  // Celery's default exchange
-  std::vector<RedisCommand> commands(1 + exchanges.size());
-  commands[0] = RedisCommand(2);
-  commands[0][0] = "HLEN";
-  commands[0][1] = keys_.Unacked();
-  std::size_t c = 1;
+  plan.commands.push_back(RedisCommand{"HLEN", keys_.Unacked()});
   for (const auto& exchange : exchanges) {
-    commands[c].emplace_back("SMEMBERS");  // no braced lists in coroutines (g++ 12 bug)
-    commands[c++].push_back(keys_.Binding(exchange));
+    plan.commands.push_back(RedisCommand{"SMEMBERS", keys_.Binding(exchange)});
   }
-  const std::size_t first_depth = commands.size();
-  for (auto& c : DepthCommands(names)) commands.push_back(std::move(c));
-  auto replies = co_await commands_.Pipeline(std::move(commands));
-  if (!replies) co_return replies.error();
-  if (replies->size() != first_depth + names.size() * steps_.size()) {
-    co_return MakeErrorCode(Errc::kProtocol);
+  plan.first_depth = plan.commands.size();
+  for (auto& c : DepthCommands({plan.names.begin(), plan.names.end()})) {
+    plan.commands.push_back(std::move(c));
   }
-  QueuesView view;
-  view.unacked_total = IntOf((*replies)[0]);
+  return plan;
+}
+
+std::vector<std::string> CeleryQueues::NewNames(const Plan& plan,
+                                                const std::vector<RedisReply>& replies) const {
   std::set<std::string> found;
-  for (std::size_t i = 1; i < first_depth; ++i) {
-    for (const auto& member : (*replies)[i].elements) {
+  for (std::size_t i = 1; i < plan.first_depth; ++i) {
+    for (const auto& member : replies[i].elements) {
       auto binding = ParseBindingMember(member.str, keys_.sep());
-      if (binding && !names_set.contains(binding->queue)) found.insert(binding->queue);
+      if (binding && !plan.names.contains(binding->queue)) found.insert(binding->queue);
     }
   }
-  AddDepths(names, *replies, first_depth, view);
-  if (!found.empty()) {
-    const std::vector<std::string> more(found.begin(), found.end());
+  return {found.begin(), found.end()};
+}
+
+boost::asio::awaitable<boost::system::result<QueuesView>> CeleryQueues::Collect(
+    std::vector<std::string> extra_names) {
+  Plan plan = MakePlan(extra_names);
+  const std::vector<std::string> names(plan.names.begin(), plan.names.end());
+  const std::size_t expected = plan.first_depth + names.size() * steps_.size();
+  auto replies = co_await commands_.Pipeline(std::move(plan.commands));
+  if (!replies) co_return replies.error();
+  if (replies->size() != expected) co_return MakeErrorCode(Errc::kProtocol);
+  QueuesView view;
+  view.unacked_total = IntOf((*replies)[0]);
+  AddDepths(names, *replies, plan.first_depth, view);
+  const std::vector<std::string> more = NewNames(plan, *replies);
+  if (!more.empty()) {  // a binding named a queue not seen before: one more round trip
     auto extra = co_await commands_.Pipeline(DepthCommands(more));
     if (!extra) co_return extra.error();
     AddDepths(more, *extra, 0, view);

@@ -18,11 +18,11 @@ boost::system::result<TaskResult> ParseTaskMeta(std::string_view task_id, std::s
   out.task_id = std::string(task_id);
   out.state = meta.at("status").get<std::string>();
   const auto result = meta.find("result");
-  out.result_json = result == meta.end()
-                        ? "null"
-                        : result->dump(-1, ' ', false, json::error_handler_t::replace);
+  out.result_json =
+      result == meta.end() ? "null" : result->dump(-1, ' ', false, json::error_handler_t::replace);
   const auto traceback = meta.find("traceback");
-  if (traceback != meta.end() && traceback->is_string()) out.traceback = traceback->get<std::string>();
+  if (traceback != meta.end() && traceback->is_string())
+    out.traceback = traceback->get<std::string>();
   const auto done = meta.find("date_done");
   if (done != meta.end() && done->is_string()) out.date_done = done->get<std::string>();
   return out;

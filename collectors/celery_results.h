@@ -4,11 +4,10 @@
 // reports it. Ids are validated with ValidTaskId first (Errc::kInvalidArgument otherwise), so
 // a caller can never address another key. Thread-safe (stateless apart from the connection).
 
-#include <string>
-#include <string_view>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
+#include <string>
+#include <string_view>
 
 #include "collectors/redis_connection.h"
 #include "collectors/sample.h"

@@ -1,9 +1,9 @@
 // View assembly (see celery_views.h for the status rules).
 #include "collectors/celery_views.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace queuemon::collectors {
 namespace {
@@ -29,23 +29,32 @@ void ParseEach(const std::map<std::string, std::vector<std::string>>& bodies, co
 
 ParsedReplies ParseReplies(const std::map<std::string, std::vector<std::string>>& bodies) {
   ParsedReplies out;
-  ParseEach(bodies, "stats", ParseStatsReply,
-            [&](auto& r) { out.stats[r.node] = std::move(r.value); }, out.malformed);
-  ParseEach(bodies, "active_queues", ParseActiveQueuesReply,
-            [&](auto& r) { out.queues[r.node] = std::move(r.value); }, out.malformed);
-  ParseEach(bodies, "ping", ParsePingReply,
-            [&](auto& r) { if (r.value) out.pong.insert(r.node); }, out.malformed);
+  ParseEach(
+      bodies, "stats", ParseStatsReply, [&](auto& r) { out.stats[r.node] = std::move(r.value); },
+      out.malformed);
+  ParseEach(
+      bodies, "active_queues", ParseActiveQueuesReply,
+      [&](auto& r) { out.queues[r.node] = std::move(r.value); }, out.malformed);
+  ParseEach(
+      bodies, "ping", ParsePingReply,
+      [&](auto& r) {
+        if (r.value) out.pong.insert(r.node);
+      },
+      out.malformed);
   auto tasks = [&](const std::string& node) -> WorkerTasks& {
     WorkerTasks& w = out.tasks[node];
     w.hostname = node;
     return w;
   };
-  ParseEach(bodies, "active", ParseTaskListReply,
-            [&](auto& r) { tasks(r.node).active = std::move(r.value); }, out.malformed);
-  ParseEach(bodies, "reserved", ParseTaskListReply,
-            [&](auto& r) { tasks(r.node).reserved = std::move(r.value); }, out.malformed);
-  ParseEach(bodies, "scheduled", ParseScheduledReply,
-            [&](auto& r) { tasks(r.node).scheduled = std::move(r.value); }, out.malformed);
+  ParseEach(
+      bodies, "active", ParseTaskListReply,
+      [&](auto& r) { tasks(r.node).active = std::move(r.value); }, out.malformed);
+  ParseEach(
+      bodies, "reserved", ParseTaskListReply,
+      [&](auto& r) { tasks(r.node).reserved = std::move(r.value); }, out.malformed);
+  ParseEach(
+      bodies, "scheduled", ParseScheduledReply,
+      [&](auto& r) { tasks(r.node).scheduled = std::move(r.value); }, out.malformed);
   return out;
 }
 

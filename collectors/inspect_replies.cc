@@ -9,8 +9,8 @@
 namespace queuemon::collectors {
 namespace {
 
-using nlohmann::json;
 using boost::system::result;
+using nlohmann::json;
 
 boost::system::error_code Malformed(std::string* why, std::string reason) {
   if (why != nullptr) *why = std::move(reason);

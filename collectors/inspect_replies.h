@@ -5,13 +5,12 @@
 // Errc::kMalformedReply with a reason in `why`. Fields of the wrong type inside an otherwise
 // well-shaped reply are treated as absent, so one odd field never drops a worker.
 
+#include <boost/system/result.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/system/result.hpp>
 
 #include "collectors/sample.h"
 
@@ -26,8 +25,8 @@ struct NodeReply {
 // What `stats` tells about a worker that the views use.
 struct NodeStats {
   std::optional<std::int64_t> pid, uptime, prefetch_count, concurrency;
-  std::string pool;                        // "prefork", "solo", ... from pool.implementation
-  std::optional<std::int64_t> processed;   // sum of "total" (tasks processed per name)
+  std::string pool;                       // "prefork", "solo", ... from pool.implementation
+  std::optional<std::int64_t> processed;  // sum of "total" (tasks processed per name)
 };
 
 using TaskListReply = NodeReply<std::vector<TaskBrief>>;

@@ -4,26 +4,25 @@
 // call from any thread. Malformed input yields Errc::kMalformedReply (with a reason in `why`
 // when given), never an exception or a crash.
 
+#include <boost/system/result.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/system/result.hpp>
-
 namespace queuemon::collectors {
 
 // One broadcast request. `arguments_json` must be a JSON object text ("{}" by default).
 struct PidboxRequest {
-  std::string method;                    // "stats", "active", "ping", ...
+  std::string method;  // "stats", "active", "ping", ...
   std::string arguments_json = "{}";
   std::vector<std::string> destination;  // node names; empty = every worker
   std::string ticket;                    // echoed in the reply's headers.ticket
   std::string reply_exchange = "reply.celery.pidbox";
-  std::string reply_routing_key;         // the worker LPUSHes to queues bound with this key
+  std::string reply_routing_key;  // the worker LPUSHes to queues bound with this key
   std::string pidbox_exchange = "celery.pidbox";
-  double expires_unix = 0;               // headers.expires (workers ignore it; kombu sends it)
-  std::string delivery_tag;              // any unique string (uuid4 as kombu does)
+  double expires_unix = 0;   // headers.expires (workers ignore it; kombu sends it)
+  std::string delivery_tag;  // any unique string (uuid4 as kombu does)
 };
 
 // The JSON text to PUBLISH on "/<db>.<pidbox_exchange>". The body is base64 of the JSON body.

@@ -113,6 +113,7 @@ void Daemon::Impl::Build() {
   api = std::make_unique<Api>(view_list, metrics,
                               ApiOptions{LoadAuthToken(config.http.auth_token_file)});
   server = std::make_unique<HttpServer>(ioc, config.http, api->router(), metrics);
+  server->SetAccessLog(config.log.access_log);
   server->Listen();  // throws with the address and reason: start-up fails before READY=1
   std::vector<Sweeper::Target> targets;
   for (ViewService* view : view_list) {
@@ -261,6 +262,7 @@ void Daemon::Impl::Reload() {
   health_ttl_ms.store(next.caches.at("health_check").ttl.count());
   api->SetAuthToken(std::move(token));
   ApplyLogLevel(next.log);
+  server->SetAccessLog(next.log.access_log);
   config = std::move(next);
   log->info("configuration reloaded (log level {}, cached entries kept)", config.log.level);
   finish();

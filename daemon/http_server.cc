@@ -158,4 +158,6 @@ void HttpServer::BeginShutdown(std::function<void()> done) {
 
 std::size_t HttpServer::connections() const { return impl_->context->Count(); }
 
+void HttpServer::SetAccessLog(bool on) { impl_->context->access_log.store(on); }
+
 }  // namespace queuemon::daemon

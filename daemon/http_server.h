@@ -50,6 +50,9 @@ class HttpServer final {
   void Start();
   void BeginShutdown(std::function<void()> done);
   std::size_t connections() const;
+  // One spdlog line per request (client, method, target, status, seconds) when on (the
+  // log.access_log option; off by default because it is the hot path). Any thread, any time.
+  void SetAccessLog(bool on);
 
  private:
   struct Impl;

@@ -15,6 +15,7 @@
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
 
 #include "daemon/auth.h"
 #include "daemon/http_response.h"
@@ -163,9 +164,13 @@ asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
                           (limit == 0 || served + 1 < limit);
   const error_code write_ec = co_await Write(context, connection, response, message.version(),
                                             keep_alive, request.method == Method::kHead);
-  context.metrics.Record(response.status, std::chrono::duration<double>(
-                                              std::chrono::steady_clock::now() - started)
-                                              .count());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  context.metrics.Record(response.status, seconds);
+  if (context.access_log.load(std::memory_order_relaxed)) {
+    spdlog::info("http: {} {} {} {} {:.6f}s", request.client_address, MethodName(request.method),
+                 request.target, response.status, seconds);
+  }
   co_return !write_ec && keep_alive;
 }
 

@@ -44,6 +44,7 @@ struct ServerContext {
   const Router& router;
   HttpMetrics& metrics;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> access_log{false};
 
  private:
   void MaybeFinish(std::unique_lock<std::mutex>& lock);

@@ -58,7 +58,6 @@ std::optional<std::string> SourceChange(const collectors::CeleryOptions& a,
 
 std::optional<std::string> RestartOnlyChange(const Config& running, const Config& next) {
   if (auto change = HttpChange(running.http, next.http)) return change;
-  if (running.log.access_log != next.log.access_log) return std::string(keys::kAccessLog);
   if (running.startup.warmup_deadline != next.startup.warmup_deadline) {
     return Path(keys::kStartup, keys::kWarmupDeadlineMs);
   }

@@ -1,9 +1,15 @@
 // SingleFlight on a 4-thread io_context (run under TSan too): at most one load per key at a
 // time, every waiter gets its key's data or a deadline, and a bypass only ever receives data
 // from a load that started after it arrived.
-#include "cache/single_flight.h"
+#include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -11,13 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
+#include "cache/single_flight.h"
 
 namespace queuemon::cache {
 namespace {
@@ -43,25 +43,31 @@ Loader MakeLoader(Shared& shared, int key) {
     const std::uint64_t started = shared.tick.fetch_add(1) + 1;
     shared.loads[key].fetch_add(1);
     if (shared.active[key].fetch_add(1) != 0) shared.overlaps.fetch_add(1);
-    for (int i = 0; i < 3; ++i) co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    for (int i = 0; i < 3; ++i)
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
     shared.active[key].fetch_sub(1);
-    co_return LoadResult(Entry::Make(std::to_string(key) + "#" + std::to_string(started), TimePoint{}));
+    std::string body = std::to_string(key);  // appended, not `a + b`: see GCC bug 105329
+    body += '#';
+    body += std::to_string(started);
+    co_return LoadResult(Entry::Make(std::move(body), TimePoint{}));
   };
 }
 
 asio::awaitable<void> Waiter(SingleFlight& flight, Shared& shared, int key, int n) {
   const bool bypass = n % 5 == 0;
-  const auto timeout = n % 7 == 0 ? std::chrono::microseconds(50) : std::chrono::microseconds(10'000'000);
+  const auto timeout =
+      n % 7 == 0 ? std::chrono::microseconds(50) : std::chrono::microseconds(10'000'000);
   const std::uint64_t arrived = shared.tick.fetch_add(1) + 1;
-  auto r = co_await flight.Do(std::to_string(key),
-                              bypass ? SingleFlight::Join::kStartedAfterNow : SingleFlight::Join::kAny,
-                              Clock::now() + timeout, MakeLoader(shared, key));
+  auto r = co_await flight.Do(
+      std::to_string(key), bypass ? SingleFlight::Join::kStartedAfterNow : SingleFlight::Join::kAny,
+      Clock::now() + timeout, MakeLoader(shared, key));
   if (!r) {
     shared.timeouts.fetch_add(1);
     co_return;
   }
   shared.results.fetch_add(1);
-  const std::string prefix = std::to_string(key) + "#";
+  std::string prefix = std::to_string(key);
+  prefix += '#';
   if (!r->has_value() || (*r).value()->body.rfind(prefix, 0) != 0) {
     shared.wrong.fetch_add(1);
     co_return;
@@ -93,7 +99,8 @@ TEST(SingleFlightConcurrencyTest, ManyWaitersOnManyThreads) {
   }
   EXPECT_EQ(static_cast<std::uint64_t>(loads), flight.LoadsStarted());
   EXPECT_LT(loads, kKeys * kWaitersPerKey);  // sharing happened
-  std::printf("loads %d results %d timeouts %d\n", loads, shared.results.load(), shared.timeouts.load());
+  std::printf("loads %d results %d timeouts %d\n", loads, shared.results.load(),
+              shared.timeouts.load());
 }
 
 }  // namespace

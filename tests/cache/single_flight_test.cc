@@ -2,6 +2,11 @@
 // bypass (kStartedAfterNow) queuing and refresh-ahead. Loads finish only when the test says so.
 #include "cache/single_flight.h"
 
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -9,12 +14,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
-
-#include "tests/cache/load_script.h"
+#include "tests/testing/load_script.h"
 
 namespace queuemon::cache {
 namespace {
@@ -27,8 +27,9 @@ using Clock = std::chrono::steady_clock;
 class SingleFlightTest : public ::testing::Test {
  protected:
   // Starts a waiter; its outcome lands in the returned slot (engaged once Do returned).
-  std::shared_ptr<std::optional<std::optional<LoadResult>>> Wait(
-      SingleFlight::Join join, Clock::duration timeout, std::string key = "k") {
+  std::shared_ptr<std::optional<std::optional<LoadResult>>> Wait(SingleFlight::Join join,
+                                                                 Clock::duration timeout,
+                                                                 std::string key = "k") {
     auto out = std::make_shared<std::optional<std::optional<LoadResult>>>();
     asio::co_spawn(
         ioc_,
@@ -63,7 +64,7 @@ class SingleFlightTest : public ::testing::Test {
 
   asio::io_context ioc_;
   SingleFlight flight_{ioc_.get_executor()};
-  testing::LoadScript script_{ioc_.get_executor()};
+  queuemon::testing::LoadScript script_{ioc_.get_executor()};
 };
 
 TEST_F(SingleFlightTest, ConcurrentWaitersShareOneLoad) {
@@ -75,7 +76,9 @@ TEST_F(SingleFlightTest, ConcurrentWaitersShareOneLoad) {
   EXPECT_TRUE(flight_.InFlight("k"));
   for (auto& out : outs) EXPECT_FALSE(out->has_value());
   script_.Succeed(0, "v0");
-  RunUntil([&] { return std::all_of(outs.begin(), outs.end(), [](auto& o) { return o->has_value(); }); });
+  RunUntil([&] {
+    return std::all_of(outs.begin(), outs.end(), [](auto& o) { return o->has_value(); });
+  });
   const Entry* first = (***outs[0]).value().get();
   for (auto& out : outs) {
     EXPECT_EQ(BodyOf(*out), "v0");
@@ -118,7 +121,8 @@ TEST_F(SingleFlightTest, ThrowingLoaderWakesWaitersWithAnError) {
           throw std::runtime_error("broken loader");
           co_return LoadResult(asio::error::eof);
         };
-        auto r = co_await flight_.Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10), throwing);
+        auto r = co_await flight_.Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10),
+                                     throwing);
         if (r) *out = *r;
       },
       asio::detached);
@@ -158,7 +162,8 @@ TEST_F(SingleFlightTest, BypassesDoNotJoinOlderLoadAndShareOneFollowUp) {
   Settle();
   ASSERT_EQ(flight_.LoadsStarted(), 1u);
   std::vector<std::shared_ptr<std::optional<std::optional<LoadResult>>>> bypasses;
-  for (int i = 0; i < 5; ++i) bypasses.push_back(Wait(SingleFlight::Join::kStartedAfterNow, seconds(10)));
+  for (int i = 0; i < 5; ++i)
+    bypasses.push_back(Wait(SingleFlight::Join::kStartedAfterNow, seconds(10)));
   auto joiner = Wait(SingleFlight::Join::kAny, seconds(10));  // a cached request joins the old load
   Settle();
   EXPECT_EQ(flight_.LoadsStarted(), 1u);  // the follow-up is only queued
@@ -170,7 +175,9 @@ TEST_F(SingleFlightTest, BypassesDoNotJoinOlderLoadAndShareOneFollowUp) {
   EXPECT_EQ(flight_.LoadsStarted(), 2u);
   EXPECT_TRUE(flight_.InFlight("k"));
   script_.Succeed(1, "new");
-  RunUntil([&] { return std::all_of(bypasses.begin(), bypasses.end(), [](auto& o) { return o->has_value(); }); });
+  RunUntil([&] {
+    return std::all_of(bypasses.begin(), bypasses.end(), [](auto& o) { return o->has_value(); });
+  });
   for (auto& b : bypasses) EXPECT_EQ(BodyOf(*b), "new");
   EXPECT_EQ(flight_.LoadsStarted(), 2u);
   EXPECT_FALSE(flight_.InFlight("k"));
@@ -204,13 +211,22 @@ TEST_F(SingleFlightTest, StartIfIdleStartsOnlyWhenNoLoadRuns) {
   RunUntil([&] { return !flight_.InFlight("k"); });
 }
 
-TEST_F(SingleFlightTest, LoadOutlivesTheSingleFlightObject) {
+TEST_F(SingleFlightTest, LoadAndWaitersOutliveTheSingleFlightObject) {
   auto flight = std::make_unique<SingleFlight>(ioc_.get_executor());
-  EXPECT_TRUE(flight->StartIfIdle("k", script_.MakeLoader()));
+  std::optional<std::optional<LoadResult>> out;
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        out = co_await flight->Do("k", SingleFlight::Join::kAny, Clock::now() + seconds(10),
+                                  script_.MakeLoader());
+      },
+      asio::detached);
   Settle();
+  ASSERT_EQ(script_.started(), 1u);
   flight.reset();
   script_.Succeed(0, "v0");
-  RunUntil([&] { return ioc_.poll() == 0 && script_.started() == 1; });
+  RunUntil([&] { return out.has_value(); });
+  EXPECT_EQ(BodyOf(out), "v0");
 }
 
 }  // namespace

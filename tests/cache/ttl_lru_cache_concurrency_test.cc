@@ -1,21 +1,29 @@
 // TtlLruCache under concurrent mixed traffic (run under TSan too): every read returns a
 // consistent entry, stats stay exact and budgets hold in every snapshot.
-#include "cache/ttl_lru_cache.h"
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "cache/internal/entry_index.h"
+#include "cache/ttl_lru_cache.h"
 
 namespace queuemon::cache {
 namespace {
+
+// "prefix" + number, built by appending: g++ 12 -O3 reports a bogus -Wrestrict for
+// `"literal" + std::to_string(n)` (GCC bug 105329), which -Werror turns into a build failure.
+std::string Numbered(std::string_view prefix, std::uint64_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -33,7 +41,7 @@ CacheOptions OptionsVariant(std::uint64_t v) {
   return o;
 }
 
-std::string KeyOf(std::uint64_t n) { return "key-" + std::to_string(n % kKeys); }
+std::string KeyOf(std::uint64_t n) { return Numbered("key-", n % kKeys); }
 
 // What one worker saw; summed and compared against the cache's own counters afterwards.
 struct Tally {
@@ -43,8 +51,11 @@ struct Tally {
 
 class Worker {
  public:
-  Worker(TtlLruCache& cache, ManualClock& clock, int id) : cache_(cache), clock_(clock), id_(id),
-      rng_(0x1234567ULL * static_cast<std::uint64_t>(id + 1)) {}
+  Worker(TtlLruCache& cache, ManualClock& clock, int id)
+      : cache_(cache),
+        clock_(clock),
+        id_(id),
+        rng_(0x1234567ULL * static_cast<std::uint64_t>(id + 1)) {}
 
   Tally Run() {
     for (int i = 0; i < kOpsPerThread; ++i) {
@@ -104,7 +115,7 @@ class Worker {
   }
 
   void Store(const std::string& key) {
-    cache_.Put(key, Entry::Make(key + "|" + std::to_string(Next() % 1000), clock_.Now()));
+    cache_.Put(key, Entry::Make(key + Numbered("|", Next() % 1000), clock_.Now()));
     ++tally_.sets;
   }
 
@@ -159,11 +170,12 @@ TEST(TtlLruCacheConcurrencyTest, MixedTrafficKeepsStatsExactAndEntriesConsistent
   EXPECT_GT(s.hits, 0u);
   EXPECT_GT(s.evictions + s.expirations + s.invalidations, 0u);
   EXPECT_LE(s.size, s.max_size);
-  std::printf("hits %llu misses %llu stale %llu sets %llu evictions %llu expirations %llu "
-              "invalidations %llu\n", (unsigned long long)s.hits, (unsigned long long)s.misses,
-              (unsigned long long)s.stale, (unsigned long long)s.sets,
-              (unsigned long long)s.evictions, (unsigned long long)s.expirations,
-              (unsigned long long)s.invalidations);
+  std::printf(
+      "hits %llu misses %llu stale %llu sets %llu evictions %llu expirations %llu "
+      "invalidations %llu\n",
+      (unsigned long long)s.hits, (unsigned long long)s.misses, (unsigned long long)s.stale,
+      (unsigned long long)s.sets, (unsigned long long)s.evictions,
+      (unsigned long long)s.expirations, (unsigned long long)s.invalidations);
 
   // Make every stored entry visible to Peek, then recount entries and bytes from the outside.
   CacheOptions forever = cache.options();

@@ -1,19 +1,28 @@
 // TtlLruCache eviction: least-recently-read order, byte budget, and the error bound of the
 // sampled eviction used above EntryIndex::kExactScanLimit entries.
-#include "cache/ttl_lru_cache.h"
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "cache/internal/entry_index.h"
+#include "cache/ttl_lru_cache.h"
 
 namespace queuemon::cache {
 namespace {
+
+// "prefix" + number, built by appending: g++ 12 -O3 reports a bogus -Wrestrict for
+// `"literal" + std::to_string(n)` (GCC bug 105329), which -Werror turns into a build failure.
+std::string Numbered(std::string_view prefix, std::uint64_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -130,7 +139,7 @@ TEST_F(EvictionTest, SampledEvictionErrorIsBounded) {
   MakeCache(kSize);
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < kSize; ++i) {
-    keys.push_back("k" + std::to_string(i));
+    keys.push_back(Numbered("k", static_cast<std::uint64_t>(i)));
     Store(keys.back(), "x");
   }
   // Recency order = position in `keys` (front is oldest). Each round inserts one new key and
@@ -138,11 +147,12 @@ TEST_F(EvictionTest, SampledEvictionErrorIsBounded) {
   constexpr int kRounds = 2'000;
   std::vector<std::size_t> ranks;
   for (int round = 0; round < kRounds; ++round) {
-    std::string key = "n" + std::to_string(round);
+    std::string key = Numbered("n", static_cast<std::uint64_t>(round));
     Store(key, "x");
     Read(key);
     keys.push_back(key);
-    auto victim = std::find_if(keys.begin(), keys.end(), [&](const std::string& k) { return !Has(k); });
+    auto victim =
+        std::find_if(keys.begin(), keys.end(), [&](const std::string& k) { return !Has(k); });
     ASSERT_NE(victim, keys.end());
     const auto rank = static_cast<std::size_t>(victim - keys.begin());
     ranks.push_back(rank);

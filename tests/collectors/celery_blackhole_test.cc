@@ -1,9 +1,8 @@
 // CeleryCollector against a blackholed broker (accepts TCP, never answers): every view comes
 // back with an error (or, for health, an "unhealthy" snapshot) within its deadlines.
-#include "collectors/celery_collector.h"
-
 #include <gtest/gtest.h>
 
+#include "collectors/celery_collector.h"
 #include "collectors/errors.h"
 #include "tests/testing/blackhole_listener.h"
 #include "tests/testing/io_context_threads.h"

@@ -4,8 +4,8 @@
 #include "collectors/celery_collector.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "collectors/errors.h"
@@ -23,8 +23,9 @@ using std::chrono::seconds;
 using testing::CeleryWorkers;
 
 // SendOptions built positionally (designated initializers trip -Wmissing-field-initializers).
-testing::SendOptions Opts(std::string args, std::string queue = "", std::optional<int> priority = {},
-                          std::optional<double> countdown = {}, int count = 1) {
+testing::SendOptions Opts(std::string args, std::string queue = "",
+                          std::optional<int> priority = {}, std::optional<double> countdown = {},
+                          int count = 1) {
   testing::SendOptions o;
   o.args_json = std::move(args);
   o.queue = std::move(queue);
@@ -193,9 +194,9 @@ TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
     std::set<std::string> expected, got;
     for (const auto& [node, list] : truth.items()) {
       for (const auto& t : list) {
-        expected.insert(node + "/" +
-                        (std::string(method) == "scheduled" ? t["request"]["id"] : t["id"])
-                            .get<std::string>());
+        expected.insert(
+            node + "/" +
+            (std::string(method) == "scheduled" ? t["request"]["id"] : t["id"]).get<std::string>());
       }
     }
     for (const auto& w : view.workers) {

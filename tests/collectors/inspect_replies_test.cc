@@ -113,7 +113,12 @@ TEST(InspectRepliesTest, OddFieldTypesAreTreatedAsAbsent) {
 }
 
 TEST(InspectRepliesTest, RejectsWrongShapes) {
-  const char* stats_bad[] = {"", "garbage", "[]", "{}", R"({"a": {}, "b": {}})", R"({"w1": []})",
+  const char* stats_bad[] = {"",
+                             "garbage",
+                             "[]",
+                             "{}",
+                             R"({"a": {}, "b": {}})",
+                             R"({"w1": []})",
                              R"j({"w1@vm": {"error": "KeyError('no_such_method')"}})j"};
   for (const char* body : stats_bad) {
     std::string why;

@@ -3,6 +3,7 @@
 #include "collectors/pidbox_codec.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "collectors/errors.h"
@@ -38,10 +39,10 @@ TEST(Base64Test, DecodesCapturedBody) {
 }
 
 TEST(Base64Test, RejectsBadInput) {
-  EXPECT_FALSE(Base64Decode("abc"));        // length not a multiple of 4
-  EXPECT_FALSE(Base64Decode("ab!d"));       // bad character
-  EXPECT_FALSE(Base64Decode("a==="));       // too much padding
-  EXPECT_FALSE(Base64Decode("ab=d"));       // padding in the middle
+  EXPECT_FALSE(Base64Decode("abc"));   // length not a multiple of 4
+  EXPECT_FALSE(Base64Decode("ab!d"));  // bad character
+  EXPECT_FALSE(Base64Decode("a==="));  // too much padding
+  EXPECT_FALSE(Base64Decode("ab=d"));  // padding in the middle
   EXPECT_TRUE(Base64Decode(""));
 }
 
@@ -88,7 +89,8 @@ TEST(PidboxReplyTest, DecodesCapturedReply) {
 }
 
 TEST(PidboxReplyTest, AcceptsPlainBody) {
-  auto reply = DecodePidboxReply(R"({"body": "{\"w1@vm\": []}", "headers": {"ticket": "t"}})", 4096);
+  auto reply =
+      DecodePidboxReply(R"({"body": "{\"w1@vm\": []}", "headers": {"ticket": "t"}})", 4096);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->body, R"({"w1@vm": []})");
 }
@@ -98,10 +100,10 @@ TEST(PidboxReplyTest, RejectsMalformedEnvelopes) {
       "",
       "not json",
       "[1,2]",
-      R"({"headers": {"ticket": "t"}})",                                  // no body
-      R"({"body": 5, "headers": {"ticket": "t"}})",                       // body not a string
-      R"({"body": "e30=", "headers": {}})",                               // no ticket
-      R"({"body": "e30=", "headers": {"ticket": 7}})",                    // ticket not a string
+      R"({"headers": {"ticket": "t"}})",                // no body
+      R"({"body": 5, "headers": {"ticket": "t"}})",     // body not a string
+      R"({"body": "e30=", "headers": {}})",             // no ticket
+      R"({"body": "e30=", "headers": {"ticket": 7}})",  // ticket not a string
       R"({"body": "!!!!", "headers": {"ticket": "t"}, "properties": {"body_encoding": "base64"}})",
   };
   for (const char* raw : bad) {
@@ -116,7 +118,8 @@ TEST(PidboxReplyTest, RejectsMalformedEnvelopes) {
 }
 
 TEST(PidboxReplyTest, RejectsHugeEnvelope) {
-  const std::string huge = R"({"body": ")" + std::string(10000, 'A') + R"(", "headers": {"ticket": "t"}})";
+  const std::string huge =
+      R"({"body": ")" + std::string(10000, 'A') + R"(", "headers": {"ticket": "t"}})";
   std::string why;
   EXPECT_FALSE(DecodePidboxReply(huge, 1024, &why));
   EXPECT_NE(why.find("max_reply_bytes"), std::string::npos);

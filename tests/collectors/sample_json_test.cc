@@ -1,8 +1,9 @@
 // ToJson shapes of every view.
-#include "collectors/sample.h"
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+
+#include "collectors/sample.h"
 
 namespace queuemon::collectors {
 namespace {

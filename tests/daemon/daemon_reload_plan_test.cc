@@ -21,6 +21,7 @@ TEST(ReloadPlanTest, CacheLogSweepAndTimeoutChangesApplyInPlace) {
   next.caches.at("task_status").ttl = milliseconds(9000);
   next.caches.at("worker_status").max_entries = 7;
   next.log.level = "debug";
+  next.log.access_log = true;
   next.sweep.interval = milliseconds(5);
   next.http.request_timeout = milliseconds(50);
   next.http.auth_token_file = "/etc/token";

@@ -231,6 +231,33 @@ TEST_F(HttpServerTest, InvalidateIsLoopbackOnlyWithoutTokenAndNeedsBearerWithOne
   EXPECT_EQ(unknown->status, 404);
 }
 
+TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
+  StartServer();
+  constexpr int kClients = 4, kRequests = 25;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      HttpClient client(port());
+      for (int i = 0; i < kRequests; ++i) {
+        auto r = client.Request("GET", i % 5 == 0 ? "/api/v1/celery/queues/status?use_cache=false"
+                                                  : "/api/v1/celery/queues/status");
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  HttpClient client(port());
+  auto stats = client.Request("GET", "/api/v1/celery/cache/stats");
+  ASSERT_TRUE(stats);
+  const auto queues = nlohmann::json::parse(stats->body)["caches"]["queue_status"];
+  EXPECT_EQ(queues["total_requests"], kClients * kRequests);
+  EXPECT_EQ(queues["hits"].get<int>() + queues["misses"].get<int>() + queues["stale"].get<int>(),
+            kClients * kRequests);
+  EXPECT_LE(collector_.calls(), 1u + queues["misses"].get<std::uint64_t>());
+}
+
 TEST_F(HttpServerTest, ReadinessMetricsAndErrors) {
   StartServer();
   HttpClient client(port());

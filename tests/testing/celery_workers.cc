@@ -50,10 +50,23 @@ ProcessSpec CeleryWorkers::PythonSpec(std::vector<std::string> args) const {
 void CeleryWorkers::Start(std::vector<CeleryWorkerSpec> specs, std::chrono::milliseconds deadline) {
   std::vector<std::string> nodes;
   for (auto& s : specs) {
-    std::vector<std::string> args = {"-m", "celery", "-A", "tasks", "worker",
-                                     "-n", s.name + "@" + kHost, "-c", std::to_string(s.concurrency),
-                                     "-P", "prefork", "--without-mingle", "--without-gossip",
-                                     "-Q", Join(s.queues, ","), "-l", "warning"};
+    std::vector<std::string> args = {"-m",
+                                     "celery",
+                                     "-A",
+                                     "tasks",
+                                     "worker",
+                                     "-n",
+                                     s.name + "@" + kHost,
+                                     "-c",
+                                     std::to_string(s.concurrency),
+                                     "-P",
+                                     "prefork",
+                                     "--without-mingle",
+                                     "--without-gossip",
+                                     "-Q",
+                                     Join(s.queues, ","),
+                                     "-l",
+                                     "warning"};
     if (s.task_events) args.push_back("-E");
     ProcessSpec spec = PythonSpec(args);
     spec.log_path = log_dir_ + "/" + s.name + ".log";
@@ -85,8 +98,8 @@ void CeleryWorkers::Stop(std::size_t i) { workers_.at(i).process.Stop(std::chron
 bool CeleryWorkers::Running(std::size_t i) { return workers_.at(i).process.running(); }
 
 std::vector<std::string> CeleryWorkers::Send(const std::string& task, const SendOptions& o) {
-  std::vector<std::string> args = {"send", task, "--args", o.args_json, "--count",
-                                   std::to_string(o.count)};
+  std::vector<std::string> args = {"send",      task,      "--args",
+                                   o.args_json, "--count", std::to_string(o.count)};
   if (!o.queue.empty()) args.insert(args.end(), {"--queue", o.queue});
   if (o.priority) args.insert(args.end(), {"--priority", std::to_string(*o.priority)});
   if (o.countdown) args.insert(args.end(), {"--countdown", std::to_string(*o.countdown)});

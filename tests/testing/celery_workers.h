@@ -19,17 +19,17 @@
 namespace queuemon::testing {
 
 struct CeleryWorkerSpec {
-  std::string name;                                 // "w1" -> node "w1@qm"
-  bool task_events = true;                          // -E
+  std::string name;         // "w1" -> node "w1@qm"
+  bool task_events = true;  // -E
   std::vector<std::string> queues{"celery", "reports"};
   int concurrency = 1;
 };
 
 struct SendOptions {
   std::string args_json = "[]";
-  std::string queue;                 // empty = default queue
+  std::string queue;  // empty = default queue
   std::optional<int> priority;
-  std::optional<double> countdown;   // seconds
+  std::optional<double> countdown;  // seconds
   int count = 1;
 };
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,10 +46,14 @@ pid_t Spawn(const ProcessSpec& spec, int stdout_fd) {
   std::vector<std::string> env = MergedEnv(spec.extra_env);
   std::vector<char*> argv_p = Pointers(argv), env_p = Pointers(env);
   const std::string log = spec.log_path.empty() ? "/dev/null" : spec.log_path;
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     setpgid(0, 0);  // own process group: Kill reaches the prefork pool children too
+    // A crashed test binary must not leave workers behind: die with the starting thread.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);  // the parent is already gone
     const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     const int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd >= 0) dup2(null_fd, 0);
@@ -133,7 +138,8 @@ ProcessResult RunProcess(const ProcessSpec& spec, std::chrono::milliseconds time
   const auto deadline = Clock::now() + timeout;
   char buf[65536];
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       break;

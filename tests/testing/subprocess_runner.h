@@ -3,14 +3,16 @@
 // scripts) for the test fixtures, with deadlines. fork + execve; no shell.
 //
 // ChildProcess owns one running child: the destructor sends SIGKILL and reaps it, so a failing
-// test never leaks processes. Not thread-safe; use from the test thread.
+// test never leaks processes; the child also gets SIGKILL if the thread that started it dies
+// (PR_SET_PDEATHSIG), so start children from the test's main thread. Not thread-safe; use from the
+// test thread.
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace queuemon::testing {
 
@@ -46,9 +48,9 @@ class ChildProcess final {
 };
 
 struct ProcessResult {
-  int exit_code = -1;      // -1 if killed by a signal or timed out
+  int exit_code = -1;  // -1 if killed by a signal or timed out
   bool timed_out = false;
-  std::string output;      // stdout (stderr goes to the spec's log_path or /dev/null)
+  std::string output;  // stdout (stderr goes to the spec's log_path or /dev/null)
 };
 
 // Runs to completion, killing the child at `timeout`.

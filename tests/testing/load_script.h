@@ -1,24 +1,24 @@
 #pragma once
-// LoadScript: a Loader whose loads the test finishes by hand. Load n (0-based, in start order)
-// suspends until Finish(n, result) is called, from any thread, before or after it started.
+// LoadScript: a cache::Loader (for SingleFlight) whose loads the test finishes by hand. Load n
+// (0-based, in start order) suspends until Finish(n, result) is called, from any thread,
+// before or after the load started.
 //
 // Thread-safety: all methods are thread-safe.
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "cache/single_flight.h"
 
-namespace queuemon::cache::testing {
+namespace queuemon::testing {
 
 class LoadScript final {
  public:
@@ -26,8 +26,8 @@ class LoadScript final {
 
   explicit LoadScript(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
-  Loader MakeLoader() {
-    return [this]() -> boost::asio::awaitable<LoadResult> {
+  cache::Loader MakeLoader() {
+    return [this]() -> boost::asio::awaitable<cache::LoadResult> {
       const std::size_t n = started_.fetch_add(1);
       co_await GateFor(n)->async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
       std::lock_guard lock(mu_);
@@ -35,7 +35,7 @@ class LoadScript final {
     };
   }
 
-  void Finish(std::size_t n, LoadResult result) {
+  void Finish(std::size_t n, cache::LoadResult result) {
     std::shared_ptr<Gate> gate = GateFor(n);
     {
       std::lock_guard lock(mu_);
@@ -44,7 +44,7 @@ class LoadScript final {
     gate->try_send(boost::system::error_code{});
   }
   void Succeed(std::size_t n, std::string body) {
-    Finish(n, LoadResult(Entry::Make(std::move(body), TimePoint{})));
+    Finish(n, cache::LoadResult(cache::Entry::Make(std::move(body), cache::TimePoint{})));
   }
 
   // Loads that have entered the loader so far.
@@ -62,7 +62,7 @@ class LoadScript final {
   std::atomic<std::size_t> started_{0};
   std::mutex mu_;
   std::map<std::size_t, std::shared_ptr<Gate>> gates_;
-  std::map<std::size_t, LoadResult> results_;
+  std::map<std::size_t, cache::LoadResult> results_;
 };
 
-}  // namespace queuemon::cache::testing
+}  // namespace queuemon::testing

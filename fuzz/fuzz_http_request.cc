@@ -102,6 +102,7 @@ daemon::Response Serve(Harness& h, const daemon::Request& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Harness* harness = new Harness;  // lives for the whole run
+  if (size == 0) return 0;
   boost::beast::flat_buffer buffer;
   auto chunk = buffer.prepare(size);
   std::memcpy(chunk.data(), data, size);

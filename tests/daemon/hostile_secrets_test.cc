@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -74,6 +75,11 @@ class HostileSecretsTest : public ::testing::Test {
     const std::string log = Log();
     if (!std::regex_search(log, match, std::regex(R"(\(port (\d+)\))"))) return 0;
     return static_cast<std::uint16_t>(std::stoi(match[1]));
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   static void ExpectNoSecret(const std::string& where, const std::string& text) {
@@ -175,6 +181,28 @@ TEST_F(HostileSecretsTest, CheckConfigDoesNotEchoAPasswordContainingASlash) {
   err << in.rdbuf();
   const std::string output = result.output + err.str();
   EXPECT_EQ(output.find("Passw0rdXYZ"), std::string::npos) << output;
+}
+
+// Found by fuzz_redis_url: --check-config accepts "redis://:pw@127.0.0.1:6379k90" (no db path),
+// but the collector's ParseRedisUrl rejects it, and start-up then fails with
+// "celery: bad broker url (db): <raw URL>" (collectors/celery_collector.cc DbOrThrow).
+TEST_F(HostileSecretsTest, StartupErrorForAUrlTheCheckAcceptsDoesNotEchoThePassword) {
+  const std::string broker = std::string("redis://:") + kBrokerPassword + "@127.0.0.1:6379k90";
+  std::ofstream(Path("odd.json")) << "{\"listen\": \"127.0.0.1:0\", \"startup\": "
+                                  << "{\"warmup_deadline_ms\": 200}, \"sources\": [{\"broker\": \""
+                                  << broker << "\"}]}\n";
+  const auto check = testing::RunProcess(
+      ProcessSpec{{Binary(), "--check-config", "--config", Path("odd.json")}, {}, "",
+                  Path("odd-check.log")},
+      15s);
+  ChildProcess daemon = ChildProcess::Start(
+      ProcessSpec{{Binary(), "--config", Path("odd.json")}, {}, "", Path("odd-run.log")});
+  const auto status = daemon.Wait(3s);  // exits at once if start-up fails
+  if (!status) daemon.Stop(5s);
+  const std::string text = check.output + ReadFile(Path("odd-check.log")) + ReadFile(Path("odd-run.log"));
+  ExpectNoSecret("start-up output", text);
+  // --check-config and start-up must agree about the URL.
+  EXPECT_EQ(check.exit_code == 0, !status || *status == 0) << text;
 }
 
 }  // namespace

@@ -14,17 +14,12 @@
 #include "cache/coarse_clock.h"
 #include "cache/entry.h"
 #include "cache/ttl_lru_cache.h"
+#include "tests/testing/numbered.h"
 
 namespace queuemon::cache {
 namespace {
 
-// "prefix" + number, built by appending: g++ 12 -O3 reports a bogus -Wrestrict for
-// `"literal" + std::to_string(n)` (GCC bug 105329), which -Werror turns into a build failure.
-std::string Numbered(std::string_view prefix, std::uint64_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
+using queuemon::testing::Numbered;
 
 std::vector<std::string> MakeKeys(std::size_t n, const char* prefix = "task_status:") {
   std::vector<std::string> keys;

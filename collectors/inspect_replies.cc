@@ -70,6 +70,19 @@ std::string PoolName(const std::string& implementation) {
   return dot == std::string::npos ? name : name.substr(dot + 1);
 }
 
+// Celery 5.2's stats carry no pool name, only each pool's _get_info() dict, whose keys differ by
+// pool: prefork reports "writes", solo mimics prefork's keys without it, the thread pool reports
+// "threads", eventlet/gevent "free-threads". "" when the shape is not one of these.
+std::string PoolFromInfo(const json& pool) {
+  const std::string implementation = String(pool, "implementation");
+  if (!implementation.empty()) return PoolName(implementation);
+  if (pool.contains("writes")) return "prefork";
+  if (pool.contains("free-threads")) return "greenlet";
+  if (pool.contains("threads")) return "threads";
+  if (pool.contains("processes")) return "solo";
+  return "";
+}
+
 TaskBrief TaskFromRequest(const json& request) {
   TaskBrief task;
   task.id = String(request, "id");
@@ -119,7 +132,7 @@ result<NodeReply<NodeStats>> ParseStatsReply(std::string_view body, std::string*
   const auto pool = doc.find("pool");
   if (pool != doc.end() && pool->is_object()) {
     stats.concurrency = Int(*pool, "max-concurrency");
-    stats.pool = PoolName(String(*pool, "implementation"));
+    stats.pool = PoolFromInfo(*pool);
   }
   const auto total = doc.find("total");
   if (total != doc.end() && total->is_object()) {

@@ -49,12 +49,8 @@ Request ToRequest(const http::request<http::string_body>& message, Connection& c
   request.target = std::string(message.target());
   request.if_none_match = std::string(message[http::field::if_none_match]);
   request.authorization = std::string(message[http::field::authorization]);
-  error_code ec;
-  const auto remote = connection.stream.socket().remote_endpoint(ec);
-  if (!ec) {
-    request.client_address = remote.address().to_string();
-    request.client_is_loopback = IsLoopbackAddress(request.client_address);
-  }
+  request.client_address = connection.client_address;
+  request.client_is_loopback = connection.client_is_loopback;
   return request;
 }
 
@@ -175,6 +171,15 @@ asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
 }
 
 }  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket) : stream(std::move(socket)) {
+  error_code ec;
+  const auto remote = stream.socket().remote_endpoint(ec);
+  if (!ec) {
+    client_address = remote.address().to_string();
+    client_is_loopback = IsLoopbackAddress(client_address);
+  }
+}
 
 asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
                                  std::shared_ptr<Connection> connection) {

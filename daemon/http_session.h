@@ -13,6 +13,8 @@
 #include <mutex>
 #include <set>
 
+#include <string>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -23,9 +25,12 @@
 namespace queuemon::daemon::internal {
 
 struct Connection {
-  explicit Connection(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(boost::asio::ip::tcp::socket socket);
   boost::beast::tcp_stream stream;  // its executor is the connection's strand
   bool idle = false;                // waiting for the next request; strand-only
+  // The peer, read once at accept: a getpeername() per request showed in the profile.
+  std::string client_address;       // "" if it could not be read
+  bool client_is_loopback = false;
 };
 
 struct ServerContext {

@@ -13,17 +13,12 @@
 
 #include "cache/internal/entry_index.h"
 #include "cache/ttl_lru_cache.h"
+#include "tests/testing/numbered.h"
 
 namespace queuemon::cache {
 namespace {
 
-// "prefix" + number, built by appending: g++ 12 -O3 reports a bogus -Wrestrict for
-// `"literal" + std::to_string(n)` (GCC bug 105329), which -Werror turns into a build failure.
-std::string Numbered(std::string_view prefix, std::uint64_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
+using queuemon::testing::Numbered;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;

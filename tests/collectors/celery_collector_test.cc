@@ -13,6 +13,7 @@
 #include "tests/testing/celery_workers.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::collectors {
 namespace {
@@ -74,15 +75,10 @@ class CeleryCollectorTest : public ::testing::Test {
     EXPECT_EQ(snap->body, ToJson(std::get<T>(snap->data)));
     return std::get<T>(snap->data);
   }
-  // Polls `pred` until true or the deadline; returns its last value.
+  // Polls `pred` (a real collection: every 100 ms, not 1 ms) until true or the deadline.
   template <typename Pred>
   static bool Eventually(Pred pred, milliseconds deadline = seconds(10)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    return true;
+    return testing::Eventually(pred, deadline, milliseconds(100));
   }
   static json Cli(const std::vector<std::string>& args) {
     auto r = workers_->CeleryCli(args);

@@ -2,6 +2,9 @@
 // bodies of the wrong shape.
 #include "collectors/inspect_replies.h"
 
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 namespace queuemon::collectors {
@@ -10,8 +13,8 @@ namespace {
 constexpr const char* kStats = R"({"w1@vm": {"total": {"tasks.fail": 1, "tasks.late": 1,
   "tasks.add": 1, "tasks.sleepy": 18}, "pid": 11312, "clock": "769", "uptime": 191,
   "pool": {"max-concurrency": 2, "processes": [11319, 11321], "max-tasks-per-child": "N/A",
-  "put-guarded-by-semaphore": false, "timeouts": [0, 0], "implementation":
-  "celery.concurrency.prefork:TaskPool", "writes": {"total": 21, "avg": "0.50"}},
+  "put-guarded-by-semaphore": false, "timeouts": [0, 0],
+  "writes": {"total": 21, "avg": "0.50"}},
   "broker": {"hostname": "127.0.0.1", "port": 6401, "transport": "redis"},
   "prefetch_count": 8, "rusage": {"utime": 0.395408, "maxrss": 45028}}})";
 
@@ -34,6 +37,25 @@ constexpr const char* kScheduled = R"({"w1@vm": [{"eta": "2026-11-22T03:38:13.56
 constexpr const char* kActiveQueues = R"({"w1@vm": [{"name": "celery", "exchange": {"name":
   "celery", "type": "direct"}, "routing_key": "celery", "durable": true},
   {"name": "reports", "routing_key": "reports"}]})";
+
+// Celery 5.2 names no pool in stats; each pool's _get_info() has its own keys.
+TEST(InspectRepliesTest, InfersThePoolFromTheShapeOfItsInfo) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"max-concurrency": 2, "processes": [1, 2], "writes": "N/A"})", "prefork"},
+      {R"({"max-concurrency": 1, "processes": [7], "put-guarded-by-semaphore": true})", "solo"},
+      {R"({"max-concurrency": 4, "threads": 4})", "threads"},
+      {R"({"max-concurrency": 100, "free-threads": 99, "running-threads": 1})", "greenlet"},
+      {R"({"implementation": "celery.concurrency.prefork:TaskPool"})", "prefork"},
+      {R"({"max-concurrency": 3})", ""},
+  };
+  for (const auto& [pool, expected] : cases) {
+    const std::string body = std::string(R"({"w@h": {"pid": 1, "pool": )") + pool + "}}";
+    std::string why;
+    auto reply = ParseStatsReply(body, &why);
+    ASSERT_TRUE(reply) << why;
+    EXPECT_EQ(reply->value.pool, expected) << pool;
+  }
+}
 
 TEST(InspectRepliesTest, ParsesCapturedStats) {
   auto reply = ParseStatsReply(kStats);

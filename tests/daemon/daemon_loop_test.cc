@@ -11,6 +11,7 @@
 
 #include "daemon/periodic_task.h"
 #include "daemon/signals.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -21,12 +22,7 @@ constexpr auto kDeadline = 10s;
 
 template <typename Condition>
 bool WaitUntil(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return queuemon::testing::Eventually(condition, kDeadline);
 }
 
 // An io_context run by one background thread for the duration of a test.

@@ -16,6 +16,7 @@
 
 #include "daemon/watchdog.h"
 #include "tests/testing/notify_socket.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -25,15 +26,9 @@ using testing::NotifySocket;
 
 constexpr auto kDeadline = 10s;  // bound of every wait for something that must happen
 
-// Polls `condition` until it holds or kDeadline passes; returns its last value.
 template <typename Condition>
 bool WaitUntil(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return queuemon::testing::Eventually(condition, kDeadline);
 }
 
 // Sets an environment variable for one test and restores the old value.

@@ -13,6 +13,7 @@
 #include "daemon/api.h"
 #include "tests/testing/fake_collector.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -21,14 +22,7 @@ using std::chrono::milliseconds;
 using testing::HttpClient;
 using testing::HttpResponse;
 
-// Polls `condition` until it holds or 5 s passed.
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return condition();
-}
+using testing::Eventually;
 
 // An in-process server on 127.0.0.1:0 with two io_context threads and a FakeCollector.
 class HttpServerTest : public ::testing::Test {

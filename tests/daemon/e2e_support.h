@@ -1,0 +1,96 @@
+#pragma once
+// Shared pieces of the e2e suites (tests/daemon/e2e_*_test.cc): a real redis-server, two real
+// Celery workers (w1, w2, both sending events) and the real queuemond binary, plus small helpers
+// to read its answers. Ground truth comes from redis-server / redis-py / the celery CLI, never
+// from queuemon code.
+
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/celery_workers.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/queuemond_process.h"
+#include "tests/testing/redis_server.h"
+
+namespace queuemon::e2e {
+
+inline constexpr const char* kApi = "/api/v1/celery";
+// A queue no worker consumes, listed in the daemon's config: its depth only changes when a
+// test sends to it.
+inline constexpr const char* kUnconsumed = "unconsumed";
+
+// The body as JSON (discarded value if it is not JSON).
+inline nlohmann::json Json(const std::optional<testing::HttpResponse>& response) {
+  if (!response) return nlohmann::json::value_t::discarded;
+  return nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+}
+
+// "HIT" / "MISS" / "STALE", or "" when there is no response or no header.
+inline std::string XCache(const std::optional<testing::HttpResponse>& response) {
+  return response ? response->Header("X-Cache") : std::string();
+}
+
+// The status, or 0 when there was no response.
+inline int Status(const std::optional<testing::HttpResponse>& response) {
+  return response ? response->status : 0;
+}
+
+// SendOptions built positionally (designated initializers trip -Wmissing-field-initializers).
+inline testing::SendOptions Send(std::string args, std::string queue = "",
+                                 std::optional<int> priority = {}, int count = 1) {
+  testing::SendOptions o;
+  o.args_json = std::move(args);
+  o.queue = std::move(queue);
+  o.priority = priority;
+  o.count = count;
+  return o;
+}
+
+// A sample value from a Prometheus text body, e.g.
+// MetricValue(text, R"(queuemon_snapshot_age_seconds{source="celery",view="workers"})").
+inline std::optional<double> MetricValue(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    }
+  }
+  return std::nullopt;
+}
+
+// One suite's world: redis + w1/w2 + a daemon with `caches_json`, watching kUnconsumed too.
+class Environment final {
+ public:
+  explicit Environment(const std::string& caches_json, const std::string& log_name)
+      : workers(redis.url(0), ::testing::TempDir() + "/" + log_name) {
+    testing::CeleryWorkerSpec w1, w2;
+    w1.name = "w1";
+    w2.name = "w2";
+    workers.Start({w1, w2});
+    daemon = std::make_unique<testing::QueuemondProcess>(DaemonConfig(caches_json));
+    if (!daemon->WaitReady()) throw std::runtime_error("queuemond not ready:\n" + daemon->log());
+  }
+
+  testing::QueuemondConfig DaemonConfig(const std::string& caches_json) const {
+    testing::QueuemondConfig config;
+    config.broker_url = redis.url(0);
+    config.queues = {kUnconsumed};
+    config.caches_json = caches_json;
+    return config;
+  }
+
+  testing::RedisServer redis;
+  testing::CeleryWorkers workers;
+  std::unique_ptr<testing::QueuemondProcess> daemon;
+};
+
+}  // namespace queuemon::e2e

@@ -1,0 +1,253 @@
+// End-to-end views of the real queuemond binary: each body's shape and its agreement with
+// ground truth (redis-py LLEN, the worker processes, the celery result), /metrics through
+// promtool, and the answers to malformed requests. One redis + w1/w2 + daemon for the suite.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/daemon/e2e_support.h"
+#include "tests/testing/poll_until.h"
+
+namespace queuemon::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::PollUntil;
+
+class E2eViewsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      env_ = new Environment("{}", "e2e_views_logs");
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    if (env_ != nullptr && env_->daemon) {
+      const int code = env_->daemon->Stop();
+      if (code != 0) ADD_FAILURE() << "queuemond exit code " << code << "\n" << env_->daemon->log();
+    }
+    delete env_;
+    env_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(env_, nullptr) << setup_error_; }
+
+  static testing::QueuemondProcess& Daemon() { return *env_->daemon; }
+  // Fresh data: these tests check content, not caching.
+  static json Fresh(const std::string& path) {
+    return Json(Daemon().Get(std::string(kApi) + path + "?use_cache=false"));
+  }
+  static const json* FindBy(const json& list, const char* key, const std::string& value) {
+    for (const json& item : list) {
+      if (item.value(key, "") == value) return &item;
+    }
+    return nullptr;
+  }
+  static std::string WhichPromtool() {
+    for (const char* dir : {"/usr/bin", "/usr/local/bin", "/bin"}) {
+      const std::string path = std::string(dir) + "/promtool";
+      if (::access(path.c_str(), X_OK) == 0) return path;
+    }
+    return "";
+  }
+
+  static inline Environment* env_ = nullptr;
+  static inline std::string setup_error_;
+};
+
+TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {
+  json view;
+  // Heartbeats arrive every 2 s; poll until both workers are online.
+  ASSERT_TRUE(PollUntil([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
+                        20s, 200ms))
+      << view.dump();
+  ASSERT_EQ(view["workers"].size(), 2u) << view.dump();
+  for (std::size_t i = 0; i < 2; ++i) {
+    const json* w = FindBy(view["workers"], "hostname", env_->workers.Node(i));
+    ASSERT_NE(w, nullptr) << env_->workers.Node(i) << " in " << view.dump();
+    EXPECT_EQ(w->value("status", ""), "online");
+    EXPECT_EQ(w->value("pid", 0), env_->workers.Pid(i)) << "the worker's main process";
+    EXPECT_EQ(w->value("concurrency", 0), 1);
+    EXPECT_EQ((*w)["queues"], json::array({"celery", "reports"})) << w->dump();
+    EXPECT_TRUE((*w)["last_heartbeat"].is_number());
+  }
+  EXPECT_EQ(view.value("offline", -1), 0);
+}
+
+// Celery 5.2 sends no pool name in stats; the collector infers it from the pool info's shape.
+TEST_F(E2eViewsTest, WorkersReportTheirPoolName) {
+  json view;
+  ASSERT_TRUE(PollUntil([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
+                        20s, 200ms));
+  for (const json& w : view["workers"]) EXPECT_EQ(w.value("pool", ""), "prefork") << w.dump();
+}
+
+TEST_F(E2eViewsTest, QueueDepthsMatchTheLengthsOfThePrioritySubLists) {
+  // 2 at priority 0, 1 at 3, 3 at 6, 1 at 9 (kombu maps priorities to 4 steps by default).
+  for (const auto& [priority, count] : {std::pair{0, 2}, {3, 1}, {6, 3}, {9, 1}}) {
+    env_->workers.Send("add", Send("[1, 1]", kUnconsumed, priority, count));
+  }
+  const auto truth_run = env_->workers.Ctl({"depth", kUnconsumed});
+  const json truth = json::parse(truth_run.output, nullptr, false)[kUnconsumed];
+  ASSERT_TRUE(truth.is_object()) << truth_run.output;
+
+  const json view = Fresh("/queues/status");
+  const json* q = FindBy(view["queues"], "name", kUnconsumed);
+  ASSERT_NE(q, nullptr) << view.dump();
+  std::int64_t sum = 0;
+  for (const auto& [step, llen] : truth.items()) {
+    sum += llen.get<std::int64_t>();
+    EXPECT_EQ((*q)["by_priority"].value(step, std::int64_t{-1}), llen.get<std::int64_t>())
+        << "priority step " << step << ": " << q->dump();
+  }
+  EXPECT_EQ(sum, 7);
+  EXPECT_EQ(q->value("messages", -1), sum);
+  EXPECT_EQ(q->value("consumers", -1), 0);
+  const json* celery = FindBy(view["queues"], "name", "celery");
+  ASSERT_NE(celery, nullptr) << "queues consumed by workers are listed: " << view.dump();
+  EXPECT_EQ(celery->value("consumers", -1), 2);
+
+  const json summary = Fresh("/metrics/summary");
+  EXPECT_EQ(summary.value("workers_online", -1), 2) << summary.dump();
+  EXPECT_GE(summary.value("queued_messages", -1), 7);
+  EXPECT_EQ(summary.value("queues", -1), std::ssize(view["queues"]));
+}
+
+TEST_F(E2eViewsTest, TaskResultsComeFromTheResultBackend) {
+  const std::vector<std::string> ids = env_->workers.Send("add", Send("[20, 22]"));
+  ASSERT_EQ(ids.size(), 1u);
+  const auto waited = env_->workers.Ctl({"result", ids[0], "--timeout", "20"});
+  ASSERT_EQ(waited.exit_code, 0) << waited.output;
+
+  const json done = Fresh("/tasks/" + ids[0]);
+  EXPECT_EQ(done.value("task_id", ""), ids[0]);
+  EXPECT_EQ(done.value("state", ""), "SUCCESS") << done.dump();
+  EXPECT_EQ(done["result"], 42);
+  EXPECT_TRUE(done["date_done"].is_string());
+
+  const json unknown = Fresh("/tasks/5d1e3b0c-0000-4000-8000-000000000000");
+  EXPECT_EQ(unknown.value("state", ""), "PENDING") << unknown.dump();
+  EXPECT_TRUE(unknown["result"].is_null());
+
+  for (const char* bad : {"/tasks/a*b", "/tasks/..%2F", "/tasks/a%20b"}) {
+    const auto response = Daemon().Get(std::string(kApi) + bad);
+    EXPECT_EQ(Status(response), 400) << bad;
+    EXPECT_TRUE(Json(response).contains("error")) << bad;
+  }
+}
+
+TEST_F(E2eViewsTest, TasksStatusShowsARunningTask) {
+  const std::vector<std::string> ids = env_->workers.Send("sleepy", Send("[3]"));
+  ASSERT_EQ(ids.size(), 1u);
+  json view;
+  const json* worker = nullptr;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        view = Fresh("/tasks/status");
+        for (const json& w : view.value("workers", json::array())) {
+          if (FindBy(w["active"], "id", ids[0]) != nullptr) return true;
+        }
+        return false;
+      },
+      15s, 200ms))
+      << view.dump();
+  EXPECT_GE(view.value("active", 0), 1);
+  for (const json& w : view["workers"]) {
+    if (const json* task = FindBy(w["active"], "id", ids[0])) {
+      worker = &w;
+      EXPECT_EQ(task->value("name", ""), "tasks.sleepy");
+    }
+  }
+  ASSERT_NE(worker, nullptr);
+  const std::string host = worker->value("hostname", "");
+  EXPECT_TRUE(host == env_->workers.Node(0) || host == env_->workers.Node(1)) << host;
+  EXPECT_TRUE(view["workers"].size() == 2) << view.dump();
+}
+
+TEST_F(E2eViewsTest, HealthReportsTheBrokerAndBothWorkers) {
+  json health;
+  ASSERT_TRUE(PollUntil([&] { return (health = Fresh("/health")).value("workers_answering", 0) == 2; },
+                        15s, 200ms))
+      << health.dump();
+  EXPECT_TRUE(health.value("broker_reachable", false));
+  EXPECT_EQ(health.value("status", ""), "healthy");
+  EXPECT_EQ(Status(Daemon().Get("/healthz")), 200);
+  EXPECT_EQ(Status(Daemon().Get("/readyz")), 200);
+}
+
+TEST_F(E2eViewsTest, PrometheusExpositionPassesPromtoolAndHasTheSeries) {
+  // The worker and queue gauges come from the cached views: load them with both workers online.
+  ASSERT_TRUE(PollUntil([] { return Fresh("/workers/status").value("online", 0) == 2; }, 20s, 200ms));
+  ASSERT_EQ(Status(Daemon().Get(std::string(kApi) + "/queues/status?use_cache=false")), 200);
+  const auto metrics = Daemon().Get("/metrics");
+  ASSERT_EQ(Status(metrics), 200);
+  EXPECT_EQ(metrics->Header("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u)
+      << metrics->Header("Content-Type");
+  const std::string& text = metrics->body;
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(MetricValue(text, "celery_worker_up{source=\"celery\",hostname=\"" +
+                                    env_->workers.Node(i) + "\"}"),
+              1.0)
+        << text;
+  }
+  EXPECT_TRUE(MetricValue(text, R"(celery_queue_length{source="celery",queue_name="unconsumed"})"));
+  EXPECT_TRUE(MetricValue(text, R"(celery_queue_length{source="celery",queue_name="celery"})"));
+  EXPECT_TRUE(MetricValue(text, R"(queuemon_cache_requests_total{source="celery",cache="worker_status"})"));
+  EXPECT_EQ(MetricValue(text, R"(queuemon_up{source="celery"})"), 1.0);
+
+  const std::string promtool = WhichPromtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  const std::string file = ::testing::TempDir() + "/queuemond-metrics.txt";
+  std::ofstream(file) << text;
+  const auto check = testing::RunProcess(
+      testing::ProcessSpec{{"/bin/sh", "-c", "\"$0\" check metrics < \"$1\" 2>&1", promtool, file},
+                           {}, "", ""},
+      20s);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  std::filesystem::remove(file);
+}
+
+TEST_F(E2eViewsTest, MalformedRequestsGetAJsonErrorAndTheDaemonStaysUp) {
+  const auto expect_error = [](const std::optional<testing::HttpResponse>& r, int status,
+                               const std::string& what) {
+    ASSERT_EQ(Status(r), status) << what;
+    EXPECT_EQ(r->Header("Content-Type"), "application/json") << what;
+    const json body = Json(r);
+    EXPECT_TRUE(body.contains("error") && body.contains("detail")) << what << ": " << r->body;
+  };
+  expect_error(Daemon().Get("/no/such/path"), 404, "unknown path");
+  expect_error(Daemon().Get(std::string(kApi) + "/nothing/here"), 404, "unknown api path");
+  const auto wrong = Daemon().Request("DELETE", std::string(kApi) + "/workers/status");
+  expect_error(wrong, 405, "wrong method");
+  EXPECT_NE(wrong->Header("Allow").find("GET"), std::string::npos) << wrong->Header("Allow");
+  expect_error(Daemon().Get(std::string(kApi) + "/workers/status?use_cache=%zz"), 400,
+               "bad percent-encoding in the query");
+  expect_error(Daemon().Get(std::string(kApi) + "/work%G1ers/status"), 400,
+               "bad percent-encoding in the path");
+  expect_error(Daemon().Get("/healthz", {{"X-Big", std::string(16 * 1024, 'a')}}), 431,
+               "oversized headers");
+  expect_error(Daemon().Request("POST", std::string(kApi) + "/cache/invalidate", {},
+                                std::string(128 * 1024, 'x')),
+               413, "oversized body");
+  {
+    testing::HttpClient client(Daemon().port());
+    ASSERT_TRUE(client.SendRaw("\x01\x02 garbage \xff\r\n\r\n"));
+    expect_error(client.Read(), 400, "garbage bytes");
+  }
+  {
+    testing::HttpClient client(Daemon().port());
+    ASSERT_TRUE(client.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n"));
+    expect_error(client.Read(), 400, "bad Content-Length");
+  }
+  EXPECT_TRUE(Daemon().running());
+  EXPECT_EQ(Status(Daemon().Get("/healthz")), 200);
+  EXPECT_EQ(Status(Daemon().Get(std::string(kApi) + "/workers/status")), 200);
+}
+
+}  // namespace
+}  // namespace queuemon::e2e

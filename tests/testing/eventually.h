@@ -1,0 +1,24 @@
+#pragma once
+// Eventually: polls a condition until it holds or a deadline passes — the tests' one way to wait
+// for something another thread or process does, instead of sleeping a fixed time.
+
+#include <chrono>
+#include <thread>
+
+namespace queuemon::testing {
+
+// Returns true as soon as `condition()` is true; false if `deadline` passes first. `poll` is the
+// pause between checks (raise it when a check is expensive, e.g. a real collection).
+template <typename Condition>
+bool Eventually(Condition condition,
+                std::chrono::steady_clock::duration deadline = std::chrono::seconds(10),
+                std::chrono::steady_clock::duration poll = std::chrono::milliseconds(1)) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(poll);  // poll interval, not a synchronisation
+  }
+  return true;
+}
+
+}  // namespace queuemon::testing

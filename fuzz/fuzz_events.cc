@@ -1,0 +1,33 @@
+// Fuzz target: the event path (celery-redis-protocol.md §6): pub/sub messages into a
+// WorkerTable, as kombu envelopes (OnMessage) and as decoded bodies (ApplyBody), then a
+// Snapshot. Contract (worker_table.h): undecodable events are counted and skipped, never a
+// crash or an exception; one table survives any sequence of messages.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "cache/clock.h"
+#include "collectors/worker_table.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static queuemon::cache::ManualClock clock;
+  queuemon::collectors::WorkerTable table(clock, std::chrono::seconds(60), 64 * 1024);
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  // Messages are separated by a 0 byte; the first byte of each says how it is fed.
+  while (!input.empty()) {
+    const auto end = input.find('\0');
+    std::string_view message = input.substr(0, end);
+    input.remove_prefix(end == std::string_view::npos ? input.size() : end + 1);
+    if (message.empty()) continue;
+    const char mode = message.front();
+    message.remove_prefix(1);
+    const std::uint64_t before = table.malformed();
+    const bool ok = (mode & 1) ? table.ApplyBody(message) : table.OnMessage(message);
+    if (!ok && table.malformed() != before + 1) __builtin_trap();  // every reject is counted
+    clock.Advance(std::chrono::milliseconds(static_cast<unsigned char>(mode) * 10));
+  }
+  for (const auto& worker : table.Snapshot()) {
+    if (worker.hostname.empty()) __builtin_trap();
+  }
+  return 0;
+}

@@ -1,0 +1,134 @@
+// Fuzz target: request handling from bytes to response, without sockets: Beast's request parser
+// (with the server's header/body limits) reads as many pipelined requests as the input holds;
+// each goes through the real Router and the real handlers of daemon::Api over a ViewService
+// whose collector answers at once. Contract: every response has a valid status; every error
+// response (>= 400) has a JSON body {"error": ..., "detail": ...}; no exception escapes a
+// handler; nothing crashes.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cache/clock.h"
+#include "daemon/api.h"
+#include "daemon/auth.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using namespace queuemon;
+
+// Answers every view at once with a small body naming it.
+class InstantCollector final : public collectors::Collector {
+ public:
+  std::string_view Name() const override { return "celery"; }
+  void Start() override {}
+  void Stop() override {}
+  asio::awaitable<boost::system::result<collectors::Snapshot>> Collect(
+      collectors::ViewRequest request) override {
+    collectors::Snapshot snapshot;
+    snapshot.body = nlohmann::json{{"view", collectors::ViewKey(request.view, request.task_id)}}.dump();
+    co_return snapshot;
+  }
+  collectors::CollectorStats Stats() const override { return {}; }
+};
+
+struct Harness {
+  Harness()
+      : service(ioc.get_executor(), collector, std::map<std::string, cache::CacheOptions>{}, clock,
+                std::chrono::milliseconds(50)),
+        api(std::vector<daemon::ViewService*>{&service}, metrics, daemon::ApiOptions{"token"}) {
+    api.SetReady(true);
+  }
+  asio::io_context ioc;
+  cache::ManualClock clock;
+  InstantCollector collector;
+  daemon::HttpMetrics metrics;
+  daemon::ViewService service;
+  daemon::Api api;
+};
+
+daemon::Method ToMethod(http::verb verb) {
+  switch (verb) {
+    case http::verb::get: return daemon::Method::kGet;
+    case http::verb::head: return daemon::Method::kHead;
+    case http::verb::post: return daemon::Method::kPost;
+    case http::verb::delete_: return daemon::Method::kDelete;
+    default: return daemon::Method::kOther;
+  }
+}
+
+void CheckResponse(const daemon::Response& response) {
+  if (response.status < 200 || response.status > 599) __builtin_trap();
+  if (response.status < 400) return;
+  const auto body = nlohmann::json::parse(response.Body(), nullptr, false);
+  if (!body.is_object() || !body.contains("error") || !body["error"].is_string() ||
+      !body.contains("detail") || !body["detail"].is_string()) {
+    __builtin_trap();
+  }
+}
+
+daemon::Response Serve(Harness& h, const daemon::Request& request) {
+  auto routed = h.api.router().Route(request.method, request.target);
+  if (auto* error = std::get_if<daemon::Response>(&routed)) return std::move(*error);
+  auto& match = std::get<daemon::Router::Match>(routed);
+  std::optional<daemon::Response> out;
+  asio::co_spawn(h.ioc, (*match.handler)(request, match.params),
+                 [&out](std::exception_ptr e, daemon::Response r) {
+                   if (e) __builtin_trap();  // handlers must not throw
+                   out = std::move(r);
+                 });
+  while (!out) h.ioc.run_one();
+  h.ioc.poll();
+  h.ioc.restart();
+  return std::move(*out);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static Harness* harness = new Harness;  // lives for the whole run
+  if (size == 0) return 0;
+  boost::beast::flat_buffer buffer;
+  auto chunk = buffer.prepare(size);
+  std::memcpy(chunk.data(), data, size);
+  buffer.commit(size);
+  for (int i = 0; i < 8 && buffer.size() > 0; ++i) {  // pipelined requests
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(8 * 1024);
+    parser.body_limit(64 * 1024);
+    parser.eager(true);
+    boost::system::error_code ec;
+    while (!parser.is_done()) {  // header, then body (chunk by chunk when chunked)
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec || used == 0) break;
+    }
+    if (ec || !parser.is_done()) break;  // malformed or incomplete: the server answers 400/408
+    const auto& message = parser.get();
+    daemon::Request request;
+    request.method = ToMethod(message.method());
+    request.target = std::string(message.target());
+    request.if_none_match = std::string(message[http::field::if_none_match]);
+    request.authorization = std::string(message[http::field::authorization]);
+    request.client_address = (size & 1) ? "127.0.0.1" : "192.0.2.1";
+    request.client_is_loopback = daemon::IsLoopbackAddress(request.client_address);
+    CheckResponse(Serve(*harness, request));
+    harness->clock.Advance(std::chrono::milliseconds(700));
+  }
+  return 0;
+}

@@ -3,6 +3,7 @@
 #   1. Release build (warnings are errors under CI=true): every test (unit, integration, e2e)
 #   2. ASan + UBSan build: the unit tests
 #   3. TSan build: the cache concurrency tests
+#   fuzz (not by default: a second full build with clang): each libFuzzer target for 20 s
 # Exits non-zero on any failure. QUEUEMON_TEST_STAGES="release asan tsan" picks stages.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,7 +26,7 @@ for stage in $stages; do
     release)
       configure build/release -DCMAKE_BUILD_TYPE=Release
       cmake --build build/release -j "$jobs"
-      ctest --test-dir build/release --output-on-failure -j 2 --timeout 600
+      ctest --test-dir build/release --output-on-failure -j 2 --timeout 600 -LE fuzz
       ;;
     asan)
       configure build/asan -DCMAKE_BUILD_TYPE=Debug -DQUEUEMON_SANITIZE=address,undefined \
@@ -40,6 +41,9 @@ for stage in $stages; do
       cmake --build build/tsan -j "$jobs" --target tsan_tests
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir build/tsan --output-on-failure -j 2 -L tsan
+      ;;
+    fuzz)
+      fuzz/run_fuzz.sh 20
       ;;
     *) echo "test.sh: unknown stage '$stage'" >&2; exit 2 ;;
   esac

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "collectors/errors.h"
+#include "collectors/redis_url.h"
 
 namespace queuemon::collectors {
 namespace {
@@ -16,7 +17,7 @@ double WallNow() {
 
 int DbOrThrow(const std::string& url) {
   auto db = RedisDbFromUrl(url);
-  if (!db) throw std::invalid_argument("celery: bad broker url (db): " + url);
+  if (!db) throw std::invalid_argument("celery: bad broker url (db): " + RedactRedisUrl(url));
   return *db;
 }
 

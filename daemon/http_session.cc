@@ -55,17 +55,16 @@ Request ToRequest(const http::request<http::string_body>& message, Connection& c
 }
 
 // The answer to a failed read, or nullopt when the connection should just close.
-std::optional<Response> ReadErrorResponse(const error_code& ec, const Parser& parser) {
+std::optional<Response> ReadErrorResponse(const error_code& ec) {
   if (ec == http::error::header_limit) {
     return JsonError(431, "request_header_fields_too_large", "request headers exceed the limit");
   }
   if (ec == http::error::body_limit) {
     return JsonError(413, "payload_too_large", "request body exceeds the limit");
   }
-  if (ec == beast::error::timeout) {
-    if (!parser.got_some()) return std::nullopt;
-    return JsonError(408, "request_timeout", "the request was not received in time");
-  }
+  // beast::tcp_stream closes the socket when the read timeout fires, so a timed-out request
+  // (slowloris, or a silent client) is cut off with a plain close: no 408 can be written.
+  if (ec == beast::error::timeout) return std::nullopt;
   if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
     return JsonError(400, "bad_request", "malformed HTTP request: " + ec.message());
@@ -145,7 +144,7 @@ asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
   parser.body_limit(context.options.max_body_bytes);
   const error_code read_ec = co_await ReadRequest(context, connection, buffer, parser, served == 0);
   if (read_ec) {
-    if (auto error = ReadErrorResponse(read_ec, parser)) {
+    if (auto error = ReadErrorResponse(read_ec)) {
       co_await Write(context, connection, *error, 11, false, false);
       context.metrics.Record(error->status, 0);
     }

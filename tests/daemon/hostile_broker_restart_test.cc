@@ -22,6 +22,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/subprocess_runner.h"
+#include "tests/testing/numbered.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -51,7 +52,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
  protected:
   HostileBrokerRestartTest()
       : dir_(std::filesystem::temp_directory_path() /
-             ("queuemond-restart-" + std::to_string(::getpid()))) {
+             (testing::Numbered("queuemond-restart-", ::getpid()))) {
     std::filesystem::create_directories(dir_);
   }
   ~HostileBrokerRestartTest() override {
@@ -95,7 +96,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
     ASSERT_EQ(testing::RunProcess(ProcessSpec{del, {}, "", ""}, kDeadline).exit_code, 0);
     if (n == 0) return;
     argv.insert(argv.end(), {"RPUSH", "jobs"});
-    for (int i = 0; i < n; ++i) argv.push_back("m" + std::to_string(i));
+    for (int i = 0; i < n; ++i) argv.push_back(testing::Numbered("m", i));
     ASSERT_EQ(testing::RunProcess(ProcessSpec{argv, {}, "", ""}, kDeadline).exit_code, 0);
   }
 
@@ -122,7 +123,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
 TEST_F(HostileBrokerRestartTest, NoHangStaleWhileDownFreshAfterEachRestart) {
   StartDaemon();
   for (int round = 1; round <= 3; ++round) {
-    SCOPED_TRACE("round " + std::to_string(round));
+    SCOPED_TRACE(testing::Numbered("round ", round));
     // Broker up: fresh data shows the current queue length.
     SetQueueLength(round);
     ASSERT_TRUE(Eventually(

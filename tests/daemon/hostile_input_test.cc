@@ -2,6 +2,7 @@
 // malformed or malicious request gets its documented status with a JSON error body, never a
 // crash or a hang, and a well-behaved client is still served after each case. Label unit.
 #include "tests/daemon/hostile_server_fixture.h"
+#include "tests/testing/numbered.h"
 
 #include <string>
 
@@ -92,7 +93,7 @@ TEST_F(HostileInputTest, HugeTargetAndManyRepeatedHeadersGet431) {
 TEST_F(HostileInputTest, RepeatedHeadersWithinTheLimitAreServed) {
   HttpClient client(port());
   std::string request = "GET /api/v1/celery/workers/status HTTP/1.1\r\nHost: x\r\n";
-  for (int i = 0; i < 50; ++i) request += "If-None-Match: \"nope-" + std::to_string(i) + "\"\r\n";
+  for (int i = 0; i < 50; ++i) request += testing::Numbered("If-None-Match: \"nope-", i) + "\"\r\n";
   ASSERT_TRUE(client.SendRaw(request + "\r\n"));
   auto r = client.Read();
   ASSERT_TRUE(r);

@@ -22,6 +22,7 @@
 #include "tests/testing/free_port.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/subprocess_runner.h"
+#include "tests/testing/numbered.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -51,7 +52,7 @@ class HostileSecretsTest : public ::testing::Test {
  protected:
   HostileSecretsTest()
       : dir_(std::filesystem::temp_directory_path() /
-             ("queuemond-secrets-" + std::to_string(::getpid()))) {
+             (testing::Numbered("queuemond-secrets-", ::getpid()))) {
     std::filesystem::create_directories(dir_);
   }
   ~HostileSecretsTest() override { std::filesystem::remove_all(dir_); }

@@ -23,6 +23,7 @@
 #include "tests/testing/http_client.h"
 #include "tests/testing/subprocess_runner.h"
 #include "tests/testing/numbered.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -40,12 +41,9 @@ std::string Binary() {
   return std::string(dir ? dir : ".") + "/daemon/queuemond";
 }
 
+// Polls every 10 ms (each check may be an HTTP request or a log read).
 bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds within = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
+  return testing::Eventually(condition, within, 10ms);
 }
 
 class HostileSecretsTest : public ::testing::Test {

@@ -102,6 +102,12 @@ void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) 
        [](const S& s) { return static_cast<double>(s.collections); });
   each("queuemon_collector_errors_total", "counter", "Failed collections.",
        [](const S& s) { return static_cast<double>(s.errors); });
+  each("queuemon_collector_broadcasts_total", "counter",
+       "Celery pidbox (inspect) broadcasts sent to the broker.",
+       [](const S& s) { return static_cast<double>(s.broadcasts); });
+  each("queuemon_collector_malformed_replies_total", "counter",
+       "Worker replies and events skipped because they could not be decoded.",
+       [](const S& s) { return static_cast<double>(s.malformed_replies); });
   each("queuemon_collector_duration_seconds", "gauge", "Duration of the last collection.",
        [](const S& s) { return s.last_duration_seconds; });
   each("queuemon_collector_last_success_timestamp_seconds", "gauge",

@@ -47,6 +47,8 @@ TEST_F(PrometheusTest, ExposesExporterCompatibleAndOwnSeries) {
   EXPECT_NE(text.find("queuemon_cache_hits_total{source=\"celery\",cache=\"queue_status\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_cache_requests_total{source=\"celery\",cache=\"queue_status\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_up{source=\"celery\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("queuemon_collector_broadcasts_total{source=\"celery\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("queuemon_collector_malformed_replies_total{source=\"celery\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_requests_total{code=\"2xx\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_requests_total{code=\"5xx\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_request_duration_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);

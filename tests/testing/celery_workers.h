@@ -3,7 +3,7 @@
 // the system interpreter /usr/bin/python3) on a test redis-server, plus helpers to send tasks
 // and to ask the celery CLI for ground truth.
 //
-// Each worker runs `python3 -m celery -A tasks worker -n <name>@qm -c 1 -P prefork
+// Each worker runs `/usr/bin/python3 -m celery -A tasks worker -n <name>@qm -c 1 -P prefork
 // --without-mingle --without-gossip -Q <queues> [-E]` in its own process group with cwd and
 // PYTHONPATH at tests/celery_app; logs go to <log_dir>/<name>.log. Start() returns once every
 // worker answers a ping (bounded by a deadline) and throws otherwise. The destructor SIGKILLs
@@ -57,7 +57,7 @@ class CeleryWorkers final {
 
   // Sends `task` (name without the "tasks." prefix); returns the task ids.
   std::vector<std::string> Send(const std::string& task, const SendOptions& options = {});
-  // `python3 -m celery -A tasks <args>`, e.g. {"inspect", "stats", "--json"}.
+  // `/usr/bin/python3 -m celery -A tasks <args>`, e.g. {"inspect", "stats", "--json"}.
   ProcessResult CeleryCli(const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // `python3 ctl.py <args>`.

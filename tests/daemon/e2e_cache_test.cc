@@ -30,26 +30,12 @@ constexpr const char* kCaches = R"({
   "metrics_summary": {"ttl_seconds": 60},
   "health_check": {"ttl_seconds": 60}})";
 
-class E2eCacheTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    try {
-      env_ = new Environment(kCaches, "e2e_cache_logs");
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    if (env_ != nullptr && env_->daemon) {
-      const int code = env_->daemon->Stop();
-      if (code != 0) ADD_FAILURE() << "queuemond exit code " << code << "\n" << env_->daemon->log();
-    }
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr) << setup_error_; }
+class E2eCacheTest : public SharedEnvironmentTest<E2eCacheTest> {
+ public:  // read by SharedEnvironmentTest
+  static constexpr const char* kCachesJson = kCaches;
+  static constexpr const char* kLogName = "e2e_cache_logs";
 
-  static testing::QueuemondProcess& Daemon() { return *env_->daemon; }
+ protected:
   static std::optional<testing::HttpResponse> Get(const std::string& path,
                                                   const std::map<std::string, std::string>& h = {}) {
     return Daemon().Get(kApi + path, h);
@@ -87,8 +73,6 @@ class E2eCacheTest : public ::testing::Test {
     return total;
   }
 
-  static inline Environment* env_ = nullptr;
-  static inline std::string setup_error_;
 };
 
 TEST_F(E2eCacheTest, FirstRequestMissesThenHitsWithAGrowingAge) {

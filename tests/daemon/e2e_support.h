@@ -93,4 +93,33 @@ class Environment final {
   std::unique_ptr<testing::QueuemondProcess> daemon;
 };
 
+// One redis + two workers + one daemon per test binary (SetUpTestSuite), shared by its tests.
+// `Suite` names its config: static constexpr const char* kCachesJson, kLogName. Set-up failures
+// fail every test with the reason; teardown checks that the daemon exits with code 0.
+template <typename Suite>
+class SharedEnvironmentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      env_ = new Environment(Suite::kCachesJson, Suite::kLogName);
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    if (env_ != nullptr && env_->daemon) {
+      const int code = env_->daemon->Stop();
+      if (code != 0) ADD_FAILURE() << "queuemond exit code " << code << "\n" << env_->daemon->log();
+    }
+    delete env_;
+    env_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(env_, nullptr) << setup_error_; }
+
+  static testing::QueuemondProcess& Daemon() { return *env_->daemon; }
+
+  static inline Environment* env_ = nullptr;
+  static inline std::string setup_error_;
+};
+
 }  // namespace queuemon::e2e

@@ -18,26 +18,12 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::PollUntil;
 
-class E2eViewsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    try {
-      env_ = new Environment("{}", "e2e_views_logs");
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    if (env_ != nullptr && env_->daemon) {
-      const int code = env_->daemon->Stop();
-      if (code != 0) ADD_FAILURE() << "queuemond exit code " << code << "\n" << env_->daemon->log();
-    }
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr) << setup_error_; }
+class E2eViewsTest : public SharedEnvironmentTest<E2eViewsTest> {
+ public:  // read by SharedEnvironmentTest
+  static constexpr const char* kCachesJson = "{}";
+  static constexpr const char* kLogName = "e2e_views_logs";
 
-  static testing::QueuemondProcess& Daemon() { return *env_->daemon; }
+ protected:
   // Fresh data: these tests check content, not caching.
   static json Fresh(const std::string& path) {
     return Json(Daemon().Get(std::string(kApi) + path + "?use_cache=false"));
@@ -56,8 +42,6 @@ class E2eViewsTest : public ::testing::Test {
     return "";
   }
 
-  static inline Environment* env_ = nullptr;
-  static inline std::string setup_error_;
 };
 
 TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {

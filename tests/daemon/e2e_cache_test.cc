@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/daemon/e2e_support.h"
-#include "tests/testing/poll_until.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/redis_monitor.h"
 
 namespace queuemon::e2e {
@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::PollUntil;
+using testing::Eventually;
 
 // worker_status: ttl 3 s, refresh at 2.5 s (ages and expiry). task_status: ttl 3 s, refresh at
 // 1 s (refresh-ahead). queue_status / metrics_summary: 60 s (stay fresh during a test).
@@ -95,7 +95,7 @@ TEST_F(E2eCacheTest, FirstRequestMissesThenHitsWithAGrowingAge) {
 
   // Age grows while the entry is served from the cache (ttl 3 s, refresh only from 2.5 s).
   std::optional<testing::HttpResponse> last;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         last = Get("/workers/status");
         EXPECT_EQ(XCache(last), "HIT");
@@ -118,7 +118,7 @@ TEST_F(E2eCacheTest, ExpiresAfterTheTtlWithNoReaderInBetween) {
   const std::uint64_t hits = CacheStats("worker_status").value("hits", 0u);
 
   // Nobody reads worker_status now, so nothing refreshes it; wait until it is past its ttl.
-  ASSERT_TRUE(PollUntil([] { return SnapshotAge("workers") >= 3.0; }, 15s, 100ms));
+  ASSERT_TRUE(Eventually([] { return SnapshotAge("workers") >= 3.0; }, 15s, 100ms));
   EXPECT_EQ(CacheStats("worker_status").value("hits", 0u), hits) << "no reader in between";
 
   const auto after = Get("/workers/status");
@@ -326,7 +326,7 @@ TEST_F(E2eCacheTest, CacheStatsCountExactlyTheRequestsMade) {
   const std::string api = kApi;
   auto stats = [&] { return Json(daemon.Get(api + "/cache/stats")); };
   // Warm-up: workers, queues, summary, health, and tasks in the background: one set each.
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         const json s = stats();
         for (const char* name : {"task_status", "worker_status", "queue_status", "metrics_summary",

@@ -5,14 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "tests/daemon/e2e_support.h"
-#include "tests/testing/poll_until.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::e2e {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::PollUntil;
+using testing::Eventually;
 
 // queue_status: ttl 1 s, served STALE for 4 s more. A request waits at most 1 s for the broker.
 testing::QueuemondConfig OutageConfig(const testing::RedisServer& redis) {
@@ -63,7 +63,7 @@ class E2eOutageTest : public ::testing::Test {
   }
   // After the broker came back: polls until a 200 shows `depth` messages in kUnconsumed.
   bool FreshAgainWithDepth(std::int64_t depth) {
-    return PollUntil(
+    return Eventually(
         [&] {
           const auto r = Queues();
           return Status(r) == 200 && XCache(r) != "STALE" && Depth(r) == depth;
@@ -84,7 +84,7 @@ TEST_F(E2eOutageTest, StoppedBrokerServesStaleThen503ThenFreshDataWhenBack) {
 
   redis_.Stop();
   std::optional<testing::HttpResponse> stale;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         stale = Queues();
         EXPECT_EQ(Status(stale), 200) << "within ttl + stale_for the old entry is served";
@@ -102,7 +102,7 @@ TEST_F(E2eOutageTest, StoppedBrokerServesStaleThen503ThenFreshDataWhenBack) {
   ExpectJsonErrorWithRetryAfter(Queues("?use_cache=false"));
 
   std::optional<testing::HttpResponse> gone;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         gone = Queues();
         if (Status(gone) == 200) {
@@ -129,7 +129,7 @@ TEST_F(E2eOutageTest, FrozenBrokerNeverHangsARequest) {
   redis_.Pause();  // connections stay open, nothing answers
   // Every request is answered (the client gives up after 5 s; the daemon's deadline is 1 s).
   std::optional<testing::HttpResponse> stale;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         stale = Queues();
         EXPECT_EQ(Status(stale), 200);

@@ -9,14 +9,14 @@
 #include <gtest/gtest.h>
 
 #include "tests/daemon/e2e_support.h"
-#include "tests/testing/poll_until.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::e2e {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::PollUntil;
+using testing::Eventually;
 
 class E2eViewsTest : public SharedEnvironmentTest<E2eViewsTest> {
  public:  // read by SharedEnvironmentTest
@@ -47,7 +47,7 @@ class E2eViewsTest : public SharedEnvironmentTest<E2eViewsTest> {
 TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {
   json view;
   // Heartbeats arrive every 2 s; poll until both workers are online.
-  ASSERT_TRUE(PollUntil([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
+  ASSERT_TRUE(Eventually([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
                         20s, 200ms))
       << view.dump();
   ASSERT_EQ(view["workers"].size(), 2u) << view.dump();
@@ -66,7 +66,7 @@ TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {
 // Celery 5.2 sends no pool name in stats; the collector infers it from the pool info's shape.
 TEST_F(E2eViewsTest, WorkersReportTheirPoolName) {
   json view;
-  ASSERT_TRUE(PollUntil([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
+  ASSERT_TRUE(Eventually([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
                         20s, 200ms));
   for (const json& w : view["workers"]) EXPECT_EQ(w.value("pool", ""), "prefork") << w.dump();
 }
@@ -130,7 +130,7 @@ TEST_F(E2eViewsTest, TasksStatusShowsARunningTask) {
   ASSERT_EQ(ids.size(), 1u);
   json view;
   const json* worker = nullptr;
-  ASSERT_TRUE(PollUntil(
+  ASSERT_TRUE(Eventually(
       [&] {
         view = Fresh("/tasks/status");
         for (const json& w : view.value("workers", json::array())) {
@@ -155,7 +155,7 @@ TEST_F(E2eViewsTest, TasksStatusShowsARunningTask) {
 
 TEST_F(E2eViewsTest, HealthReportsTheBrokerAndBothWorkers) {
   json health;
-  ASSERT_TRUE(PollUntil([&] { return (health = Fresh("/health")).value("workers_answering", 0) == 2; },
+  ASSERT_TRUE(Eventually([&] { return (health = Fresh("/health")).value("workers_answering", 0) == 2; },
                         15s, 200ms))
       << health.dump();
   EXPECT_TRUE(health.value("broker_reachable", false));
@@ -166,7 +166,7 @@ TEST_F(E2eViewsTest, HealthReportsTheBrokerAndBothWorkers) {
 
 TEST_F(E2eViewsTest, PrometheusExpositionPassesPromtoolAndHasTheSeries) {
   // The worker and queue gauges come from the cached views: load them with both workers online.
-  ASSERT_TRUE(PollUntil([] { return Fresh("/workers/status").value("online", 0) == 2; }, 20s, 200ms));
+  ASSERT_TRUE(Eventually([] { return Fresh("/workers/status").value("online", 0) == 2; }, 20s, 200ms));
   ASSERT_EQ(Status(Daemon().Get(std::string(kApi) + "/queues/status?use_cache=false")), 200);
   const auto metrics = Daemon().Get("/metrics");
   ASSERT_EQ(Status(metrics), 200);

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/testing/poll_until.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::testing {
 namespace {
@@ -44,7 +44,7 @@ QueuemondProcess::QueuemondProcess(const QueuemondConfig& config,
   process_ = ChildProcess::Start(
       ProcessSpec{{Binary(), "--config", config_path()}, {}, "", dir_ + "/queuemond.log"});
   port_ = WaitForPort(end);
-  const bool live = port_ != 0 && PollUntil(
+  const bool live = port_ != 0 && Eventually(
       [&] {
         const auto response = Get("/healthz");
         return response && response->status == 200;
@@ -82,7 +82,7 @@ void QueuemondProcess::WriteConfig(const QueuemondConfig& config) const {
 std::uint16_t QueuemondProcess::WaitForPort(std::chrono::steady_clock::time_point deadline) {
   const std::regex port_line(R"(\(port (\d+)\))");
   std::uint16_t port = 0;
-  PollUntil(
+  Eventually(
       [&] {
         std::smatch match;
         const std::string text = log();
@@ -102,7 +102,7 @@ std::string QueuemondProcess::log() const {
 }
 
 bool QueuemondProcess::WaitReady(std::chrono::milliseconds deadline) const {
-  return PollUntil(
+  return Eventually(
       [&] {
         const auto response = Get("/readyz");
         return response && response->status == 200;

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/testing/poll_until.h"
+#include "tests/testing/eventually.h"
 
 namespace queuemon::testing {
 namespace {
@@ -42,7 +42,7 @@ RedisMonitor::RedisMonitor(std::uint16_t port) : port_(port), cli_(FindCli()) {
       {cli_, "-h", "127.0.0.1", "-p", std::to_string(port_), "MONITOR"}, {}, "",
       dir_ + "/monitor.log"});
   // redis-cli prints "OK" once the server has switched the connection to MONITOR.
-  if (!PollUntil([&] { return Output().rfind("OK", 0) == 0; }, kDeadline)) {
+  if (!Eventually([&] { return Output().rfind("OK", 0) == 0; }, kDeadline)) {
     throw std::runtime_error("RedisMonitor: MONITOR not active: " + Output());
   }
 }
@@ -68,7 +68,7 @@ std::vector<std::string> RedisMonitor::Fence() {
   if (echo.exit_code != 0) throw std::runtime_error("RedisMonitor: ECHO failed");
   const std::string quoted = "\"ECHO\" \"" + marker + "\"";
   std::string text;
-  if (!PollUntil([&] { return (text = Output()).find(quoted) != std::string::npos; }, kDeadline)) {
+  if (!Eventually([&] { return (text = Output()).find(quoted) != std::string::npos; }, kDeadline)) {
     throw std::runtime_error("RedisMonitor: fence not seen in MONITOR output");
   }
   std::vector<std::string> lines;

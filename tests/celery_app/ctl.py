@@ -7,6 +7,8 @@
   ctl.py depth QUEUE...                      {"QUEUE": {"0": n, "3": n, ...}} via plain redis-py
   ctl.py hlen KEY                            HLEN via plain redis-py
   ctl.py scard KEY                           SCARD via plain redis-py
+  ctl.py unacked                             {"TASK_ID": "ROUTING_KEY", ...}: every message in
+                                             kombu's `unacked` hash, via plain redis-py
   ctl.py fake-node NAME                      a bad pidbox node: answers every request with one
                                              undecodable reply and one reply of the wrong shape
 Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
@@ -66,6 +68,17 @@ def depth(queues):
     return 0
 
 
+def unacked():
+    # Field = delivery tag; value = [message, exchange, routing_key]; the task id is the
+    # message's headers.id (task protocol 2).
+    out = {}
+    for raw in redis_client().hvals('unacked'):
+        message, _exchange, routing_key = json.loads(raw)
+        out[message['headers']['id']] = routing_key
+    print(json.dumps(out))
+    return 0
+
+
 def fake_node(name):
     import base64
     import urllib.parse
@@ -114,9 +127,12 @@ def main():
     f.add_argument('name')
     c = sub.add_parser('scard')
     c.add_argument('key')
+    sub.add_parser('unacked')
     a = ap.parse_args()
     if a.cmd == 'fake-node':
         return fake_node(a.name)
+    if a.cmd == 'unacked':
+        return unacked()
     if a.cmd == 'scard':
         print(redis_client().scard(a.key))
         return 0

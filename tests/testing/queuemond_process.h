@@ -62,6 +62,12 @@ class QueuemondProcess final {
   // or was still running at the deadline (it is SIGKILLed then).
   int Stop(std::chrono::milliseconds deadline = std::chrono::seconds(15));
 
+  // Sends `sig` (e.g. SIGHUP after RewriteConfig) without waiting for anything.
+  void Signal(int sig) { process_.Signal(sig); }
+  // Rewrites the config file (same layout as at start) for a later SIGHUP; the daemon's port
+  // and listen address stay as they are ("listen" is always 127.0.0.1:0 in the file).
+  void RewriteConfig(const QueuemondConfig& config) const { WriteConfig(config); }
+
   // One request on a fresh connection; nullopt if connecting, writing or reading failed.
   std::optional<HttpResponse> Request(const std::string& method, const std::string& target,
                                       const std::map<std::string, std::string>& headers = {},

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -72,17 +73,31 @@ std::optional<Response> ReadErrorResponse(const error_code& ec) {
   return std::nullopt;
 }
 
+// True when request bytes have reached the socket but were not read yet. During a drain such
+// a request is in flight (the client sent it before the drain began) and is answered, with
+// Connection: close; only a connection with nothing pending is closed unanswered.
+bool RequestPending(Connection& connection) {
+  error_code ec;
+  const std::size_t bytes = connection.stream.socket().available(ec);
+  return !ec && bytes > 0;
+}
+
 // Waits for the next request's first byte (idle timeout), then reads the whole request (read
 // timeout). Marks the connection idle while it waits so that a drain can close it.
 asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& connection,
                                         beast::flat_buffer& buffer, Parser& parser, bool first) {
   if (buffer.size() == 0) {
-    if (context.stopping.load()) co_return asio::error::operation_aborted;
+    const auto draining = [&] { return context.stopping.load() && !RequestPending(connection); };
+    if (draining()) co_return asio::error::operation_aborted;
     connection.idle = true;
     connection.stream.expires_after(first ? context.options.read_timeout
                                           : context.options.idle_timeout);
     auto [ec, n] = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
     connection.idle = false;
+    // The drain cancelled the wait, but bytes had already arrived: read them (no wait).
+    if (ec == asio::error::operation_aborted && !draining()) {
+      std::tie(ec, n) = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
+    }
     if (ec) co_return ec;
     buffer.commit(n);
   }

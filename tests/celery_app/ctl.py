@@ -9,8 +9,12 @@
   ctl.py scard KEY                           SCARD via plain redis-py
   ctl.py unacked                             {"TASK_ID": "ROUTING_KEY", ...}: every message in
                                              kombu's `unacked` hash, via plain redis-py
-  ctl.py fake-node NAME                      a bad pidbox node: answers every request with one
+  ctl.py fake-node NAME [--silent]           a bad pidbox node: answers every request with one
                                              undecodable reply and one reply of the wrong shape
+                                             (--silent: never answers, so every inspect round
+                                             waits for its timeout). Once subscribed it sets the
+                                             key fake-node-ready:NAME to 1.
+  ctl.py get KEY                             GET via plain redis-py (prints "" when missing)
 Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
 """
 import argparse
@@ -79,14 +83,19 @@ def unacked():
     return 0
 
 
-def fake_node(name):
+def fake_node(name, silent):
     import base64
     import urllib.parse
     r = redis_client()
     db = int(urllib.parse.urlparse(app.conf.broker_url).path.lstrip('/') or 0)
-    p = r.pubsub(ignore_subscribe_messages=True)
+    p = r.pubsub()
     p.psubscribe(f'/{db}.celery.pidbox')
     for msg in p.listen():
+        if msg['type'] == 'psubscribe':  # confirmed: PUBLISH now counts this node
+            r.set(f'fake-node-ready:{name}', 1)
+            continue
+        if msg['type'] != 'pmessage' or silent:
+            continue
         env = json.loads(msg['data'])
         body = json.loads(base64.b64decode(env['body']))
         reply_to = body.get('reply_to')
@@ -125,12 +134,18 @@ def main():
     h.add_argument('key')
     f = sub.add_parser('fake-node')
     f.add_argument('name')
+    f.add_argument('--silent', action='store_true')
+    g = sub.add_parser('get')
+    g.add_argument('key')
     c = sub.add_parser('scard')
     c.add_argument('key')
     sub.add_parser('unacked')
     a = ap.parse_args()
     if a.cmd == 'fake-node':
-        return fake_node(a.name)
+        return fake_node(a.name, a.silent)
+    if a.cmd == 'get':
+        print((redis_client().get(a.key) or b'').decode())
+        return 0
     if a.cmd == 'unacked':
         return unacked()
     if a.cmd == 'scard':

@@ -1,8 +1,9 @@
 // Signals under load at daemon level (issue "Reliability and security", item 1): the real
 // queuemond binary against a real redis-server and a real Celery worker, hammered by HttpLoad
-// (4 threads, keep-alive, HIT and use_cache=false MISS requests) while it gets
-//   - SIGTERM: the drain (design.md, daemon.h) answers every request that reached the daemon
-//     before it began — each with `Connection: close` — closes idle keep-alive connections
+// (6 threads, keep-alive, 3 HIT : 1 use_cache=false MISS requests) while it gets
+//   - SIGTERM, while a silent pidbox node keeps every bypass in flight for 1-2 s: the drain
+//     (design.md, daemon.h) answers every request that reached the daemon before it began —
+//     those answered after it began with `Connection: close` — closes idle keep-alive connections
 //     cleanly and exits 0 before its deadline. So: every request sent before the signal gets a
 //     complete valid response; a request sent after it gets a complete response, a clean close
 //     before any byte, or a refused/reset connect; no response is ever cut short.
@@ -17,6 +18,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -38,6 +40,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kHit = "/api/v1/celery/workers/status";
 constexpr const char* kMiss = "/api/v1/celery/queues/status?use_cache=false";
+// What each HttpLoad thread cycles through: mostly cache hits, one bypass in four.
+const std::vector<std::string> kMix = {kHit, kHit, kHit, kMiss};
+constexpr int kThreads = 6;
 constexpr auto kDrain = 5s;  // http.drain_timeout_ms below
 // After the drain: the daemon's own grace for its io threads (daemon.cc) plus process exit.
 constexpr auto kExitGrace = 3s;
@@ -53,7 +58,8 @@ bool ValidStatus(const std::string& target, const testing::HttpResponse& respons
 
 std::string Describe(const testing::HttpLoadCounts& c) {
   std::ostringstream out;
-  out << "sent " << c.sent << ", complete " << c.complete << ", invalid " << c.invalid
+  out << "sent " << c.sent << ", complete " << c.complete << " (" << c.closed_after_response
+      << " with Connection: close), invalid " << c.invalid
       << ", unanswered " << c.unanswered << ", reset " << c.reset << ", truncated "
       << c.truncated << ", timeouts " << c.timeouts << ", other " << c.other
       << ", send failures " << c.send_failures << ", connect failures " << c.connect_failures
@@ -76,7 +82,8 @@ class FaultSignalsTest : public ::testing::Test {
     testing::QueuemondConfig config;
     config.broker_url = redis_.url(0);
     config.caches_json = caches_json;
-    config.top_extra_json = R"("http": {"drain_timeout_ms": 5000})";
+    // request_timeout: a bypass may wait for a running round and then its own (2 x 1 s).
+    config.top_extra_json = R"("http": {"drain_timeout_ms": 5000, "request_timeout_ms": 4000})";
     return config;
   }
   void StartDaemon(const std::string& caches_json) {
@@ -107,13 +114,16 @@ class FaultSignalsTest : public ::testing::Test {
 };
 
 TEST_F(FaultSignalsTest, SigtermUnderLoadAnswersWhatWasSentAndExitsZero) {
-  ASSERT_NO_FATAL_FAILURE(StartDaemon(R"({"worker_status": {"ttl_seconds": 1}})"));
-  testing::HttpLoad load(daemon_->port(), {kHit, kMiss}, 4, ValidStatus);
+  // worker_status: long TTL, so kHit stays a HIT while collections slow down below.
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(R"({"worker_status": {"ttl_seconds": 30}})"));
+  testing::HttpLoad load(daemon_->port(), kMix, kThreads, ValidStatus);
   load.Start();
-  ASSERT_TRUE(LoadProgresses(load, 200)) << Describe(load.Counts());
+  ASSERT_TRUE(LoadProgresses(load, 500)) << Describe(load.Counts());
   ASSERT_GT(load.Counts().by_x_cache["MISS"], 0u);
 
-  // A request certainly sent before the signal, and slow to answer (an inspect round).
+  // A pidbox node that never replies: from now on every inspect round waits for its timeout
+  // (1 s), so each bypass request is in flight for 1-2 s and the signal lands on several.
+  testing::ChildProcess silent = workers_->StartFakeNode("silent@qm", /*silent=*/true);
   auto in_flight = std::make_unique<testing::HttpClient>(daemon_->port());
   ASSERT_TRUE(in_flight->Send("GET", std::string(kApi) + "/tasks/status?use_cache=false"));
   const Clock::time_point signalled = Clock::now();
@@ -125,8 +135,8 @@ TEST_F(FaultSignalsTest, SigtermUnderLoadAnswersWhatWasSentAndExitsZero) {
 
   ASSERT_TRUE(answer) << "the request in flight at SIGTERM got no (complete) response";
   EXPECT_TRUE(ValidStatus("?use_cache=false", *answer)) << answer->status << " " << answer->body;
-  EXPECT_FALSE(answer->keep_alive) << "a drained connection says Connection: close";
-
+  EXPECT_FALSE(answer->keep_alive) << "answered during the drain, so with Connection: close";
+  EXPECT_GT(counts.closed_after_response, 0u) << "no load request was in flight at SIGTERM";
   RecordProperty("load", Describe(counts));
   EXPECT_EQ(counts.truncated, 0u) << Describe(counts);
   EXPECT_EQ(counts.timeouts, 0u) << Describe(counts);
@@ -149,9 +159,9 @@ TEST_F(FaultSignalsTest, SigtermUnderLoadAnswersWhatWasSentAndExitsZero) {
 TEST_F(FaultSignalsTest, SighupWithBrokenConfigUnderLoadKeepsServingThenGoodOneApplies) {
   ASSERT_NO_FATAL_FAILURE(
       StartDaemon(R"({"worker_status": {"ttl_seconds": 1, "max_entries": 77}})"));
-  testing::HttpLoad load(daemon_->port(), {kHit, kMiss}, 4, ValidStatus);
+  testing::HttpLoad load(daemon_->port(), kMix, kThreads, ValidStatus);
   load.Start();
-  ASSERT_TRUE(LoadProgresses(load, 100)) << Describe(load.Counts());
+  ASSERT_TRUE(LoadProgresses(load, 300)) << Describe(load.Counts());
 
   // Broken: a bad value next to a valid change; nothing of it may apply.
   daemon_->RewriteConfig(
@@ -162,7 +172,7 @@ TEST_F(FaultSignalsTest, SighupWithBrokenConfigUnderLoadKeepsServingThenGoodOneA
   EXPECT_NE(daemon_->log().find("caches.worker_status.ttl_seconds: must be a number of seconds"),
             std::string::npos)
       << "the log names the bad key:\n" << daemon_->log();
-  ASSERT_TRUE(LoadProgresses(load, 100)) << Describe(load.Counts());
+  ASSERT_TRUE(LoadProgresses(load, 300)) << Describe(load.Counts());
   EXPECT_EQ(WorkerCacheStats()["max_size"], 77) << "the old cache settings stay in effect";
 
   daemon_->RewriteConfig(Config(R"({"worker_status": {"ttl_seconds": 1, "max_entries": 88}})"));
@@ -170,7 +180,7 @@ TEST_F(FaultSignalsTest, SighupWithBrokenConfigUnderLoadKeepsServingThenGoodOneA
   ASSERT_TRUE(testing::Eventually([&] { return LogCount("configuration reloaded") == 1; }, 10s))
       << daemon_->log();
   EXPECT_EQ(WorkerCacheStats()["max_size"], 88) << "the good config applies";
-  ASSERT_TRUE(LoadProgresses(load, 100)) << Describe(load.Counts());
+  ASSERT_TRUE(LoadProgresses(load, 300)) << Describe(load.Counts());
 
   const testing::HttpLoadCounts counts = load.Stop();
   RecordProperty("load", Describe(counts));

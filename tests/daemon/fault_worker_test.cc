@@ -161,7 +161,7 @@ TEST_F(FaultWorkerTest, GarbageInspectRepliesAreCountedAndSkippedRealWorkersServ
 
   // A pidbox node (tests/celery_app/ctl.py fake-node) that answers every inspect request with
   // one undecodable reply and one reply of the wrong shape, besides the two real workers.
-  testing::ChildProcess fake = workers_->StartCtl({"fake-node", "fake@qm"});
+  testing::ChildProcess fake = workers_->StartFakeNode("fake@qm");
   ASSERT_TRUE(testing::Eventually(
       [&] {
         Get("/workers/status?use_cache=false");  // one inspect round: stats + active_queues

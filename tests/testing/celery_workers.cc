@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/testing/eventually.h"
+
 namespace queuemon::testing {
 namespace {
 
@@ -131,6 +133,18 @@ ChildProcess CeleryWorkers::StartCtl(const std::vector<std::string>& args) {
   std::vector<std::string> all = {AppDir() + "/ctl.py"};
   all.insert(all.end(), args.begin(), args.end());
   return ChildProcess::Start(PythonSpec(all));
+}
+
+ChildProcess CeleryWorkers::StartFakeNode(const std::string& node, bool silent,
+                                          std::chrono::milliseconds deadline) {
+  std::vector<std::string> args = {"fake-node", node};
+  if (silent) args.push_back("--silent");
+  ChildProcess fake = StartCtl(args);
+  const bool ready = Eventually(
+      [&] { return Ctl({"get", "fake-node-ready:" + node}).output == "1\n"; }, deadline,
+      std::chrono::milliseconds(100));
+  if (!ready) throw std::runtime_error("fake node " + node + " not subscribed; see " + log_dir_);
+  return fake;
 }
 
 }  // namespace queuemon::testing

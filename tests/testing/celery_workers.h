@@ -66,6 +66,11 @@ class CeleryWorkers final {
 
   // `python3 ctl.py <args>` left running (e.g. "fake-node"); killed when the result is destroyed.
   ChildProcess StartCtl(const std::vector<std::string>& args);
+  // `ctl.py fake-node NODE [--silent]`, returned once it is subscribed to the pidbox (so every
+  // later inspect round counts it as a receiver). A garbage-replying node, or with `silent` one
+  // that never replies (rounds then wait for their timeout). Throws if not ready in time.
+  ChildProcess StartFakeNode(const std::string& node, bool silent = false,
+                             std::chrono::milliseconds deadline = std::chrono::seconds(15));
 
   static std::string AppDir();  // tests/celery_app
 

@@ -49,6 +49,36 @@ HttpResponse ToResponse(const http::response<http::string_body>& message) {
   return response;
 }
 
+// One GET on an open connection: the response when it came complete, else what happened.
+struct Attempt {
+  std::optional<HttpResponse> response;
+  HttpLoad::Outcome outcome = HttpLoad::Outcome::kOther;  // when there is no response
+};
+
+Attempt Exchange(asio::io_context& ioc, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                 const std::string& target, std::chrono::milliseconds timeout) {
+  using Outcome = HttpLoad::Outcome;
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  request.keep_alive(true);
+  stream.expires_after(timeout);
+  if (RunOp(ioc, [&](auto handler) { http::async_write(stream, request, handler); })) {
+    return {std::nullopt, Outcome::kSendFailure};
+  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  stream.expires_after(timeout);
+  const error_code ec =
+      RunOp(ioc, [&](auto handler) { http::async_read(stream, buffer, parser, handler); });
+  if (!ec) return {ToResponse(parser.get()), Outcome::kComplete};
+  // Beast says end_of_stream only for EOF before the first byte (partial_message otherwise).
+  if (ec == http::error::end_of_stream) return {std::nullopt, Outcome::kUnanswered};
+  if (ec == beast::error::timeout) return {std::nullopt, Outcome::kTimeout};
+  if (parser.got_some()) return {std::nullopt, Outcome::kTruncated};
+  if (ec == asio::error::connection_reset) return {std::nullopt, Outcome::kReset};
+  return {std::nullopt, Outcome::kOther};
+}
+
 }  // namespace
 
 HttpLoad::HttpLoad(std::uint16_t port, std::vector<std::string> targets, int threads,
@@ -121,39 +151,15 @@ void HttpLoad::Run(std::size_t thread_index) {
         continue;
       }
     }
-    http::request<http::empty_body> request{http::verb::get, target, 11};
-    request.set(http::field::host, "127.0.0.1");
-    request.keep_alive(true);
-    stream->expires_after(timeout_);
-    if (RunOp(ioc, [&](auto handler) { http::async_write(*stream, request, handler); })) {
-      Record(Outcome::kSendFailure, started, nullptr);
-      stream.reset();
-      continue;
+    const Attempt attempt = Exchange(ioc, *stream, buffer, target, timeout_);
+    if (attempt.response) {
+      const bool valid = !validator_ || validator_(target, *attempt.response);
+      Record(valid ? Outcome::kComplete : Outcome::kInvalid, started, &*attempt.response);
+      if (attempt.response->keep_alive) continue;
+    } else {
+      Record(attempt.outcome, started, nullptr);
     }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    stream->expires_after(timeout_);
-    const error_code ec =
-        RunOp(ioc, [&](auto handler) { http::async_read(*stream, buffer, parser, handler); });
-    if (!ec) {
-      const HttpResponse response = ToResponse(parser.get());
-      const bool valid = !validator_ || validator_(target, response);
-      Record(valid ? Outcome::kComplete : Outcome::kInvalid, started, &response);
-      if (!response.keep_alive) stream.reset();
-      continue;
-    }
-    Outcome outcome = Outcome::kOther;
-    if (ec == http::error::end_of_stream) {
-      outcome = Outcome::kUnanswered;  // EOF before the first byte (Beast: partial_message else)
-    } else if (ec == beast::error::timeout) {
-      outcome = Outcome::kTimeout;
-    } else if (parser.got_some()) {
-      outcome = Outcome::kTruncated;
-    } else if (ec == asio::error::connection_reset) {
-      outcome = Outcome::kReset;
-    }
-    Record(outcome, started, nullptr);
-    stream.reset();
+    stream.reset();  // the server closes it (Connection: close), or it failed
   }
 }
 

@@ -63,6 +63,9 @@ class HttpLoad final {
  public:
   // Validates a complete response (e.g. "status 200 and the body is JSON"); true = valid.
   using Validator = std::function<bool(const std::string& target, const HttpResponse&)>;
+  // What became of one attempt (see the counts above).
+  enum class Outcome { kComplete, kInvalid, kUnanswered, kReset, kTruncated, kTimeout, kOther,
+                       kSendFailure, kConnectFailure };
 
   HttpLoad(std::uint16_t port, std::vector<std::string> targets, int threads = 4,
            Validator validator = {},
@@ -77,8 +80,6 @@ class HttpLoad final {
   HttpLoadCounts Counts() const;
 
  private:
-  enum class Outcome { kComplete, kInvalid, kUnanswered, kReset, kTruncated, kTimeout, kOther,
-                       kSendFailure, kConnectFailure };
   void Run(std::size_t thread_index);
   void Record(Outcome outcome, std::chrono::steady_clock::time_point started,
               const HttpResponse* response);

@@ -10,7 +10,8 @@
 //   server.Listen();            // bind + listen; throws std::runtime_error naming the address
 //   server.Start();             // starts accepting (needs ioc running to make progress)
 //   server.BeginShutdown(done); // closes the acceptor, closes idle keep-alive connections,
-//                               // lets in-flight requests finish and closes their connections;
+//                               // lets in-flight requests finish (one whose bytes already
+//                               // arrived counts) and closes their connections;
 //                               // after drain_timeout closes whatever is left; then calls
 //                               // `done` once (on an io_context thread). Never ioc.stop().
 // After `done` the daemon may stop its io_context and destroy the server.

@@ -3,7 +3,7 @@
 // each cycling through a list of targets, and count what happens to every request — for fault
 // tests that must show that no request is lost or cut short while the server is signalled.
 //
-//   HttpLoad load(port, {"/api/v1/celery/workers/status", "/api/v1/celery/queues/status?use_cache=false"});
+//   HttpLoad load(port, {"/api/v1/celery/workers/status", "/metrics"}, /*threads=*/4);
 //   load.Start();
 //   ... wait for load.Counts().complete >= 100, signal the server ...
 //   const HttpLoadCounts counts = load.Stop();
@@ -13,12 +13,14 @@
 // response (Beast checked framing: Content-Length bytes arrived), `unanswered` (the server
 // closed the connection before the first byte of a response: the clean close HTTP/1.1 allows
 // on an idle keep-alive connection), `reset` (RST before any byte), `truncated` (some bytes,
-// then EOF/RST: never allowed), `timeout`, or `other`. A write that fails is `send_failures`,
-// a refused connect `connect_failures` (after which the thread pauses 5 ms: pacing, so a
-// closed listener is not spun on). A response with `Connection: close` closes the client's
-// connection too; the next request opens a new one.
+// then EOF/RST: never allowed), `timeout`, or `other`; a complete response the validator rejects
+// is `invalid`. A write that fails is `send_failures`, a refused connect `connect_failures`
+// (after which the thread pauses 5 ms: pacing, so a closed listener is not spun on). A
+// response with `Connection: close` closes the client's connection too; the next request
+// opens a new one.
 //
-// Thread-safety: Start/Stop from one thread; Counts from any thread at any time.
+// Owns its threads (Stop or the destructor joins them). Thread-safety: Start/Stop from one
+// thread; Counts from any thread at any time.
 
 #include <atomic>
 #include <chrono>

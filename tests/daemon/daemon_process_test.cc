@@ -1,6 +1,8 @@
 // The real queuemond binary under a stand-in for systemd: $NOTIFY_SOCKET is a datagram socket
 // of the test, the broker is a closed loopback port (so no Redis is needed, and start-up must
-// cope with a broker that is down). Label e2e.
+// cope with a broker that is down). Daemons that serve run as tests/testing/QueuemondProcess;
+// the cases that must not serve (start-up failure, --check-config) run the binary directly.
+// Label e2e.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -8,20 +10,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/testing/eventually.h"
 #include "tests/testing/free_port.h"
-#include "tests/testing/http_client.h"
 #include "tests/testing/notify_socket.h"
+#include "tests/testing/queuemond_process.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/subprocess_runner.h"
 
@@ -36,11 +37,6 @@ using testing::ProcessSpec;
 
 constexpr auto kDeadline = 15s;
 
-std::string Binary() {
-  const char* dir = std::getenv("QUEUEMON_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/daemon/queuemond";
-}
-
 class QueuemondProcessTest : public ::testing::Test {
  protected:
   QueuemondProcessTest()
@@ -52,44 +48,41 @@ class QueuemondProcessTest : public ::testing::Test {
   ~QueuemondProcessTest() override { std::filesystem::remove_all(dir_); }
 
   void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(Binary()))
-        << Binary() << " not found; run through ctest (it sets QUEUEMON_BINARY_DIR)";
+    ASSERT_TRUE(std::filesystem::exists(testing::QueuemondProcess::Binary()))
+        << testing::QueuemondProcess::Binary()
+        << " not found; run through ctest (it sets QUEUEMON_BINARY_DIR)";
   }
 
+  // A serving daemon's config: the test's broker, `caches` spliced in as is, and the notify
+  // socket (plus `env`) in its environment.
+  testing::QueuemondConfig Config(const std::string& caches = "{}",
+                                  std::vector<std::string> env = {}) const {
+    testing::QueuemondConfig config;
+    config.broker_url = broker_;
+    config.caches_json = caches;
+    config.warmup_deadline = 1000ms;
+    config.env = std::move(env);
+    config.env.push_back("NOTIFY_SOCKET=" + notify_.path());
+    return config;
+  }
+
+  // For the cases that must not serve: a config file of their own, run without the fixture.
   std::string ConfigPath() const { return (dir_ / "queuemond.json").string(); }
   std::string LogPath() const { return (dir_ / "queuemond.log").string(); }
-
-  // A config on a free port with the closed broker; `caches` is spliced in as is.
   void WriteConfig(const std::string& caches = "{}", const std::string& listen = "127.0.0.1:0") {
     std::ofstream(ConfigPath()) << "// e2e config\n{\"listen\": \"" << listen
                                 << "\", \"startup\": {\"warmup_deadline_ms\": 1000},\n"
                                 << " \"caches\": " << caches << ",\n"
                                 << " \"sources\": [{\"broker\": \"" << broker_ << "\"}]}\n";
   }
-
-  ChildProcess Start(std::vector<std::string> extra_env = {}) {
-    extra_env.push_back("NOTIFY_SOCKET=" + notify_.path());
-    return ChildProcess::Start(ProcessSpec{{Binary(), "--config", ConfigPath()},
-                                           std::move(extra_env), "", LogPath()});
-  }
-
   std::string Log() const {
     std::ifstream in(LogPath());
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
   }
-
-  // The port from the "listening on ... (port N)" line.
-  std::uint16_t Port() const {
-    std::smatch match;
-    const std::string log = Log();
-    if (!std::regex_search(log, match, std::regex(R"(\(port (\d+)\))"))) return 0;
-    return static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-
   testing::ProcessResult RunCli(std::vector<std::string> args) {
-    args.insert(args.begin(), Binary());
+    args.insert(args.begin(), testing::QueuemondProcess::Binary());
     return testing::RunProcess(ProcessSpec{args, {}, "", LogPath()}, kDeadline);
   }
 
@@ -100,60 +93,53 @@ class QueuemondProcessTest : public ::testing::Test {
 };
 
 TEST_F(QueuemondProcessTest, StartsNotReadyWithTheBrokerDownPingsAndStopsCleanly) {
-  WriteConfig();
-  ChildProcess daemon = Start({"WATCHDOG_USEC=1000000"});
+  testing::QueuemondProcess daemon(Config("{}", {"WATCHDOG_USEC=1000000"}));
   const auto ready = notify_.WaitFor("READY=1", kDeadline);
-  ASSERT_TRUE(ready) << Log();
+  ASSERT_TRUE(ready) << daemon.log();
   EXPECT_THAT(*ready, HasSubstr("STATUS=not ready"));
   EXPECT_TRUE(notify_.WaitFor("WATCHDOG=1", kDeadline));
 
-  testing::HttpClient client(Port());
-  const auto readyz = client.Request("GET", "/readyz");
+  const auto readyz = daemon.Get("/readyz");
   ASSERT_TRUE(readyz);
   EXPECT_EQ(readyz->status, 503);
-  const auto healthz = client.Request("GET", "/healthz");
+  const auto healthz = daemon.Get("/healthz");
   ASSERT_TRUE(healthz);
   EXPECT_EQ(healthz->status, 200);
 
-  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Stop(kDeadline), 0) << daemon.log();  // SIGTERM
   EXPECT_TRUE(notify_.WaitFor("STOPPING=1", kDeadline));
-  const auto status = daemon.Wait(kDeadline);
-  ASSERT_TRUE(status);
-  ASSERT_TRUE(WIFEXITED(*status)) << Log();
-  EXPECT_EQ(WEXITSTATUS(*status), 0);
 }
 
 TEST_F(QueuemondProcessTest, ReloadAppliesGoodConfigsAndRefusesBadOnes) {
-  WriteConfig();
-  ChildProcess daemon = Start();
-  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline)) << Log();
+  testing::QueuemondProcess daemon(Config());
+  ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline)) << daemon.log();
 
-  WriteConfig(R"({"task_status": {"ttl_seconds": 1.5}})");
+  daemon.RewriteConfig(Config(R"({"task_status": {"ttl_seconds": 1.5}})"));
   daemon.Signal(SIGHUP);
   const auto reloading = notify_.WaitFor("RELOADING=1", kDeadline);
   ASSERT_TRUE(reloading);
   EXPECT_THAT(*reloading, HasSubstr("\nMONOTONIC_USEC="));
   ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
-  EXPECT_THAT(Log(), HasSubstr("configuration reloaded"));
+  EXPECT_THAT(daemon.log(), HasSubstr("configuration reloaded"));
 
-  WriteConfig(R"({"task_status": {"ttl_seconds": 0}})");
+  daemon.RewriteConfig(Config(R"({"task_status": {"ttl_seconds": 0}})"));
   daemon.Signal(SIGHUP);
   ASSERT_TRUE(notify_.WaitFor("RELOADING=1", kDeadline));
   ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
-  EXPECT_THAT(Log(), HasSubstr("reload rejected"));
-  EXPECT_THAT(Log(), HasSubstr("caches.task_status.ttl_seconds: must be > 0 (got 0)"));
+  EXPECT_THAT(daemon.log(), HasSubstr("reload rejected"));
+  EXPECT_THAT(daemon.log(), HasSubstr("caches.task_status.ttl_seconds: must be > 0 (got 0)"));
 
-  WriteConfig("{}", "127.0.0.1:1");
+  testing::QueuemondConfig restart_only = Config();
+  restart_only.top_extra_json = R"("http": {"max_connections": 77})";
+  daemon.RewriteConfig(restart_only);
   daemon.Signal(SIGHUP);
   ASSERT_TRUE(notify_.WaitFor("RELOADING=1", kDeadline));
   ASSERT_TRUE(notify_.WaitFor("READY=1", kDeadline));
-  EXPECT_THAT(Log(), HasSubstr("listen: changed, but it applies only at start-up"));
+  EXPECT_THAT(daemon.log(),
+              HasSubstr("http.max_connections: changed, but it applies only at start-up"));
   EXPECT_TRUE(daemon.running()) << "a refused reload keeps the daemon serving";
 
-  daemon.Signal(SIGTERM);
-  const auto status = daemon.Wait(kDeadline);
-  ASSERT_TRUE(status && WIFEXITED(*status));
-  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_EQ(daemon.Stop(kDeadline), 0) << daemon.log();
 }
 
 TEST_F(QueuemondProcessTest, StartupFailureExitsNonZeroBeforeReady) {
@@ -168,7 +154,9 @@ TEST_F(QueuemondProcessTest, StartupFailureExitsNonZeroBeforeReady) {
   socklen_t length = sizeof address;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   WriteConfig("{}", "127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
-  ChildProcess daemon = Start();
+  ChildProcess daemon = ChildProcess::Start(ProcessSpec{
+      {testing::QueuemondProcess::Binary(), "--config", ConfigPath()},
+      {"NOTIFY_SOCKET=" + notify_.path()}, "", LogPath()});
   const auto status = daemon.Wait(kDeadline);
   ::close(fd);
   ASSERT_TRUE(status && WIFEXITED(*status));
@@ -196,19 +184,13 @@ TEST_F(QueuemondProcessTest, CheckConfigAndVersion) {
 }
 
 // Polls GET /readyz (one connection per try: the server may close idle ones) until `status`.
-bool ReadyzBecomes(std::uint16_t port, int status) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      testing::HttpClient client(port);
-      if (const auto response = client.Request("GET", "/readyz"); response && response->status == status) {
-        return true;
-      }
-    } catch (const std::runtime_error&) {
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+bool ReadyzBecomes(const testing::QueuemondProcess& daemon, int status) {
+  return testing::Eventually(
+      [&] {
+        const auto response = daemon.Get("/readyz");
+        return response && response->status == status;
+      },
+      kDeadline, 50ms);
 }
 
 // With a real redis-server: ready at start; readiness follows the broker going away and coming
@@ -216,23 +198,18 @@ bool ReadyzBecomes(std::uint16_t port, int status) {
 TEST_F(QueuemondProcessTest, ReadinessFollowsARealBroker) {
   testing::RedisServer redis;
   broker_ = redis.url();
-  WriteConfig(R"({"health_check": {"ttl_seconds": 0.5}})");
-  ChildProcess daemon = Start();
+  testing::QueuemondProcess daemon(Config(R"({"health_check": {"ttl_seconds": 0.5}})"));
   const auto ready = notify_.WaitFor("READY=1", kDeadline);
-  ASSERT_TRUE(ready) << Log();
+  ASSERT_TRUE(ready) << daemon.log();
   EXPECT_THAT(*ready, HasSubstr("STATUS=ready:"));
-  const std::uint16_t port = Port();
-  EXPECT_TRUE(ReadyzBecomes(port, 200));
+  EXPECT_TRUE(ReadyzBecomes(daemon, 200));
 
   redis.Stop();
-  EXPECT_TRUE(ReadyzBecomes(port, 503)) << Log();
+  EXPECT_TRUE(ReadyzBecomes(daemon, 503)) << daemon.log();
   redis.Restart();
-  EXPECT_TRUE(ReadyzBecomes(port, 200)) << Log();
+  EXPECT_TRUE(ReadyzBecomes(daemon, 200)) << daemon.log();
 
-  daemon.Signal(SIGTERM);
-  const auto status = daemon.Wait(kDeadline);
-  ASSERT_TRUE(status && WIFEXITED(*status));
-  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_EQ(daemon.Stop(kDeadline), 0) << daemon.log();
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ QueuemondProcess::QueuemondProcess(const QueuemondConfig& config,
   WriteConfig(config);
   const auto end = std::chrono::steady_clock::now() + deadline;
   process_ = ChildProcess::Start(
-      ProcessSpec{{Binary(), "--config", config_path()}, {}, "", dir_ + "/queuemond.log"});
+      ProcessSpec{{Binary(), "--config", config_path()}, config.env, "", dir_ + "/queuemond.log"});
   port_ = WaitForPort(end);
   const bool live = port_ != 0 && Eventually(
       [&] {

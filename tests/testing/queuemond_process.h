@@ -36,6 +36,7 @@ struct QueuemondConfig {
   std::string source_extra_json;       // more keys of the source object, e.g. R"("x": 1)"
   std::string top_extra_json;          // more top-level keys, e.g. R"("http": {...})"
   std::chrono::milliseconds warmup_deadline{5000};
+  std::vector<std::string> env;        // extra environment, e.g. "NOTIFY_SOCKET=/path"
 };
 
 class QueuemondProcess final {

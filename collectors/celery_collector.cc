@@ -3,8 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "collectors/broker_link_monitor.h"
 #include "collectors/errors.h"
 #include "collectors/redis_url.h"
 
@@ -46,7 +48,7 @@ bool BrokerDown(const boost::system::error_code& ec) {
 
 CeleryCollector::CeleryCollector(boost::asio::any_io_executor executor, CeleryOptions options,
                                  const cache::Clock& clock)
-    : options_(std::move(options)),
+    : options_(WithLinkMonitors(std::move(options))),
       clock_(clock),
       keys_(options_, DbOrThrow(options_.broker.url)),
       commands_(executor, options_.broker),
@@ -60,6 +62,20 @@ CeleryCollector::CeleryCollector(boost::asio::any_io_executor executor, CeleryOp
       results_(backend_ ? *backend_ : commands_) {}
 
 CeleryCollector::~CeleryCollector() { Stop(); }
+
+CeleryOptions CeleryCollector::WithLinkMonitors(CeleryOptions options) {
+  if (!options.broker.monitor) {
+    options.broker.monitor = std::make_shared<BrokerLinkMonitor>(
+        "celery[" + options.name + "] broker", options.broker.url);
+  }
+  const bool separate_backend =
+      !options.result_backend.url.empty() && options.result_backend.url != options.broker.url;
+  if (separate_backend && !options.result_backend.monitor) {
+    options.result_backend.monitor = std::make_shared<BrokerLinkMonitor>(
+        "celery[" + options.name + "] result backend", options.result_backend.url);
+  }
+  return options;
+}
 
 void CeleryCollector::Start() { events_.Start(); }
 
@@ -80,6 +96,14 @@ CollectorStats CeleryCollector::Stats() const {
   out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events_.table().malformed();
   out.broadcasts = inspector_.broadcasts();
   out.workers_online = events_.table().OnlineCount();
+  for (const auto* redis : {&options_.broker, &options_.result_backend}) {
+    if (!redis->monitor) continue;
+    const BrokerLinkStats links = redis->monitor->Stats();
+    out.broker_connect_failures += links.connect_failures;
+    out.broker_disconnects += links.disconnects;
+    out.broker_reconnects += links.reconnects;
+    out.broker_backoff_seconds = std::max(out.broker_backoff_seconds, links.backoff_seconds);
+  }
   return out;
 }
 

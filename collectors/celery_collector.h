@@ -63,6 +63,8 @@ class CeleryCollector final : public Collector {
   boost::asio::awaitable<Result> Summary();
   boost::asio::awaitable<Result> Health();
   void Record(bool ok, double seconds, bool broker_up);
+  // `options` with a BrokerLinkMonitor on the broker (and on a separate result backend).
+  static CeleryOptions WithLinkMonitors(CeleryOptions options);
 
   const CeleryOptions options_;
   const cache::Clock& clock_;

@@ -43,6 +43,12 @@ struct CollectorStats {
   double last_duration_seconds = 0;      // duration of the last collection
   bool up = false;                       // broker reachable at the last attempt
   std::size_t workers_online = 0;        // from the live worker table
+  // Broker links (commands, inspect pool, event subscription, result backend), summed over
+  // them; see collectors/broker_link_monitor.h.
+  std::uint64_t broker_connect_failures = 0;  // dials that failed
+  std::uint64_t broker_disconnects = 0;       // established links lost (EOF, error, deadline)
+  std::uint64_t broker_reconnects = 0;        // successful dials after a failure or loss
+  double broker_backoff_seconds = 0;          // retry delay of a link that is down; 0 when up
 };
 
 class Collector {

@@ -21,6 +21,7 @@
 #include <deque>
 
 #include "collectors/backoff.h"
+#include "collectors/broker_link_monitor.h"
 #include "collectors/errors.h"
 #include "collectors/redis_link.h"
 #include "collectors/redis_url.h"
@@ -73,7 +74,8 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> ReadLoop(std::shared_ptr<RedisLink> link);
   void Deliver(RedisReply reply);
   void OnTimeout(const std::shared_ptr<Request>& request);
-  void Reset(boost::system::error_code ec);
+  // `why` (for the monitor's log) defaults to ec's message.
+  void Reset(boost::system::error_code ec, std::string_view why = {});
   void FailWaiting(boost::system::error_code ec);
 
   asio::strand<asio::any_io_executor> strand;
@@ -88,6 +90,8 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point backoff_until;
   Backoff backoff;
   std::shared_ptr<RedisLink> link;
+  bool link_answered = false;  // the current link delivered a reply (reported to the monitor)
+  bool link_failed = false;    // a dial failed or a link was lost since the last good dial
   std::deque<std::shared_ptr<Request>> waiting;
   std::deque<std::shared_ptr<Request>> inflight;
 
@@ -147,12 +151,18 @@ asio::awaitable<void> RedisConnection::Impl::Connect(std::uint64_t generation) {
   if (!opened) {
     ++connect_failures;
     state = State::kBackoff;
-    backoff_until = Clock::now() + backoff.Next();
+    const auto delay = backoff.Next();
+    backoff_until = Clock::now() + delay;
+    link_failed = true;
+    if (options.monitor) options.monitor->ConnectFailed(opened.error().message(), delay);
     FailWaiting(opened.error());
     co_return;
   }
   ++connects;
   backoff.Reset();
+  if (options.monitor) options.monitor->Connected(link_failed);
+  link_failed = false;
+  link_answered = false;
   link = *opened;
   state = State::kConnected;
   is_connected = true;
@@ -193,7 +203,7 @@ asio::awaitable<void> RedisConnection::Impl::ReadLoop(std::shared_ptr<RedisLink>
     auto [ec, n] = co_await source->socket.async_read_some(asio::buffer(buffer), kAwait);
     if (source != link) co_return;
     if (ec) {
-      Reset(MakeErrorCode(Errc::kUnavailable));
+      Reset(MakeErrorCode(Errc::kUnavailable), ec.message());
       co_return;
     }
     if (auto fed = source->decoder.Feed(std::string_view(buffer.data(), n)); !fed) {
@@ -218,6 +228,10 @@ void RedisConnection::Impl::Deliver(RedisReply reply) {
     Reset(MakeErrorCode(Errc::kProtocol));
     return;
   }
+  if (!link_answered) {
+    link_answered = true;
+    if (options.monitor) options.monitor->Answered();
+  }
   auto& request = inflight.front();
   request->replies.push_back(std::move(reply));
   if (request->replies.size() == request->expected) {
@@ -235,14 +249,22 @@ void RedisConnection::Impl::OnTimeout(const std::shared_ptr<Request>& request) {
     }
   }
   // Sent: its reply may still come and would be taken for the next caller's.
-  Reset(MakeErrorCode(Errc::kUnavailable));
+  Reset(MakeErrorCode(Errc::kUnavailable), "no reply within the command deadline");
 }
 
-void RedisConnection::Impl::Reset(boost::system::error_code ec) {
+void RedisConnection::Impl::Reset(boost::system::error_code ec, std::string_view why) {
   if (link) {
     boost::system::error_code ignored;
     link->socket.close(ignored);
     link.reset();
+    if (!closed) {
+      link_failed = true;
+      // The next call dials again at once (no backoff after a lost link).
+      if (options.monitor) {
+        options.monitor->Disconnected(why.empty() ? ec.message() : std::string(why),
+                                      std::chrono::milliseconds(0));
+      }
+    }
   }
   writing = false;
   is_connected = false;

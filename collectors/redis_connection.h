@@ -12,6 +12,8 @@
 //   answers) therefore yields an error within the deadline, never a hang.
 // - Reconnects wait a capped exponential backoff with jitter after consecutive failures; a call
 //   made while backing off fails fast with Errc::kUnavailable.
+// - With options.monitor set, failed dials, lost links, reconnects, the retry delay and the
+//   first reply of each link are reported to it (it logs state changes and feeds /metrics).
 // - Calls from several coroutines/threads are serialized on an internal strand and pipelined
 //   (requests written in order, replies matched in order). A blocking command (BRPOP) holds
 //   the connection for its duration: give blocking work its own RedisConnection.

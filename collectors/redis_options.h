@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace queuemon::collectors {
+
+class BrokerLinkMonitor;  // collectors/broker_link_monitor.h
 
 struct RedisOptions {
   // redis://[[user]:password@]host[:port][/db]  or  unix:///path/to/socket[?db=N]
@@ -18,6 +21,10 @@ struct RedisOptions {
   std::chrono::milliseconds backoff_max{5000};
   // Replies larger than this (bytes) are refused and the connection is reset.
   std::size_t max_reply_bytes = 64 * 1024 * 1024;
+  // Optional: every link built from these options reports failures, reconnects and backoff
+  // here (shared by all of them; see broker_link_monitor.h). Not configuration: the collector
+  // sets it, and config comparison (reload_plan.cc) ignores it.
+  std::shared_ptr<BrokerLinkMonitor> monitor;
 };
 
 }  // namespace queuemon::collectors

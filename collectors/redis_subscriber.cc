@@ -20,6 +20,7 @@
 #include <exception>
 
 #include "collectors/backoff.h"
+#include "collectors/broker_link_monitor.h"
 #include "collectors/errors.h"
 #include "collectors/redis_connection.h"
 #include "collectors/redis_link.h"
@@ -51,6 +52,8 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   // Handles one push; returns an error for replies that mean the session is broken.
   boost::system::error_code Handle(const RedisReply& reply, std::size_t& confirmed);
   void SetConnected(bool value);
+  // After a session ended with `ec`: tells the monitor (if any) and returns the retry delay.
+  std::chrono::milliseconds Failed(boost::system::error_code ec);
   void StopOnStrand();
 
   asio::strand<asio::any_io_executor> strand;
@@ -67,6 +70,9 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   bool started = false;
   bool stopped = false;
   bool activity = false;  // a reply arrived since Watch last looked
+  bool dialled = false;   // the session that just ended had opened its link
+  bool link_failed = false;  // a dial failed or a link was lost since the last good dial
+  std::string lost_reason;   // set by Watch when it gives up on a silent link
   std::atomic<bool> is_connected{false};
 };
 
@@ -85,7 +91,7 @@ asio::awaitable<void> RedisSubscriber::Impl::Run() {
       spdlog::error("redis subscriber: invalid broker URL; not subscribing");
       break;
     }
-    timer.expires_after(backoff.Next());
+    timer.expires_after(Failed(ec));
     co_await timer.async_wait(kAwait);
   }
 }
@@ -94,8 +100,13 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   if (!url) co_return MakeErrorCode(Errc::kInvalidArgument);
   auto opened = co_await OpenRedisLink(strand, *url, options.max_reply_bytes,
                                        Clock::now() + options.connect_timeout);
+  dialled = false;
+  lost_reason.clear();
   if (!opened) co_return opened.error();
   if (stopped) co_return MakeErrorCode(Errc::kShuttingDown);
+  dialled = true;
+  if (options.monitor) options.monitor->Connected(link_failed);
+  link_failed = false;
   link = *opened;
   std::size_t confirmed = 0;
   if (patterns.empty()) {
@@ -135,7 +146,10 @@ asio::awaitable<void> RedisSubscriber::Impl::Watch(std::shared_ptr<RedisLink> wa
       continue;
     }
     if (ping_outstanding) {  // silent for two intervals, PING included
-      spdlog::warn("redis subscriber: broker silent; reconnecting");
+      // Logged by the monitor (state changes only): one line per cycle would flood the log
+      // during a long blackhole.
+      spdlog::debug("redis subscriber: broker silent; reconnecting");
+      lost_reason = "broker silent (no reply to PING)";
       boost::system::error_code ignored;
       watched->socket.close(ignored);
       co_return;
@@ -165,6 +179,19 @@ boost::system::error_code RedisSubscriber::Impl::Handle(const RedisReply& reply,
     }
   }
   return {};
+}
+
+std::chrono::milliseconds RedisSubscriber::Impl::Failed(boost::system::error_code ec) {
+  const auto delay = backoff.Next();
+  link_failed = true;
+  if (!options.monitor) return delay;
+  const std::string reason = lost_reason.empty() ? ec.message() : lost_reason;
+  if (dialled) {
+    options.monitor->Disconnected(reason, delay);
+  } else {
+    options.monitor->ConnectFailed(reason, delay);
+  }
+  return delay;
 }
 
 void RedisSubscriber::Impl::SetConnected(bool value) {

@@ -108,6 +108,18 @@ void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) 
   each("queuemon_collector_malformed_replies_total", "counter",
        "Worker replies and events skipped because they could not be decoded.",
        [](const S& s) { return static_cast<double>(s.malformed_replies); });
+  each("queuemon_broker_connect_failures_total", "counter",
+       "Broker connection attempts (connect, AUTH, SELECT) that failed.",
+       [](const S& s) { return static_cast<double>(s.broker_connect_failures); });
+  each("queuemon_broker_disconnects_total", "counter",
+       "Established broker connections lost (closed, reset, or no reply within the deadline).",
+       [](const S& s) { return static_cast<double>(s.broker_disconnects); });
+  each("queuemon_broker_reconnects_total", "counter",
+       "Successful broker connections after a failed attempt or a lost connection.",
+       [](const S& s) { return static_cast<double>(s.broker_reconnects); });
+  each("queuemon_broker_backoff_seconds", "gauge",
+       "Reconnect delay chosen at the last broker failure; 0 once the broker answers again.",
+       [](const S& s) { return s.broker_backoff_seconds; });
   each("queuemon_collector_duration_seconds", "gauge", "Duration of the last collection.",
        [](const S& s) { return s.last_duration_seconds; });
   each("queuemon_collector_last_success_timestamp_seconds", "gauge",

@@ -37,6 +37,8 @@ TEST(CeleryBlackholeTest, ViewsFailWithinTheDeadline) {
     EXPECT_EQ(std::get<HealthView>(health->data).status, "unhealthy");
     EXPECT_FALSE(collector.Stats().up);
     EXPECT_GE(collector.Stats().errors, 5u);
+    // The deadlines dropped the links; the collector's stats (and so /metrics) say so.
+    EXPECT_GT(collector.Stats().broker_disconnects + collector.Stats().broker_connect_failures, 0u);
     collector.Stop();
     auto stopped = io.Await(collector.Collect({View::kWorkers, ""}), std::chrono::seconds(5));
     ASSERT_FALSE(stopped);

@@ -1,90 +1,64 @@
 // Fault test (issue "Reliability and security"): the real queuemond binary polled steadily while
-// its real redis-server is killed (SIGKILL) and restarted three times. Every request completes
+// its real redis-server is killed (SIGKILL) and restarted five times. Every request completes
 // within the client's deadline (no hang), cached views are served STALE while the broker is
-// gone (within stale_for), uncached ones fail fast with a JSON 503/504, and fresh data comes
-// back after each restart. Label e2e.
-#include <signal.h>
-#include <unistd.h>
-
+// gone (within stale_for), fresh requests fail fast with a JSON 503/504 and Retry-After, and
+// fresh data comes back after each restart. The reconnect backoff is observable: each outage
+// logs one "broker link down" line and each recovery one "broker link up again" line (state
+// changes, not attempts), and the queuemon_broker_* counters and backoff gauge move. Label e2e.
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <regex>
-#include <sstream>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/testing/eventually.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/numbered.h"
+#include "tests/testing/queuemond_process.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/subprocess_runner.h"
-#include "tests/testing/numbered.h"
-#include "tests/testing/eventually.h"
 
 namespace queuemon::daemon {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ChildProcess;
 using testing::HttpClient;
 using testing::ProcessSpec;
 
+constexpr int kRounds = 5;
 constexpr auto kClientDeadline = 5s;  // 10 x request_timeout_ms below: a hang, not slowness
 constexpr auto kDeadline = 20s;
-
-std::string Binary() {
-  const char* dir = std::getenv("QUEUEMON_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/daemon/queuemond";
-}
+constexpr char kFailures[] = R"(queuemon_broker_connect_failures_total{source="celery"})";
+constexpr char kDisconnects[] = R"(queuemon_broker_disconnects_total{source="celery"})";
+constexpr char kReconnects[] = R"(queuemon_broker_reconnects_total{source="celery"})";
+constexpr char kBackoff[] = R"(queuemon_broker_backoff_seconds{source="celery"})";
 
 // Polls every 10 ms (each check may be an HTTP request or a log read).
 bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds within) {
   return testing::Eventually(condition, within, 10ms);
 }
 
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+testing::QueuemondConfig RestartConfig(const testing::RedisServer& redis) {
+  testing::QueuemondConfig config;
+  config.broker_url = redis.url(0);
+  config.queues = {"jobs"};
+  config.warmup_deadline = 1000ms;
+  config.top_extra_json = R"("http": {"request_timeout_ms": 500})";
+  config.caches_json = R"({"queue_status": {"ttl_seconds": 0.3, "stale_for_seconds": 300}})";
+  config.source_extra_json =
+      R"("connect_timeout_ms": 200, "command_timeout_ms": 200, "inspect_timeout_ms": 200)";
+  return config;
+}
+
 class HostileBrokerRestartTest : public ::testing::Test {
  protected:
-  HostileBrokerRestartTest()
-      : dir_(std::filesystem::temp_directory_path() /
-             (testing::Numbered("queuemond-restart-", ::getpid()))) {
-    std::filesystem::create_directories(dir_);
-  }
-  ~HostileBrokerRestartTest() override {
-    daemon_.Stop(5s);
-    std::filesystem::remove_all(dir_);
-  }
-
-  void StartDaemon() {
-    ASSERT_TRUE(std::filesystem::exists(Binary())) << Binary();
-    std::ofstream(Path("queuemond.json"))
-        << "{\"listen\": \"127.0.0.1:0\", \"startup\": {\"warmup_deadline_ms\": 1000},\n"
-        << " \"http\": {\"request_timeout_ms\": 500},\n"
-        << " \"caches\": {\"queue_status\": {\"ttl_seconds\": 0.3, \"stale_for_seconds\": 300}},\n"
-        << " \"sources\": [{\"broker\": \"" << redis_.url(0) << "\", \"queues\": [\"jobs\"],\n"
-        << "   \"connect_timeout_ms\": 200, \"command_timeout_ms\": 200,"
-        << " \"inspect_timeout_ms\": 200}]}\n";
-    daemon_ = ChildProcess::Start(ProcessSpec{
-        {Binary(), "--config", Path("queuemond.json")}, {}, "", Path("queuemond.log")});
-    ASSERT_TRUE(Eventually([&] { return Port() != 0; }, kDeadline)) << Log();
-  }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string Log() const {
-    std::ifstream in(Path("queuemond.log"));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-  std::uint16_t Port() const {
-    std::smatch match;
-    const std::string log = Log();
-    if (!std::regex_search(log, match, std::regex(R"(\(port (\d+)\))"))) return 0;
-    return static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
+  ~HostileBrokerRestartTest() override { daemon_.Stop(5s); }
 
   // Makes the "jobs" list hold exactly `n` messages (redis-cli; the test's only Redis client).
   void SetQueueLength(int n) {
@@ -100,7 +74,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
 
   // One GET on a new connection; fails the test if it does not complete within the deadline.
   std::optional<testing::HttpResponse> Get(const std::string& target) {
-    HttpClient client(Port(), kClientDeadline);
+    HttpClient client(daemon_.port(), kClientDeadline);
     auto response = client.Request("GET", target);
     EXPECT_TRUE(response) << target << ": no answer within " << kClientDeadline.count() << " s";
     return response;
@@ -113,14 +87,18 @@ class HostileBrokerRestartTest : public ::testing::Test {
     return body["total_messages"].get<std::int64_t>();
   }
 
-  std::filesystem::path dir_;
+  double Metric(const char* series) const { return daemon_.Metric(series).value_or(-1); }
+  std::size_t LogLines(const std::string& what) const { return Count(daemon_.log(), what); }
+
   testing::RedisServer redis_;
-  ChildProcess daemon_;
+  testing::QueuemondProcess daemon_{RestartConfig(redis_)};
+  const std::string down_line_ = "broker link down: celery[celery] broker " + redis_.url(0);
+  const std::string up_line_ = "broker link up again: celery[celery] broker " + redis_.url(0);
 };
 
 TEST_F(HostileBrokerRestartTest, NoHangStaleWhileDownFreshAfterEachRestart) {
-  StartDaemon();
-  for (int round = 1; round <= 3; ++round) {
+  double reconnects_before_restart = 0;
+  for (int round = 1; round <= kRounds; ++round) {
     SCOPED_TRACE(testing::Numbered("round ", round));
     // Broker up: fresh data shows the current queue length.
     SetQueueLength(round);
@@ -130,7 +108,18 @@ TEST_F(HostileBrokerRestartTest, NoHangStaleWhileDownFreshAfterEachRestart) {
           return r && TotalMessages(*r) == round;
         },
         kDeadline))
-        << Log();
+        << daemon_.log();
+    if (round > 1) {  // recovered from the previous kill: counted, logged, backoff cleared
+      EXPECT_TRUE(Eventually(
+          [&] {
+            return Metric(kReconnects) > reconnects_before_restart && Metric(kBackoff) == 0 &&
+                   LogLines(up_line_) >= static_cast<std::size_t>(round - 1);
+          },
+          kDeadline))
+          << daemon_.log();
+    }
+    const double failures_before = Metric(kFailures) + Metric(kDisconnects);
+    const std::size_t down_before = LogLines(down_line_);
 
     redis_.Kill();
     // Broker gone: past the 0.3 s ttl the cached view is served STALE with the last value.
@@ -155,7 +144,16 @@ TEST_F(HostileBrokerRestartTest, NoHangStaleWhileDownFreshAfterEachRestart) {
     auto health = Get("/healthz");
     ASSERT_TRUE(health);
     EXPECT_EQ(health->status, 200);
+    // The outage is visible: failures counted, a retry delay in the gauge, one log line.
+    EXPECT_TRUE(Eventually(
+        [&] {
+          return Metric(kFailures) + Metric(kDisconnects) > failures_before &&
+                 Metric(kBackoff) > 0 && LogLines(down_line_) == down_before + 1;
+        },
+        kDeadline))
+        << daemon_.log();
 
+    reconnects_before_restart = Metric(kReconnects);
     redis_.Restart();  // empty again (no persistence); the next round sets a new length
   }
   SetQueueLength(7);
@@ -165,7 +163,14 @@ TEST_F(HostileBrokerRestartTest, NoHangStaleWhileDownFreshAfterEachRestart) {
         return r && TotalMessages(*r) == 7;
       },
       kDeadline))
-      << Log();
+      << daemon_.log();
+  EXPECT_TRUE(Eventually([&] { return LogLines(up_line_) >= kRounds; }, kDeadline))
+      << daemon_.log();
+  // State changes, not attempts: one "down" line per outage however many failures it had.
+  const std::string log = daemon_.log();
+  EXPECT_EQ(Count(log, "broker link down:"), static_cast<std::size_t>(kRounds)) << log;
+  EXPECT_LE(Count(log, "broker link up again:"), static_cast<std::size_t>(kRounds)) << log;
+  EXPECT_GT(Metric(kFailures) + Metric(kDisconnects), kRounds);
 }
 
 }  // namespace

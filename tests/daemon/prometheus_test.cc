@@ -49,6 +49,10 @@ TEST_F(PrometheusTest, ExposesExporterCompatibleAndOwnSeries) {
   EXPECT_NE(text.find("queuemon_up{source=\"celery\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_collector_broadcasts_total{source=\"celery\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_collector_malformed_replies_total{source=\"celery\"} 0\n"), std::string::npos);
+  for (const char* family : {"queuemon_broker_connect_failures_total", "queuemon_broker_disconnects_total",
+                             "queuemon_broker_reconnects_total", "queuemon_broker_backoff_seconds"}) {
+    EXPECT_NE(text.find(std::string(family) + "{source=\"celery\"} 0\n"), std::string::npos) << family;
+  }
   EXPECT_NE(text.find("queuemon_http_requests_total{code=\"2xx\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_requests_total{code=\"5xx\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_request_duration_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,21 @@ int QueuemondProcess::Stop(std::chrono::milliseconds deadline) {
     return -1;
   }
   return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+std::optional<double> QueuemondProcess::Metric(const std::string& series) const {
+  const auto response = Get("/metrics");
+  if (!response || response->status != 200) return std::nullopt;
+  const std::string prefix = series + " ";
+  for (std::size_t at = 0; at < response->body.size();) {
+    const std::size_t end = std::min(response->body.find('\n', at), response->body.size());
+    if (response->body.compare(at, prefix.size(), prefix) == 0) {
+      return std::strtod(response->body.substr(at + prefix.size(), end - at - prefix.size()).c_str(),
+                         nullptr);
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
 }
 
 std::optional<HttpResponse> QueuemondProcess::Request(

@@ -55,6 +55,8 @@ class QueuemondProcess final {
   std::string log() const;  // everything the daemon wrote so far
   // Reaps an exited daemon (Stop() then no longer knows its exit status).
   bool running() { return process_.running(); }
+  // Sends `signal` (e.g. SIGHUP to reload) to the daemon.
+  void Signal(int signal) { process_.Signal(signal); }
 
   // Polls GET /readyz until it answers 200; false at the deadline.
   bool WaitReady(std::chrono::milliseconds deadline = std::chrono::seconds(20)) const;
@@ -77,6 +79,11 @@ class QueuemondProcess final {
                                   const std::map<std::string, std::string>& headers = {}) const {
     return Request("GET", target, headers);
   }
+
+  // The value of one sample of GET /metrics, named with its labels exactly as exposed, e.g.
+  // R"(queuemon_broker_reconnects_total{source="celery"})"; nullopt if /metrics did not answer
+  // 200 or has no such sample.
+  std::optional<double> Metric(const std::string& series) const;
 
  private:
   void WriteConfig(const QueuemondConfig& config) const;

@@ -1,0 +1,78 @@
+#pragma once
+// BrokerLinkMonitor: what an operator sees of the Redis links a collector keeps to one endpoint
+// (the broker, or a separate result backend). Every RedisConnection and RedisSubscriber built
+// from RedisOptions whose `monitor` is set reports to it: failed connects, established links
+// lost (EOF, socket error, a command deadline), successful reconnects, the retry delay it chose,
+// and the first reply to a command on a link (only RedisConnection reports that: a command has a
+// deadline, so its reply proves the broker answers in time; a pub/sub push on a slow broker does
+// not, and would make the state flap). It keeps counters for /metrics and logs state changes:
+//   warn  "broker link down: <who> <redacted url>: <what>: <reason>; retrying in <s> s"
+//         (first failure; "reconnecting on next use" when a lost command link has no backoff)
+//   warn  "broker link still down: ... <n> failures in <s> s, last ...; retrying in <s> s"
+//         (at most one per kStillDownEvery while down)
+//   info  "broker link up again: <who> <redacted url> after <s> (<n> failures)"   (first reply)
+// so a 10-minute outage is a handful of lines whatever the retry rate. The URL is redacted at
+// construction (RedactRedisUrl): no password reaches a log line.
+//
+// Ownership: shared (std::shared_ptr) by the options and every link built from them.
+// Thread-safety: all methods are thread-safe (links run on their own strands).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace queuemon::collectors {
+
+struct BrokerLinkStats {
+  std::uint64_t connect_failures = 0;  // dials (connect + AUTH/SELECT) that failed
+  std::uint64_t disconnects = 0;       // established links lost (EOF, error, deadline)
+  std::uint64_t reconnects = 0;        // successful dials by a link that had failed or lost one
+  double backoff_seconds = 0;          // retry delay chosen at the last failure; 0 while up
+  bool down = false;                   // failed since the last reply
+};
+
+class BrokerLinkMonitor final {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds kStillDownEvery{60};
+
+  // `who` names the link set in logs, e.g. "celery[prod] broker"; `url` is redacted here.
+  // `now` is injectable for tests.
+  BrokerLinkMonitor(std::string who, std::string_view url,
+                    std::function<Clock::time_point()> now = Clock::now);
+
+  // A dial failed; the link waits `retry_in` before the next one (0: at the next call).
+  void ConnectFailed(std::string_view reason, std::chrono::milliseconds retry_in);
+  // An established link was lost; the link retries after `retry_in`.
+  void Disconnected(std::string_view reason, std::chrono::milliseconds retry_in);
+  // A dial succeeded. `after_failure`: the link had failed or lost a connection before.
+  void Connected(bool after_failure);
+  // A command link received its first reply since it was dialled: the broker answers again.
+  void Answered();
+
+  BrokerLinkStats Stats() const;
+  const std::string& url() const { return url_; }
+
+ private:
+  void Failed(std::string_view what, std::string_view reason, std::chrono::milliseconds retry_in);
+
+  const std::string who_;
+  const std::string url_;
+  const std::function<Clock::time_point()> now_;
+  std::atomic<std::uint64_t> connect_failures_{0};
+  std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<bool> down_{false};  // read lock-free by Answered() on every new link
+
+  mutable std::mutex mu_;
+  double backoff_seconds_ = 0;        // GUARDED_BY(mu_)
+  Clock::time_point down_since_{};    // GUARDED_BY(mu_)
+  Clock::time_point last_warning_{};  // GUARDED_BY(mu_)
+  std::uint64_t failures_while_down_ = 0;  // GUARDED_BY(mu_)
+};
+
+}  // namespace queuemon::collectors

@@ -1,0 +1,79 @@
+// RedisConnection and RedisSubscriber report to a shared BrokerLinkMonitor (real redis-server):
+// a killed server shows up as lost links and failed dials with a retry delay, the restart as
+// reconnects and, once a command is answered, as "up" with the delay cleared. A blackholed
+// server shows up as links lost at the command deadline.
+#include <gtest/gtest.h>
+
+#include "collectors/broker_link_monitor.h"
+#include "collectors/redis_connection.h"
+#include "tests/testing/blackhole_listener.h"
+#include "tests/testing/eventually.h"
+#include "tests/testing/io_context_threads.h"
+#include "tests/testing/redis_server.h"
+
+namespace queuemon::collectors {
+namespace {
+
+using namespace std::chrono_literals;
+using queuemon::testing::Eventually;
+using queuemon::testing::IoContextThreads;
+using queuemon::testing::RedisServer;
+
+RedisOptions MonitoredOptions(const std::string& url) {
+  RedisOptions options;
+  options.url = url;
+  options.connect_timeout = 2s;
+  options.command_timeout = 200ms;
+  options.backoff_initial = 10ms;
+  options.backoff_max = 50ms;
+  options.monitor = std::make_shared<BrokerLinkMonitor>("test", url);
+  return options;
+}
+
+TEST(RedisLinkMonitorTest, KillAndRestartAreCountedAndTheBackoffClears) {
+  RedisServer redis;
+  IoContextThreads io;
+  const RedisOptions options = MonitoredOptions(redis.url());
+  RedisConnection commands(io.executor(), options);
+  RedisSubscriber subscriber(io.executor(), options, {"ch*"}, {});
+  subscriber.Start();
+  ASSERT_TRUE(io.Await(commands.Command({"PING"})));
+  ASSERT_TRUE(Eventually([&] { return subscriber.connected(); }));
+  EXPECT_FALSE(options.monitor->Stats().down);
+  EXPECT_EQ(options.monitor->Stats().reconnects, 0u);
+
+  redis.Kill();
+  // Both links lose their connection; the subscriber's redials fail with a delay.
+  ASSERT_TRUE(Eventually([&] {
+    const BrokerLinkStats s = options.monitor->Stats();
+    return s.disconnects >= 2 && s.connect_failures >= 1 && s.backoff_seconds > 0;
+  })) << options.monitor->Stats().disconnects;
+  EXPECT_TRUE(options.monitor->Stats().down);
+
+  redis.Restart();
+  ASSERT_TRUE(Eventually([&] { return io.Await(commands.Command({"PING"})).has_value(); }));
+  ASSERT_TRUE(Eventually([&] { return subscriber.connected(); }));
+  const BrokerLinkStats after = options.monitor->Stats();
+  EXPECT_GE(after.reconnects, 2u);  // the command link and the subscription
+  EXPECT_FALSE(after.down);
+  EXPECT_EQ(after.backoff_seconds, 0);
+  subscriber.Stop();
+  commands.Close();
+}
+
+TEST(RedisLinkMonitorTest, BlackholedBrokerLosesLinksAtTheDeadline) {
+  queuemon::testing::BlackholeListener blackhole;
+  IoContextThreads io;
+  const RedisOptions options = MonitoredOptions(blackhole.url());
+  RedisConnection commands(io.executor(), options);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(io.Await(commands.Command({"PING"}), 10s));
+  const BrokerLinkStats s = options.monitor->Stats();
+  EXPECT_EQ(s.disconnects, 3u);  // each timed-out command dropped its link...
+  EXPECT_EQ(s.reconnects, 2u);   // ...and the next one dialled again
+  EXPECT_EQ(s.connect_failures, 0u);
+  EXPECT_TRUE(s.down);
+  commands.Close();
+}
+
+}  // namespace
+}  // namespace queuemon::collectors

@@ -86,10 +86,7 @@ class FaultWorkerTest : public ::testing::Test {
   }
 
   std::optional<double> MalformedReplies() const {
-    const auto metrics = daemon_->Get("/metrics");
-    if (!metrics || metrics->status != 200) return std::nullopt;
-    return MetricValue(metrics->body,
-                       R"(queuemon_collector_malformed_replies_total{source="celery"})");
+    return daemon_->Metric(R"(queuemon_collector_malformed_replies_total{source="celery"})");
   }
 
   testing::RedisServer redis_;

@@ -65,8 +65,6 @@ class QueuemondProcess final {
   // or was still running at the deadline (it is SIGKILLed then).
   int Stop(std::chrono::milliseconds deadline = std::chrono::seconds(15));
 
-  // Sends `sig` (e.g. SIGHUP after RewriteConfig) without waiting for anything.
-  void Signal(int sig) { process_.Signal(sig); }
   // Rewrites the config file (same layout as at start) for a later SIGHUP; the daemon's port
   // and listen address stay as they are ("listen" is always 127.0.0.1:0 in the file).
   void RewriteConfig(const QueuemondConfig& config) const { WriteConfig(config); }

@@ -17,6 +17,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def parse_args(argv):
     ap.add_argument('--callgrind', action='store_true',
                     help='also count instructions per request under callgrind')
     ap.add_argument('--callgrind-duration', type=float, default=10.0)
+    ap.add_argument('--keep-callgrind', metavar='DIR',
+                    help='copy the callgrind dumps here (for callgrind_annotate)')
     return ap.parse_args(argv)
 
 
@@ -84,6 +87,10 @@ def callgrind_run(s, name, cmd, port, ready_path, args, conns):
         for pid in pids:
             subprocess.run(['callgrind_control', '-d', pid], capture_output=True, check=True)
         result[c] = (callgrind_total(out) / r['requests'], r['requests'])
+        if args.keep_callgrind:
+            os.makedirs(args.keep_callgrind, exist_ok=True)
+            for f in glob.glob(out + '*'):
+                shutil.copy(f, os.path.join(args.keep_callgrind, f'{os.path.basename(f)}.c{c}'))
     s.stop(proc)
     return result
 
@@ -123,9 +130,11 @@ def main(argv):
                 nport = stack.free_port()
                 prefix = os.path.join(state, 'nginx')
                 conf = os.path.join(prefix, 'nginx.conf')
+                # One process: callgrind_control cannot reach a worker that switched to nobody.
                 with open(conf, 'w') as f:
                     f.write(stack.NGINX_CONF.format(workers=1, prefix=prefix, port=nport,
-                                                    www=os.path.join(prefix, 'www')))
+                                                    www=os.path.join(prefix, 'www'))
+                            .replace('master_process on;', 'master_process off;'))
                 ncmd = ['nginx', '-p', prefix, '-c', conf, '-e', os.path.join(prefix, 'error.log')]
                 ir['nginx'] = callgrind_run(s, 'nginx', ncmd, nport, PATH, args, conns)
             for c in conns:

@@ -27,6 +27,7 @@ std::shared_ptr<const Entry> Entry::Make(std::string body, TimePoint collected_a
   char etag[24];
   std::snprintf(etag, sizeof(etag), "\"%016llx\"", static_cast<unsigned long long>(Fnv1a64(body)));
   entry->etag = etag;
+  entry->header_lines = "Content-Type: application/json\r\nETag: " + entry->etag + "\r\n";
   entry->body = std::move(body);
   entry->collected_at = collected_at;
   return entry;

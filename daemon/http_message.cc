@@ -44,6 +44,16 @@ std::string_view Response::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (EqualsIgnoreCase(n, name)) return v;
   }
+  std::string_view block = header_block;
+  while (!block.empty()) {
+    const auto end = block.find("\r\n");
+    const std::string_view line = block.substr(0, end);
+    block.remove_prefix(end == std::string_view::npos ? block.size() : end + 2);
+    const auto colon = line.find(": ");
+    if (colon != std::string_view::npos && EqualsIgnoreCase(line.substr(0, colon), name)) {
+      return line.substr(colon + 2);
+    }
+  }
   return {};
 }
 

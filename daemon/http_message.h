@@ -5,13 +5,16 @@
 //
 // Ownership: a Response may reference a cached body without copying it: `body_view` points into
 // memory kept alive by `body_owner` (e.g. the shared_ptr<const cache::Entry>) until the
-// response has been written. Plain value types; not thread-safe, not shared.
+// response has been written. The same owner keeps `header_block` alive: header lines that a
+// cache entry serialised once when it was stored, so that a HIT builds no fields for them.
+// Plain value types; not thread-safe, not shared.
 
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 namespace queuemon::daemon {
 
@@ -29,14 +32,22 @@ struct Request {
 };
 
 struct Response {
+  // Inline room for the headers a response carries (a HIT's four varying ones, an error's
+  // Content-Type and Retry-After), so that building one does not allocate.
+  using Headers = boost::container::small_vector<std::pair<std::string, std::string>, 6>;
+
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Length
+  Headers headers;                     // besides Content-Length, Server, Connection
+  // Pre-serialised header lines ("Name: value\r\n" each) written after `headers`; points into
+  // memory kept alive by body_owner. The names must not repeat any of `headers`.
+  std::string_view header_block;
   std::string body;                    // used when body_owner is null
-  std::shared_ptr<const void> body_owner;  // keeps body_view alive while it is written
+  std::shared_ptr<const void> body_owner;  // keeps body_view and header_block alive
   std::string_view body_view;          // used when body_owner is set
 
   void SetHeader(std::string name, std::string value);
-  // The first value of header `name` (case-insensitive), or "" if absent.
+  // The first value of header `name` (case-insensitive) in `headers`, then in `header_block`;
+  // "" if absent.
   std::string_view Header(std::string_view name) const;
   std::string_view Body() const { return body_owner ? body_view : std::string_view(body); }
 };

@@ -56,6 +56,12 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> AcceptLoop();
   void CloseAll();
+  // A strand per connection, unless one thread runs the io_context: then every handler is
+  // already serialised and a strand only costs (type erasure, a dispatch per completion).
+  asio::any_io_executor ConnectionExecutor() {
+    if (context->options.threads == 1) return ioc.get_executor();
+    return asio::make_strand(ioc);
+  }
 
   asio::io_context& ioc;
   tcp::acceptor acceptor;
@@ -68,7 +74,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   asio::steady_timer backoff(acceptor.get_executor());
   while (!context->stopping.load()) {
     auto [ec, socket] = co_await acceptor.async_accept(
-        asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+        ConnectionExecutor(), asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
       // E.g. EMFILE: back off briefly instead of spinning on the error.

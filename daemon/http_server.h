@@ -16,6 +16,10 @@
 //                               // `done` once (on an io_context thread). Never ioc.stop().
 // After `done` the daemon may stop its io_context and destroy the server.
 //
+// options.threads == 1 is a promise that exactly one thread runs the io_context: connections then
+// run on the io_context's executor without a strand. Any other value gives each connection a
+// strand.
+//
 // Ownership: borrows the io_context, Router and HttpMetrics (they must outlive the server).
 // Thread-safety: Listen/Start once from the owner's thread; BeginShutdown from any thread, once.
 

@@ -3,6 +3,7 @@
 // order. Everything Beast-specific of serving lives here and in http_server.cc.
 #include "daemon/http_session.h"
 
+#include <array>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -10,16 +11,17 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/auth.h"
 #include "daemon/http_response.h"
+#include "daemon/http_response_head.h"
 
 namespace queuemon::daemon::internal {
 namespace {
@@ -82,8 +84,15 @@ bool RequestPending(Connection& connection) {
   return !ec && bytes > 0;
 }
 
+bool WouldBlock(const error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 // Waits for the next request's first byte (idle timeout), then reads the whole request (read
-// timeout). Marks the connection idle while it waits so that a drain can close it.
+// timeout). Marks the connection idle while it waits so that a drain can close it. A request
+// usually arrives whole with its first bytes, so it is first parsed synchronously from what
+// the non-blocking socket already holds; only the rest of a partial one re-arms the timer and
+// suspends.
 asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& connection,
                                         beast::flat_buffer& buffer, Parser& parser, bool first) {
   if (buffer.size() == 0) {
@@ -101,9 +110,12 @@ asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& conn
     if (ec) co_return ec;
     buffer.commit(n);
   }
+  error_code ec;
+  http::read(connection.stream.socket(), buffer, parser, ec);
+  if (!WouldBlock(ec)) co_return ec;
   connection.stream.expires_after(context.options.read_timeout);
-  auto [ec, n] = co_await http::async_read(connection.stream, buffer, parser, kTuple);
-  co_return ec;
+  auto [async_ec, n] = co_await http::async_read(connection.stream, buffer, parser, kTuple);
+  co_return async_ec;
 }
 
 asio::awaitable<Response> Dispatch(ServerContext& context, const Request& request) {
@@ -117,23 +129,33 @@ asio::awaitable<Response> Dispatch(ServerContext& context, const Request& reques
   }
 }
 
+// Sends head and body with one gather write. Most responses fit in the socket's send buffer,
+// so the first attempt is a synchronous write on the non-blocking socket: no timer, no
+// suspension. Only what remains is written asynchronously under write_timeout.
 asio::awaitable<error_code> Write(ServerContext& context, Connection& connection,
                                   const Response& response, unsigned version, bool keep_alive,
                                   bool head) {
-  http::response<http::span_body<const char>> message;
-  message.version(version);
-  message.result(static_cast<unsigned>(response.status));
-  for (const auto& [name, value] : response.headers) message.set(name, value);
-  message.set(http::field::server, "queuemond");
-  message.keep_alive(keep_alive);
-  const std::string_view body = response.Body();
-  const bool no_body = response.status == 304 || response.status == 204 || response.status < 200;
-  if (!no_body) message.content_length(body.size());
-  if (!head && !no_body) message.body() = {body.data(), body.size()};
+  std::string& out = connection.head;
+  out.clear();
+  AppendResponseHead(out, response, version, keep_alive);
+  std::string_view body = response.Body();
+  if (head || StatusHasNoBody(response.status)) body = {};
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(out), asio::buffer(body)};
+  error_code ec;
+  std::size_t sent = connection.stream.socket().write_some(buffers, ec);
+  if (!ec && sent == out.size() + body.size()) co_return ec;
+  if (ec && !WouldBlock(ec)) co_return ec;
+  if (ec) sent = 0;
+  if (sent < out.size()) {
+    buffers[0] += sent;
+  } else {
+    buffers[0] = {};
+    buffers[1] += sent - out.size();
+  }
   connection.stream.expires_after(context.options.write_timeout);
-  auto [ec, n] = co_await http::async_write(connection.stream, message, kTuple);
+  auto [async_ec, n] = co_await asio::async_write(connection.stream, buffers, kTuple);
   connection.stream.expires_never();
-  co_return ec;
+  co_return async_ec;
 }
 
 // Closes after sending FIN and briefly draining what the client still sends: closing a socket
@@ -188,6 +210,7 @@ asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
 
 Connection::Connection(asio::ip::tcp::socket socket) : stream(std::move(socket)) {
   error_code ec;
+  stream.socket().non_blocking(true, ec);
   const auto remote = stream.socket().remote_endpoint(ec);
   if (!ec) {
     client_address = remote.address().to_string();

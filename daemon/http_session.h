@@ -25,9 +25,14 @@
 namespace queuemon::daemon::internal {
 
 struct Connection {
+  // Puts the socket in non-blocking mode: the session first tries to finish a read or a write
+  // synchronously and only then arms a timer and suspends.
   explicit Connection(boost::asio::ip::tcp::socket socket);
-  boost::beast::tcp_stream stream;  // its executor is the connection's strand
+  // Its executor is the connection's strand, or the plain io_context executor when the server
+  // was told that one thread runs the io_context (HttpOptions::threads == 1).
+  boost::beast::tcp_stream stream;
   bool idle = false;                // waiting for the next request; strand-only
+  std::string head;                 // the response head being written; reused (capacity kept)
   // The peer, read once at accept: a getpeername() per request showed in the profile.
   std::string client_address;       // "" if it could not be read
   bool client_is_loopback = false;

@@ -70,24 +70,25 @@ Response ViewResponse(const ViewResult& result, std::string_view if_none_match,
   if (result.outcome == CacheOutcome::kError || !result.entry) {
     return ErrorResponse(result, source);
   }
+  // Content-Type and ETag come pre-serialised with the entry (Entry::header_lines); only the
+  // fields below vary per request, and they fit the Response's inline header storage.
   Response response;
-  response.SetHeader("Content-Type", "application/json");
   response.SetHeader("X-Cache", OutcomeName(result.outcome));
   if (result.outcome != CacheOutcome::kMiss) {
     const std::string age = std::to_string(WholeSeconds(result.age));
     response.SetHeader("X-Cache-Age", age);
     response.SetHeader("Age", age);
   }
-  response.SetHeader("ETag", result.entry->etag);
   response.SetHeader("Cache-Control",
                      "max-age=" + std::to_string(WholeSeconds(result.ttl - result.age)));
+  response.header_block = result.entry->header_lines;
+  response.body_owner = result.entry;  // keeps header_block and body_view alive until written
   if (IfNoneMatchMatches(if_none_match, result.entry->etag)) {
     response.status = 304;
     return response;
   }
   response.status = 200;
   response.body_view = result.entry->body;
-  response.body_owner = result.entry;  // keeps body_view alive until written
   return response;
 }
 

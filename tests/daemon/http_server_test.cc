@@ -7,6 +7,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cache/clock.h"
@@ -14,6 +19,7 @@
 #include "tests/testing/fake_collector.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/numbered.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -24,7 +30,8 @@ using testing::HttpResponse;
 
 using testing::Eventually;
 
-// An in-process server on 127.0.0.1:0 with two io_context threads and a FakeCollector.
+// An in-process server on 127.0.0.1:0 with two io_context threads (one when options.threads is
+// 1) and a FakeCollector.
 class HttpServerTest : public ::testing::Test {
  protected:
   void StartServer(HttpOptions options = {}, std::string token = "") {
@@ -37,7 +44,9 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(ioc_, options, api_->router(), metrics_);
     server_->Listen();
     server_->Start();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    // threads == 1 promises the server that one thread runs the loop (no strands).
+    const int threads = options.threads == 1 ? 1 : 2;
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
 
   void TearDown() override {
@@ -269,6 +278,79 @@ TEST_F(HttpServerTest, ReadinessMetricsAndErrors) {
   EXPECT_EQ(bad->status, 400);
   auto landing = client.Request("GET", "/");
   EXPECT_NE(landing->body.find("/api/v1/celery/workers/status"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OneThreadWithoutStrandsKeepsEverySemantic) {
+  HttpOptions options;
+  options.threads = 1;
+  StartServer(options);
+  HttpClient client(port());
+  auto miss = client.Request("GET", "/api/v1/celery/workers/status");
+  ASSERT_TRUE(miss);
+  EXPECT_EQ(miss->Header("X-Cache"), "MISS");
+  EXPECT_FALSE(miss->HasHeader("Age"));
+  auto hit = client.Request("GET", "/api/v1/celery/workers/status");
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->Header("X-Cache"), "HIT");
+  EXPECT_EQ(hit->Header("X-Cache-Age"), "0");
+  EXPECT_EQ(hit->Header("Content-Type"), "application/json");
+  EXPECT_EQ(hit->Header("Server"), "queuemond");
+  EXPECT_EQ(hit->Header("Content-Length"), std::to_string(miss->body.size()));
+  EXPECT_EQ(hit->body, miss->body);
+  auto head = client.Request("HEAD", "/api/v1/celery/workers/status");
+  ASSERT_TRUE(head);
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(miss->body.size()));
+  auto not_modified = client.Request("GET", "/api/v1/celery/workers/status",
+                                     {{"If-None-Match", hit->Header("ETag")}});
+  ASSERT_TRUE(not_modified);
+  EXPECT_EQ(not_modified->status, 304);
+  EXPECT_FALSE(not_modified->HasHeader("Content-Length"));
+  ASSERT_TRUE(client.SendRaw("GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto error = client.Read();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status, 404);
+  EXPECT_EQ(error->Header("Connection"), "keep-alive");
+  EXPECT_EQ(nlohmann::json::parse(error->body)["error"], "not_found");
+}
+
+// A response far larger than the socket buffers (6 MB against a 2 KB receive window) cannot
+// go out in the session's first, synchronous write: the rest must follow asynchronously, whole,
+// and the pipelined request behind it must still be answered in order.
+TEST_F(HttpServerTest, ResponsesLargerThanTheSocketBuffersArriveWholeAndInOrder) {
+  namespace http = boost::beast::http;
+  using boost::asio::ip::tcp;
+  constexpr std::size_t kPadding = 6 * 1024 * 1024;
+  collector_.SetBodyPadding(kPadding);
+  StartServer();
+  boost::asio::io_context client_ioc;
+  tcp::socket socket(client_ioc);
+  socket.open(tcp::v4());
+  socket.set_option(boost::asio::socket_base::receive_buffer_size(2048));
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port()});
+  boost::asio::write(socket, boost::asio::buffer(std::string_view(
+      "GET /api/v1/celery/workers/status HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /api/v1/celery/workers/status HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /api/v1/celery/tasks/t1 HTTP/1.1\r\nHost: x\r\n\r\n")));
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> big;
+  big.body_limit(kPadding + 1024);
+  boost::system::error_code ec;
+  http::read(socket, buffer, big, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(big.get().body().size(), kPadding + 36) << big.get().body().substr(0, 40);
+  EXPECT_EQ(big.get()["X-Cache"], "MISS");
+  http::response_parser<http::string_body> head;
+  head.skip(true);  // the answer to HEAD has no body
+  http::read(socket, buffer, head, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(head.get()["X-Cache"], "HIT");
+  EXPECT_EQ(head.get()["Content-Length"], std::to_string(kPadding + 36));
+  http::response_parser<http::string_body> small;
+  small.body_limit(kPadding + 1024);
+  http::read(socket, buffer, small, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(small.get().body().rfind(R"({"view":"task:t1","call":2,"pad":"xx)", 0), 0u);
 }
 
 }  // namespace

@@ -43,7 +43,11 @@ collectors::Snapshot FakeCollector::MakeSnapshot(const collectors::ViewRequest& 
                                                  std::uint64_t n) const {
   collectors::Snapshot snapshot;
   snapshot.body = "{\"view\":\"" + collectors::ViewKey(request.view, request.task_id) +
-                  "\",\"call\":" + std::to_string(n) + "}";
+                  "\",\"call\":" + std::to_string(n);
+  if (const std::size_t padding = padding_.load()) {
+    snapshot.body += ",\"pad\":\"" + std::string(padding, 'x') + "\"";
+  }
+  snapshot.body += "}";
   if (request.view == View::kWorkers) {
     collectors::WorkersView workers;
     collectors::WorkerInfo w;

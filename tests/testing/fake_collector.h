@@ -8,6 +8,7 @@
 // Thread-safety: all methods may be called from any thread.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,9 @@ class FakeCollector final : public collectors::Collector {
   void Release();
   // Collect calls from now on fail with `errc` (nullopt: succeed again).
   void Fail(std::optional<collectors::Errc> errc);
+  // Bodies from now on carry a "pad" field of `bytes` 'x' characters (0, the default: none),
+  // for responses larger than a socket's buffers.
+  void SetBodyPadding(std::size_t bytes) { padding_.store(bytes); }
 
   std::uint64_t calls() const { return calls_.load(); }    // Collect calls started
   std::uint64_t waiting() const { return waiting_.load(); }  // calls held right now
@@ -49,6 +53,7 @@ class FakeCollector final : public collectors::Collector {
   std::atomic<std::uint64_t> calls_{0};
   std::atomic<std::uint64_t> waiting_{0};
   std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::size_t> padding_{0};
   mutable std::mutex mu_;
   bool held_ = false;                               // guarded by mu_
   std::optional<collectors::Errc> fail_;            // guarded by mu_

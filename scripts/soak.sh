@@ -13,7 +13,9 @@
 #   - queuemond's RSS is sampled every SOAK_RSS_INTERVAL seconds (default SECONDS/60, >= 1).
 # Then SIGTERM. It fails (exit 1, the reason on stderr) on:
 #   - any sanitizer report (ASan/UBSan/LSan/TSan log files, or a report in the daemon's log);
-#   - any wrk socket error (connect/read/write/timeout) or any status other than 200;
+#   - any wrk socket error (connect/read/write, or a timeout: no response within 30 s — a hang
+#     detector, not a speed limit: on the shared 2-core machine the ASan build at c=1000 has a
+#     p99 of seconds) or any status other than 200;
 #   - an invalidation not answered 200, or queuemond not collecting again within 30 s of a
 #     broker restart;
 #   - queuemond dying, or not exiting with 0 within 30 s of SIGTERM;
@@ -99,7 +101,12 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; 
 http_status() {  # http_status [curl args...] URL: prints the status code (000: no answer)
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true
 }
-collects_again() { [ "$(http_status "$api/queues/status?use_cache=false")" = 200 ]; }
+collects_again() {  # one probe; every probe's status and time go to probes.txt
+  local t0 code; t0=$(date +%s.%N)
+  code=$(http_status "$api/queues/status?use_cache=false")
+  echo "$(date +%T.%N | cut -c1-12) use_cache=false -> $code in $(since "$t0") s" >>"$out/probes.txt"
+  [ "$code" = 200 ]
+}
 all_paths_200() {
   local p
   for p in "${paths[@]}"; do [ "$(http_status "$base$p")" = 200 ] || return 1; done
@@ -136,7 +143,10 @@ cat >"$out/queuemond.json" <<EOF
 }
 EOF
 # Sanitizer reports go to files (one per process: <prefix>.<pid>); an error stops the daemon.
-export ASAN_OPTIONS="log_path=$out/asan:detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+# ASan's quarantine (freed memory held back to catch use-after-free) is 256 MiB by default and
+# fills for the first minutes of load, which would read as RSS growth; 32 MiB (still thousands of
+# requests' worth of frees) lets the RSS check see the daemon's own memory.
+export ASAN_OPTIONS="log_path=$out/asan:detect_leaks=1:abort_on_error=1:quarantine_size_mb=32"
 export UBSAN_OPTIONS="log_path=$out/ubsan:print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="log_path=$out/tsan:halt_on_error=0:second_deadlock_stack=1"
 "$daemon_bin" --config "$out/queuemond.json" >"$out/queuemond.log" 2>&1 &
@@ -145,14 +155,18 @@ unset ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
 wait_for 60 all_paths_200 || fail "queuemond did not serve the HIT paths within 60 s (see $out/queuemond.log)"
 
 # --- the flapping broker, invalidations, RSS samples -------------------------------------------
+pause() {  # pause SECONDS: the flap schedule (not synchronisation); ends early at the stop
+  local end=$((SECONDS + $1))
+  while [ $SECONDS -lt $end ] && [ ! -e "$state/stop" ]; do sleep 0.5; done
+}
 flapper() {
   local cycle=0 names=("" worker_status queue_status metrics_summary) t0 q code
   while [ ! -e "$state/stop" ]; do
-    sleep "$up_s"  # the flap schedule, not synchronisation
+    pause "$up_s"
     [ -e "$state/stop" ] && break
     kill -KILL "$(cat "$state/redis.pid")"
     wait_for 10 redis_down || { echo "cycle $cycle: redis-server did not die" >>"$state/flap-errors"; return; }
-    sleep "$down_s"
+    pause "$down_s"
     cycle=$((cycle + 1)); t0=$(date +%s.%N)
     start_redis || { echo "cycle $cycle: redis-server did not restart" >>"$state/flap-errors"; return; }
     if ! wait_for 30 collects_again; then
@@ -166,20 +180,23 @@ flapper() {
       >>"$out/flaps.txt"
   done
 }
-rss_sampler() {
+rss_sampler() {  # also ends the load early (wrk prints its summary on SIGINT) if queuemond dies
   local start=$SECONDS
-  while [ ! -e "$state/stop" ] && kill -0 "$daemon_pid" 2>/dev/null; do
+  while [ ! -e "$state/stop" ]; do
+    kill -0 "$daemon_pid" 2>/dev/null || { kill -INT "$wrk_pid" 2>/dev/null; return; }
     echo "$((SECONDS - start)) $(awk '/^VmRSS/ {print $2}' "/proc/$daemon_pid/status")" >>"$out/rss.txt"
     sleep "$rss_every"  # sampling period
   done
 }
 : >"$out/flaps.txt"; : >"$out/rss.txt"
-flapper & flap_pid=$!
-rss_sampler & rss_pid=$!
 
 echo "soak: $flavor, ${duration} s, c=$conns on $base (broker 127.0.0.1:$redis_port flapping ${up_s}s up/${down_s}s down); output in $out"
-wrk -t 2 -c "$conns" -d "${duration}s" --timeout 10s -s scripts/soak.lua "$base" -- "${paths[@]}" \
-  >"$out/wrk.txt" 2>&1 || fail "wrk failed: $(tail -3 "$out/wrk.txt")"
+wrk -t 2 -c "$conns" -d "${duration}s" --timeout 30s -s scripts/soak.lua "$base" -- "${paths[@]}" \
+  >"$out/wrk.txt" 2>&1 &
+wrk_pid=$!
+flapper & flap_pid=$!
+rss_sampler & rss_pid=$!
+wait "$wrk_pid" || fail "wrk failed: $(tail -3 "$out/wrk.txt")"
 touch "$state/stop"
 wait "$flap_pid" "$rss_pid" || true
 kill -0 "$daemon_pid" 2>/dev/null || fail "queuemond died during the soak (see $out/queuemond.log)"
@@ -188,7 +205,8 @@ kill -0 "$daemon_pid" 2>/dev/null || fail "queuemond died during the soak (see $
 [ -s "$state/flap-errors" ] && flap_errors=$(cat "$state/flap-errors") || flap_errors=""
 final=""
 for p in "${paths[@]}"; do final+="$p=$(http_status "$base$p") "; done
-refused=$(curl -s --max-time 10 "$base/metrics" | awk '/^queuemon_http_connections_refused_total/ {print $2}')
+curl -s --max-time 10 -o "$out/metrics.txt" "$base/metrics" || true
+refused=$(awk '/^queuemon_http_connections_refused_total/ {print $2}' "$out/metrics.txt")
 kill -TERM "$daemon_pid"
 exit_code=timeout
 for _ in $(seq 300); do  # up to 30 s: the drain deadline is 5 s

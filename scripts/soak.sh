@@ -16,7 +16,7 @@
 #   - any wrk socket error (connect/read/write, or a timeout: no response within 30 s — a hang
 #     detector, not a speed limit: on the shared 2-core machine the ASan build at c=1000 has a
 #     p99 of seconds) or any status other than 200;
-#   - an invalidation not answered 200, or queuemond not collecting again within 30 s of a
+#   - an invalidation not answered 200, or queuemond not collecting again within 60 s of a
 #     broker restart;
 #   - queuemond dying, or not exiting with 0 within 30 s of SIGTERM;
 #   - RSS not flat: the samples after a warm-up (the first fifth) are cut in thirds; the largest
@@ -25,7 +25,11 @@
 # Why only 200 is right: every cache has stale_for 600 s (longer than any outage here), so while
 # the broker is down an expired entry is served STALE (200), never 503/504; and invalidations
 # happen only while the broker is up and queuemond can collect, so the MISS after one is a 200.
-# A 503/504 therefore means stale data was not served when it should have been.
+# A 503/504 therefore means stale data was not served when it should have been. The config's
+# request_timeout_ms is 10 s (default 2 s): on the shared, overloaded 2-core machine one
+# collection by the ASan build (an inspect round waits up to 1 s for the Python workers) can take
+# over 2 s, and the MISS right after an invalidation would then be a 504 that says nothing about
+# the daemon. Deadlines themselves are covered by the fault tests (tests/daemon/hostile_*).
 # Output (kept after the run): build/<flavor>/soak/ — summary.txt, wrk.txt, rss.txt, flaps.txt,
 # queuemond.log, the sanitizer logs, redis and worker logs.
 # Environment: SOAK_CONNECTIONS, SOAK_UP_SECONDS, SOAK_DOWN_SECONDS, SOAK_RSS_INTERVAL,
@@ -69,12 +73,15 @@ paths=(/api/v1/celery/workers/status /api/v1/celery/queues/status /api/v1/celery
 
 pids=()        # started here, stopped by cleanup (process groups: the workers fork children)
 daemon_pid=""
+wrk_pid=""
 cleanup() {
   trap - EXIT INT TERM
   touch "$state/stop"
-  [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
+  # (|| true: the trap must not turn a passed run into exit 1 because one of them is gone.)
+  [ -n "$wrk_pid" ] && kill -TERM "$wrk_pid" 2>/dev/null || true
+  [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null || true
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM -- "-${pids[$i]}" 2>/dev/null || true; done
-  [ -s "$state/redis.pid" ] && kill -KILL "$(cat "$state/redis.pid")" 2>/dev/null
+  [ -s "$state/redis.pid" ] && kill -KILL "$(cat "$state/redis.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$state"
 }
@@ -103,7 +110,7 @@ http_status() {  # http_status [curl args...] URL: prints the status code (000: 
 }
 collects_again() {  # one probe; every probe's status and time go to probes.txt
   local t0 code; t0=$(date +%s.%N)
-  code=$(http_status "$api/queues/status?use_cache=false")
+  code=$(http_status --max-time 30 "$api/queues/status?use_cache=false")
   echo "$(date +%T.%N | cut -c1-12) use_cache=false -> $code in $(since "$t0") s" >>"$out/probes.txt"
   [ "$code" = 200 ]
 }
@@ -131,7 +138,8 @@ pids+=($!)
 cat >"$out/queuemond.json" <<EOF
 {
   "listen": "127.0.0.1:$http_port", "threads": 2, "log_level": "info",
-  "http": {"max_connections": $((conns + 100)), "drain_timeout_ms": 5000},
+  "http": {"max_connections": $((conns + 100)), "drain_timeout_ms": 5000,
+           "request_timeout_ms": 10000},
   "caches": {
     "worker_status":   {"stale_for_seconds": 600},
     "queue_status":    {"stale_for_seconds": 600},
@@ -169,9 +177,9 @@ flapper() {
     pause "$down_s"
     cycle=$((cycle + 1)); t0=$(date +%s.%N)
     start_redis || { echo "cycle $cycle: redis-server did not restart" >>"$state/flap-errors"; return; }
-    if ! wait_for 30 collects_again; then
-      echo "cycle $cycle: queuemond did not collect within 30 s of the restart" >>"$state/flap-errors"
-      return
+    if ! wait_for 60 collects_again; then  # recorded; the flapping goes on
+      echo "cycle $cycle: queuemond did not collect within 60 s of the restart" >>"$state/flap-errors"
+      continue
     fi
     q=${names[$((cycle % 4))]}
     code=$(http_status -X POST "$api/cache/invalidate${q:+?cache_name=$q}")
@@ -213,7 +221,7 @@ for _ in $(seq 300); do  # up to 30 s: the drain deadline is 5 s
   kill -0 "$daemon_pid" 2>/dev/null || { wait "$daemon_pid" && exit_code=0 || exit_code=$?; break; }
   sleep 0.1  # poll interval of a condition with a deadline
 done
-[ "$exit_code" = timeout ] && kill -KILL "$daemon_pid" 2>/dev/null
+[ "$exit_code" = timeout ] && { kill -KILL "$daemon_pid" 2>/dev/null || true; }
 daemon_pid=""
 
 # Sanitizer reports: the log files, plus anything the runtime printed to the daemon's stderr.

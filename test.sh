@@ -1,49 +1,61 @@
 #!/usr/bin/env bash
 # ./test.sh — installs what is missing, builds, and runs every test:
-#   1. Release build (warnings are errors under CI=true): every test (unit, integration, e2e)
-#   2. ASan + UBSan build: the unit tests
-#   3. TSan build: the cache concurrency tests
-#   fuzz (not by default: a second full build with clang): each libFuzzer target for 20 s
-# Exits non-zero on any failure. QUEUEMON_TEST_STAGES="release asan tsan" picks stages.
+#   1. release  Release build (g++): every test (unit, integration, e2e)
+#   2. asan     build/asan, clang-14 with ASan + UBSan and the libFuzzer targets (one tree):
+#               the unit tests; each fuzz target for QUEUEMON_FUZZ_SECONDS (15) s;
+#               a load soak of QUEUEMON_SOAK_SECONDS (25) s (scripts/soak.sh: c=1000, a flapping
+#               broker, invalidations; fails on any sanitizer report, error, non-200 or RSS growth)
+#   3. tsan     build/tsan, g++ with TSan: the cache concurrency tests; the same soak under TSan
+#   fuzz        (a subset of asan, for running alone) the fuzz targets only
+# Warnings are errors under CI=true. Exits non-zero on any failure.
+# QUEUEMON_TEST_STAGES="release asan tsan" picks stages. Longer runs: fuzz/run_fuzz.sh SECONDS,
+# scripts/soak.sh SECONDS asan|tsan (see FUZZING.md, BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh test
 
 stages=${QUEUEMON_TEST_STAGES:-release asan tsan}
+fuzz_seconds=${QUEUEMON_FUZZ_SECONDS:-15}
+soak_seconds=${QUEUEMON_SOAK_SECONDS:-25}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
+export QUEUEMON_WERROR=$werror  # read by scripts/sanitizer-tree.sh
 export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
 jobs=$(nproc)
 
-configure() {  # configure DIR extra-args...
-  local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja -DQUEUEMON_WERROR=$werror "$@" >/dev/null
+timed() {  # timed LABEL COMMAND...: runs COMMAND and prints how long it took
+  local label=$1 start=$SECONDS; shift
+  "$@"
+  echo "--- test.sh: $label took $((SECONDS - start)) s"
 }
 
 for stage in $stages; do
   echo "=== test.sh: $stage ==="
   case "$stage" in
     release)
-      configure build/release -DCMAKE_BUILD_TYPE=Release
-      cmake --build build/release -j "$jobs"
-      ctest --test-dir build/release --output-on-failure -j 2 --timeout 600 -LE fuzz
+      cmake -S . -B build/release -G Ninja -DQUEUEMON_WERROR=$werror -DCMAKE_BUILD_TYPE=Release \
+        >/dev/null
+      timed "release build" cmake --build build/release -j "$jobs"
+      timed "release tests" ctest --test-dir build/release --output-on-failure -j 2 --timeout 600
       ;;
     asan)
-      configure build/asan -DCMAKE_BUILD_TYPE=Debug -DQUEUEMON_SANITIZE=address,undefined \
-        -DQUEUEMON_BUILD_BENCH=OFF
-      cmake --build build/asan -j "$jobs" --target unit_tests
+      scripts/sanitizer-tree.sh asan
+      timed "asan build" cmake --build build/asan -j "$jobs" --target unit_tests fuzz_targets queuemond
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        ctest --test-dir build/asan --output-on-failure -j 2 -L unit
+        timed "asan unit tests" ctest --test-dir build/asan --output-on-failure -j 2 -L unit
+      QUEUEMON_FUZZ_NO_BUILD=1 timed "fuzz (${fuzz_seconds} s per target)" \
+        fuzz/run_fuzz.sh "$fuzz_seconds"
+      SOAK_NO_BUILD=1 timed "asan soak" scripts/soak.sh "$soak_seconds" asan
       ;;
     tsan)
-      configure build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUEUEMON_SANITIZE=thread \
-        -DQUEUEMON_BUILD_BENCH=OFF
-      cmake --build build/tsan -j "$jobs" --target tsan_tests
+      scripts/sanitizer-tree.sh tsan
+      timed "tsan build" cmake --build build/tsan -j "$jobs" --target tsan_tests queuemond
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        ctest --test-dir build/tsan --output-on-failure -j 2 -L tsan
+        timed "tsan tests" ctest --test-dir build/tsan --output-on-failure -j 2 -L tsan
+      SOAK_NO_BUILD=1 timed "tsan soak" scripts/soak.sh "$soak_seconds" tsan
       ;;
     fuzz)
-      fuzz/run_fuzz.sh 20
+      timed "fuzz (${fuzz_seconds} s per target)" fuzz/run_fuzz.sh "$fuzz_seconds"
       ;;
     *) echo "test.sh: unknown stage '$stage'" >&2; exit 2 ;;
   esac

@@ -116,7 +116,7 @@ json ParseJson(const std::string& text) {
   try {
     return json::parse(text, reject_duplicates, /*allow_exceptions=*/true,
                        /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
     std::string what = e.what();
     if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
     throw ConfigError("config: invalid JSON: " + what);

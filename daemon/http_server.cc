@@ -26,6 +26,9 @@ using asio::ip::tcp;
 using internal::Connection;
 using internal::ServerContext;
 
+// Most connections taken from the backlog per turn of the accept loop (see AcceptLoop).
+constexpr int kAcceptBurst = 64;
+
 tcp::endpoint ResolveListen(asio::io_context& ioc, const std::string& listen) {
   auto authority = boost::urls::parse_authority(listen);
   if (!authority || !authority->has_port() || authority->has_userinfo()) {
@@ -55,6 +58,7 @@ struct HttpServer::Impl {
         drain_timer(io) {}
 
   asio::awaitable<void> AcceptLoop();
+  void Admit(tcp::socket socket);  // starts its session, or refuses it (limit, stopping)
   void CloseAll();
   // A strand per connection, unless one thread runs the io_context: then every handler is
   // already serialised and a strand only costs (type erasure, a dispatch per completion).
@@ -83,16 +87,30 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    auto executor = socket.get_executor();
-    auto connection = std::make_shared<Connection>(std::move(socket));
-    if (context->stopping.load() || !context->TryRegister(connection)) {
-      asio::co_spawn(executor,
-                     internal::RefuseConnection(context, std::move(connection->stream.socket())),
-                     asio::detached);
-      continue;
+    Admit(std::move(socket));
+    // One async_accept takes one connection per turn of the reactor, behind every ready
+    // session; with 1000 busy keep-alive connections a backlog of new ones then waited tens of
+    // seconds (found by scripts/soak.sh). Take what the backlog holds now, up to a burst.
+    for (int i = 1; i < kAcceptBurst && !context->stopping.load(); ++i) {
+      tcp::socket more(asio::make_strand(ioc));
+      boost::system::error_code more_ec;
+      acceptor.accept(more, more_ec);  // non-blocking acceptor: would_block ends the burst
+      if (more_ec) break;
+      Admit(std::move(more));
     }
-    asio::co_spawn(executor, internal::RunSession(context, connection), asio::detached);
   }
+}
+
+void HttpServer::Impl::Admit(tcp::socket socket) {
+  auto executor = socket.get_executor();
+  auto connection = std::make_shared<Connection>(std::move(socket));
+  if (context->stopping.load() || !context->TryRegister(connection)) {
+    asio::co_spawn(executor,
+                   internal::RefuseConnection(context, std::move(connection->stream.socket())),
+                   asio::detached);
+    return;
+  }
+  asio::co_spawn(executor, internal::RunSession(context, connection), asio::detached);
 }
 
 void HttpServer::Impl::CloseAll() {
@@ -119,6 +137,7 @@ void HttpServer::Listen() {
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor.non_blocking(true, ec);  // for the accept burst of AcceptLoop
   if (ec) {
     throw std::runtime_error("http.listen '" + listen + "': cannot listen: " + ec.message());
   }

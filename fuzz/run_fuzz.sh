@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# fuzz/run_fuzz.sh [seconds-per-target] [target...] — builds the libFuzzer targets with
-# clang-14 + ASan + UBSan in build/fuzz and runs each for the given time (default 60 s).
-# Seeds come from fuzz/corpus/<target>/ (read-only); new inputs go to build/fuzz/corpus/<target>/,
-# crashes to build/fuzz/artifacts/. Prints one summary line per target (executions, coverage,
-# features) and exits non-zero if any target found a crash, leak or UBSan error.
-#   QUEUEMON_FUZZ_JOBS   build parallelism (default 2)
-#   QUEUEMON_FUZZ_CXX    compiler (default clang++-14)
+# fuzz/run_fuzz.sh [seconds-per-target] [target...] — builds the libFuzzer targets in build/asan
+# (clang-14, ASan + UBSan, QUEUEMON_FUZZ=ON: the tree ./test.sh's asan stage uses; configured by
+# scripts/sanitizer-tree.sh when it does not exist yet) and runs each for the given time (default
+# 60 s). Seeds come from fuzz/corpus/<target>/ (read-only); new inputs go to
+# build/asan/fuzz/corpus/<target>/, crashes to build/asan/fuzz/artifacts/. Prints one summary line
+# per target (executions, coverage, features) and exits non-zero if any target found a crash,
+# leak or UBSan error.
+#   QUEUEMON_FUZZ_JOBS      build parallelism (default 2)
+#   QUEUEMON_FUZZ_CXX       compiler of a new build/asan (default clang++-14)
+#   QUEUEMON_FUZZ_NO_BUILD  1: the caller built the targets already (./test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -13,14 +16,14 @@ seconds=${1:-60}
 all_targets=(fuzz_http_request fuzz_config fuzz_pidbox fuzz_events fuzz_redis_reply fuzz_redis_url)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
-build=build/fuzz
+tree=build/asan
+build=$tree/fuzz  # the targets' binaries, and this script's corpora, artifacts and logs
 export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="${QUEUEMON_FUZZ_CXX:-clang++-14}" \
-  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DQUEUEMON_FUZZ=ON \
-  -DQUEUEMON_SANITIZE=address,undefined -DQUEUEMON_BUILD_TESTS=OFF -DQUEUEMON_BUILD_BENCH=OFF \
-  >/dev/null
-cmake --build "$build" -j "${QUEUEMON_FUZZ_JOBS:-2}" --target "${targets[@]}"
+if [ "${QUEUEMON_FUZZ_NO_BUILD:-}" != 1 ]; then
+  QUEUEMON_ASAN_CXX=${QUEUEMON_FUZZ_CXX:-${QUEUEMON_ASAN_CXX:-clang++-14}} scripts/sanitizer-tree.sh asan
+  cmake --build "$tree" -j "${QUEUEMON_FUZZ_JOBS:-2}" --target "${targets[@]}"
+fi
 
 mkdir -p "$build/artifacts"
 failed=0
@@ -32,7 +35,7 @@ for t in "${targets[@]}"; do
   status=ok
   # First directory receives new inputs; the seed directory is only read.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+    "$build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
     "$build/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1 || status=FAILED
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)

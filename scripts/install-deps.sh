@@ -10,7 +10,7 @@ build_pkgs=(cmake g++ ninja-build ccache pkg-config
   libsystemd-dev)
 run_pkgs=(redis-server redis-tools python3-celery python3-redis)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev prometheus clang-14 libclang-rt-14-dev
-  systemd dpkg-dev file curl wrk)
+  systemd dpkg-dev file curl wrk jq)
 
 pkgs=("${build_pkgs[@]}")
 case "$profile" in

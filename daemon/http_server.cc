@@ -92,7 +92,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     // session; with 1000 busy keep-alive connections a backlog of new ones then waited tens of
     // seconds (found by scripts/soak.sh). Take what the backlog holds now, up to a burst.
     for (int i = 1; i < kAcceptBurst && !context->stopping.load(); ++i) {
-      tcp::socket more(asio::make_strand(ioc));
+      tcp::socket more(ConnectionExecutor());
       boost::system::error_code more_ec;
       acceptor.accept(more, more_ec);  // non-blocking acceptor: would_block ends the burst
       if (more_ec) break;
@@ -104,9 +104,11 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
 void HttpServer::Impl::Admit(tcp::socket socket) {
   auto executor = socket.get_executor();
   auto connection = std::make_shared<Connection>(std::move(socket));
-  if (context->stopping.load() || !context->TryRegister(connection)) {
+  const bool stopping = context->stopping.load();
+  if (stopping || !context->TryRegister(connection)) {
     asio::co_spawn(executor,
-                   internal::RefuseConnection(context, std::move(connection->stream.socket())),
+                   internal::RefuseConnection(context, std::move(connection->stream.socket()),
+                                              stopping),
                    asio::detached);
     return;
   }

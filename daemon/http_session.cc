@@ -235,12 +235,14 @@ asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
 }
 
 asio::awaitable<void> RefuseConnection(std::shared_ptr<ServerContext> context,
-                                       asio::ip::tcp::socket socket) {
+                                       asio::ip::tcp::socket socket, bool stopping) {
   context->metrics.ConnectionRefused();
   try {
     Connection connection(std::move(socket));
-    Response refusal = JsonError(503, "too_many_connections",
-                                 "the server is at its connection limit; retry later");
+    Response refusal =
+        stopping ? JsonError(503, "shutting_down", "the server is shutting down; retry later")
+                 : JsonError(503, "too_many_connections",
+                             "the server is at its connection limit; retry later");
     refusal.SetHeader("Retry-After", "1");
     co_await Write(*context, connection, refusal, 11, false, false);
     co_await LingerClose(connection);

@@ -66,8 +66,9 @@ struct ServerContext {
 // Serves one connection until it closes; unregisters it at the end. Never throws.
 boost::asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
                                         std::shared_ptr<Connection> connection);
-// Answers a connection beyond max_connections with 503 JSON + close. Never throws.
+// Answers a connection beyond max_connections (error "too_many_connections"), or one accepted
+// while the server stops (`stopping`: error "shutting_down"), with 503 JSON + close. Never throws.
 boost::asio::awaitable<void> RefuseConnection(std::shared_ptr<ServerContext> context,
-                                              boost::asio::ip::tcp::socket socket);
+                                              boost::asio::ip::tcp::socket socket, bool stopping);
 
 }  // namespace queuemon::daemon::internal

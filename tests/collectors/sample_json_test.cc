@@ -90,7 +90,9 @@ TEST(SampleJsonTest, InvalidUtf8IsReplacedNotThrown) {
   WorkerInfo w;
   w.hostname = "bad\xff";
   v.workers.push_back(w);
-  EXPECT_NO_THROW((void)json::parse(ToJson(v)));
+  std::string text;
+  EXPECT_NO_THROW(text = ToJson(v));
+  EXPECT_TRUE(json::accept(text));  // (gcc warns on a discarded parse even through a void cast)
 }
 
 }  // namespace

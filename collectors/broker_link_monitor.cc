@@ -62,6 +62,26 @@ void BrokerLinkMonitor::Failed(std::string_view what, std::string_view reason,
 
 void BrokerLinkMonitor::Connected(bool after_failure) {
   if (after_failure) reconnects_.fetch_add(1, std::memory_order_relaxed);
+  connects_.fetch_add(1, std::memory_order_acq_rel);
+  std::vector<ConnectListener> listeners;
+  {
+    std::lock_guard lock(listeners_mu_);
+    if (listeners_.empty()) return;
+    listeners.reserve(listeners_.size());
+    for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
+  }
+  for (const auto& listener : listeners) listener();
+}
+
+std::uint64_t BrokerLinkMonitor::AddConnectListener(ConnectListener listener) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.emplace_back(++next_listener_id_, std::move(listener));
+  return next_listener_id_;
+}
+
+void BrokerLinkMonitor::RemoveConnectListener(std::uint64_t id) {
+  std::lock_guard lock(listeners_mu_);
+  std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
 }
 
 void BrokerLinkMonitor::Answered() {

@@ -14,6 +14,12 @@
 // so a 10-minute outage is a handful of lines whatever the retry rate. The URL is redacted at
 // construction (RedactRedisUrl): no password reaches a log line.
 //
+// It also ends the other links' backoff when one link dials successfully: every link backs off
+// on its own (up to backoff_max), so after a long outage most would otherwise keep failing
+// calls at once for up to backoff_max after the broker is back. RedisConnection compares
+// connects() with the value it saw when its dial failed; RedisSubscriber, which waits on a timer,
+// registers a listener that Connected() calls.
+//
 // Ownership: shared (std::shared_ptr) by the options and every link built from them.
 // Thread-safety: all methods are thread-safe (links run on their own strands).
 
@@ -24,6 +30,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace queuemon::collectors {
 
@@ -54,6 +62,17 @@ class BrokerLinkMonitor final {
   // A command link received its first reply since it was dialled: the broker answers again.
   void Answered();
 
+  // Successful dials by any link so far. A link in backoff whose failure predates a change of
+  // this value knows the endpoint answered since, and may dial at once.
+  std::uint64_t connects() const { return connects_.load(std::memory_order_acquire); }
+
+  // Connected() calls every listener (on the dialling link's thread, outside the monitor's lock;
+  // a listener must be quick, e.g. post to its own strand, and must not throw). Returns an id
+  // for RemoveConnectListener.
+  using ConnectListener = std::function<void()>;
+  std::uint64_t AddConnectListener(ConnectListener listener);
+  void RemoveConnectListener(std::uint64_t id);
+
   BrokerLinkStats Stats() const;
   const std::string& url() const { return url_; }
 
@@ -66,13 +85,18 @@ class BrokerLinkMonitor final {
   std::atomic<std::uint64_t> connect_failures_{0};
   std::atomic<std::uint64_t> disconnects_{0};
   std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> connects_{0};
   std::atomic<bool> down_{false};  // read lock-free by Answered() on every new link
 
   mutable std::mutex mu_;
-  double backoff_seconds_ = 0;        // GUARDED_BY(mu_)
-  Clock::time_point down_since_{};    // GUARDED_BY(mu_)
-  Clock::time_point last_warning_{};  // GUARDED_BY(mu_)
+  double backoff_seconds_ = 0;             // GUARDED_BY(mu_)
+  Clock::time_point down_since_{};         // GUARDED_BY(mu_)
+  Clock::time_point last_warning_{};       // GUARDED_BY(mu_)
   std::uint64_t failures_while_down_ = 0;  // GUARDED_BY(mu_)
+
+  mutable std::mutex listeners_mu_;     // not mu_: listeners run outside it, Stats() never waits
+  std::uint64_t next_listener_id_ = 0;  // GUARDED_BY(listeners_mu_)
+  std::vector<std::pair<std::uint64_t, ConnectListener>> listeners_;  // GUARDED_BY(listeners_mu_)
 };
 
 }  // namespace queuemon::collectors

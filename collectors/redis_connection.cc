@@ -77,6 +77,11 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   // `why` (for the monitor's log) defaults to ec's message.
   void Reset(boost::system::error_code ec, std::string_view why = {});
   void FailWaiting(boost::system::error_code ec);
+  // Another link to the endpoint dialled successfully since this one's last dial began: the
+  // backoff that dial's failure started is moot (see broker_link_monitor.h).
+  bool EndpointAnsweredSinceDial() const {
+    return options.monitor && options.monitor->connects() != connects_at_dial;
+  }
 
   asio::strand<asio::any_io_executor> strand;
   const RedisOptions options;
@@ -92,6 +97,7 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<RedisLink> link;
   bool link_answered = false;  // the current link delivered a reply (reported to the monitor)
   bool link_failed = false;    // a dial failed or a link was lost since the last good dial
+  std::uint64_t connects_at_dial = 0;  // options.monitor->connects() when the last dial began
   std::deque<std::shared_ptr<Request>> waiting;
   std::deque<std::shared_ptr<Request>> inflight;
 
@@ -113,7 +119,9 @@ asio::awaitable<boost::system::result<std::vector<RedisReply>>> RedisConnection:
     co_return MakeErrorCode(Errc::kTimeout);
   }
   if (state == State::kBackoff) {
-    if (Clock::now() < backoff_until) co_return MakeErrorCode(Errc::kUnavailable);
+    if (Clock::now() < backoff_until && !EndpointAnsweredSinceDial()) {
+      co_return MakeErrorCode(Errc::kUnavailable);
+    }
     state = State::kDisconnected;
   }
   auto request = std::make_shared<Request>(strand, std::move(payload), count);
@@ -136,6 +144,7 @@ asio::awaitable<boost::system::result<std::vector<RedisReply>>> RedisConnection:
 
 void RedisConnection::Impl::StartConnect() {
   state = State::kConnecting;
+  if (options.monitor) connects_at_dial = options.monitor->connects();
   asio::co_spawn(strand, Connect(++connect_generation), asio::detached);
 }
 
@@ -253,6 +262,7 @@ void RedisConnection::Impl::OnTimeout(const std::shared_ptr<Request>& request) {
 }
 
 void RedisConnection::Impl::Reset(boost::system::error_code ec, std::string_view why) {
+  is_connected = false;  // before the close: whoever sees the link gone sees this too
   if (link) {
     boost::system::error_code ignored;
     link->socket.close(ignored);
@@ -267,7 +277,6 @@ void RedisConnection::Impl::Reset(boost::system::error_code ec, std::string_view
     }
   }
   writing = false;
-  is_connected = false;
   if (state == State::kConnected) state = State::kDisconnected;
   auto failed = std::move(inflight);
   inflight.clear();

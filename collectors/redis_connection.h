@@ -11,7 +11,9 @@
 //   and the next call reconnects. A broker that is down, slow or blackholed (accepts TCP, never
 //   answers) therefore yields an error within the deadline, never a hang.
 // - Reconnects wait a capped exponential backoff with jitter after consecutive failures; a call
-//   made while backing off fails fast with Errc::kUnavailable.
+//   made while backing off fails fast with Errc::kUnavailable, unless another link sharing
+//   options.monitor has dialled successfully since this one's failed dial began: then the
+//   endpoint is back, the backoff is over and the call dials at once.
 // - With options.monitor set, failed dials, lost links, reconnects, the retry delay and the
 //   first reply of each link are reported to it (it logs state changes and feeds /metrics).
 // - Calls from several coroutines/threads are serialized on an internal strand and pipelined
@@ -80,7 +82,8 @@ class RedisConnection final {
 // RedisSubscriber: one pub/sub connection kept open for the owner's life: PSUBSCRIBEs to
 // `patterns`, calls `on_message(channel, payload)` for every pmessage (on the subscriber's
 // strand; the handler must be quick and must not throw), and on loss reconnects with backoff
-// and resubscribes. `on_state(connected)` reports transitions. A link on which nothing arrives for
+// and resubscribes (a backoff wait ends early when another link sharing options.monitor dials
+// successfully). `on_state(connected)` reports transitions. A link on which nothing arrives for
 // two options.command_timeout intervals (a PING is sent after the first) is taken as dead and
 // replaced, so a blackholed or frozen broker is noticed.
 class RedisSubscriber final {
@@ -93,7 +96,11 @@ class RedisSubscriber final {
                   StateHandler on_state = {});
   ~RedisSubscriber();
   void Start();
-  void Stop();  // idempotent; no handler runs after Stop() returns... once its strand drains
+  // Idempotent, and asynchronous: the link is closed on the subscriber's strand shortly after;
+  // on_state is not called for that close, and no handler runs once the strand has run it.
+  void Stop();
+  // True while subscribed to every pattern. False from the moment Stop() returns (not only once
+  // the strand has closed the link), and never true again after Stop().
   bool connected() const;
 
  private:

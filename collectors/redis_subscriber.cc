@@ -55,6 +55,13 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   // After a session ended with `ec`: tells the monitor (if any) and returns the retry delay.
   std::chrono::milliseconds Failed(boost::system::error_code ec);
   void StopOnStrand();
+  // The monitor's listener (on this strand): another link dialled, so a backoff wait ends now.
+  void EndBackoff() {
+    if (backing_off && !stopped) timer.cancel();
+  }
+  bool EndpointAnsweredSinceDial() const {
+    return options.monitor && options.monitor->connects() != connects_seen;
+  }
 
   asio::strand<asio::any_io_executor> strand;
   const RedisOptions options;
@@ -69,11 +76,17 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<RedisLink> link;
   bool started = false;
   bool stopped = false;
-  bool activity = false;  // a reply arrived since Watch last looked
-  bool dialled = false;   // the session that just ended had opened its link
-  bool link_failed = false;  // a dial failed or a link was lost since the last good dial
-  std::string lost_reason;   // set by Watch when it gives up on a silent link
+  bool activity = false;            // a reply arrived since Watch last looked
+  bool dialled = false;             // the session that just ended had opened its link
+  bool link_failed = false;         // a dial failed or a link was lost since the last good dial
+  std::string lost_reason;          // set by Watch when it gives up on a silent link
+  bool backing_off = false;         // Run is waiting on `timer` before the next dial
+  std::uint64_t connects_seen = 0;  // options.monitor->connects() at our last dial or connect
+  std::uint64_t listener_id = 0;    // our connect listener on options.monitor, if any
   std::atomic<bool> is_connected{false};
+  // Set by Stop() on the caller's thread, before the strand runs StopOnStrand: connected() is
+  // false from the moment Stop() returns, whatever the strand is doing.
+  std::atomic<bool> stop_requested{false};
 };
 
 asio::awaitable<void> RedisSubscriber::Impl::Run() {
@@ -91,13 +104,18 @@ asio::awaitable<void> RedisSubscriber::Impl::Run() {
       spdlog::error("redis subscriber: invalid broker URL; not subscribing");
       break;
     }
-    timer.expires_after(Failed(ec));
-    co_await timer.async_wait(kAwait);
+    const auto delay = Failed(ec);
+    if (EndpointAnsweredSinceDial()) continue;  // the broker is back: dial now
+    timer.expires_after(delay);
+    backing_off = true;
+    co_await timer.async_wait(kAwait);  // cancelled early by Stop or EndBackoff
+    backing_off = false;
   }
 }
 
 asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   if (!url) co_return MakeErrorCode(Errc::kInvalidArgument);
+  if (options.monitor) connects_seen = options.monitor->connects();
   auto opened = co_await OpenRedisLink(strand, *url, options.max_reply_bytes,
                                        Clock::now() + options.connect_timeout);
   dialled = false;
@@ -105,7 +123,10 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   if (!opened) co_return opened.error();
   if (stopped) co_return MakeErrorCode(Errc::kShuttingDown);
   dialled = true;
-  if (options.monitor) options.monitor->Connected(link_failed);
+  if (options.monitor) {
+    options.monitor->Connected(link_failed);
+    connects_seen = options.monitor->connects();  // our own connect is no news
+  }
   link_failed = false;
   link = *opened;
   std::size_t confirmed = 0;
@@ -206,13 +227,16 @@ void RedisSubscriber::Impl::SetConnected(bool value) {
 void RedisSubscriber::Impl::StopOnStrand() {
   if (stopped) return;
   stopped = true;
+  if (options.monitor && listener_id != 0) options.monitor->RemoveConnectListener(listener_id);
+  // Before the close: whoever sees the link gone (the broker, a PUBLISH counting receivers) must
+  // also see connected() false.
+  is_connected = false;
   timer.cancel();
   if (link) {
     boost::system::error_code ignored;
     link->socket.close(ignored);
     link.reset();
   }
-  is_connected = false;
 }
 
 RedisSubscriber::RedisSubscriber(asio::any_io_executor executor, RedisOptions options,
@@ -227,14 +251,21 @@ void RedisSubscriber::Start() {
   asio::post(impl_->strand, [impl = impl_] {
     if (impl->started || impl->stopped) return;
     impl->started = true;
+    if (impl->options.monitor) {
+      impl->listener_id =
+          impl->options.monitor->AddConnectListener([weak = std::weak_ptr<Impl>(impl)] {
+            if (auto self = weak.lock()) asio::post(self->strand, [self] { self->EndBackoff(); });
+          });
+    }
     asio::co_spawn(impl->strand, impl->Run(), asio::detached);
   });
 }
 
 void RedisSubscriber::Stop() {
+  impl_->stop_requested = true;
   asio::post(impl_->strand, [impl = impl_] { impl->StopOnStrand(); });
 }
 
-bool RedisSubscriber::connected() const { return impl_->is_connected; }
+bool RedisSubscriber::connected() const { return !impl_->stop_requested && impl_->is_connected; }
 
 }  // namespace queuemon::collectors

@@ -54,6 +54,7 @@ inline constexpr std::string_view kEventsExchange = "events_exchange";
 inline constexpr std::string_view kInspectTimeoutMs = "inspect_timeout_ms";
 inline constexpr std::string_view kConnectTimeoutMs = "connect_timeout_ms";
 inline constexpr std::string_view kCommandTimeoutMs = "command_timeout_ms";
+inline constexpr std::string_view kReconnectBackoffMaxMs = "reconnect_backoff_max_ms";
 inline constexpr std::string_view kPurgeOfflineAfterSeconds = "purge_offline_after_seconds";
 inline constexpr std::string_view kMaxReplyBytes = "max_reply_bytes";
 

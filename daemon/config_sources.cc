@@ -33,9 +33,13 @@ void ReadConnection(ObjectReader& r, collectors::CeleryOptions& source) {
   }
   r.ReadMillis(keys::kConnectTimeoutMs, source.broker.connect_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kCommandTimeoutMs, source.broker.command_timeout, 1, kMaxTimeoutMs);
-  // One pair of timeouts for both connections: they are the same kind of server.
+  // At least backoff_initial (Backoff requires initial <= max).
+  r.ReadMillis(keys::kReconnectBackoffMaxMs, source.broker.backoff_max,
+               source.broker.backoff_initial.count(), kMaxTimeoutMs);
+  // One set of timeouts for both connections: they are the same kind of server.
   source.result_backend.connect_timeout = source.broker.connect_timeout;
   source.result_backend.command_timeout = source.broker.command_timeout;
+  source.result_backend.backoff_max = source.broker.backoff_max;
 }
 
 void ReadKeyNaming(ObjectReader& r, collectors::CeleryOptions& source) {

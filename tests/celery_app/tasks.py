@@ -36,6 +36,16 @@ def sleepy(seconds):
 
 
 @app.task
+def held(release_path, limit):
+    """Runs until the test creates `release_path` (or `limit` seconds pass, so a crashed test
+    cannot wedge a worker): while it runs, the worker's active/reserved lists cannot change."""
+    deadline = time.monotonic() + limit
+    while not os.path.exists(release_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os.path.exists(release_path)
+
+
+@app.task
 def fail():
     raise ValueError('boom')
 

@@ -98,5 +98,26 @@ TEST_F(BrokerLinkMonitorTest, ALongOutageLogsOneStillDownLinePerInterval) {
   EXPECT_EQ(monitor_.Stats().connect_failures, 121u);
 }
 
+TEST_F(BrokerLinkMonitorTest, ConnectsAreCountedAndListenersToldUntilRemoved) {
+  int first = 0;
+  int second = 0;
+  const auto id = monitor_.AddConnectListener([&] { ++first; });
+  monitor_.AddConnectListener([&] { ++second; });
+  EXPECT_EQ(monitor_.connects(), 0u);
+  monitor_.ConnectFailed("Connection refused", 5000ms);
+  EXPECT_EQ(monitor_.connects(), 0u);  // a failed dial is no news for links in backoff
+  EXPECT_EQ(first + second, 0);
+  monitor_.Connected(/*after_failure=*/true);
+  EXPECT_EQ(monitor_.connects(), 1u);
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 1);
+  monitor_.RemoveConnectListener(id);
+  monitor_.Connected(/*after_failure=*/false);
+  EXPECT_EQ(monitor_.connects(), 2u);
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 2);
+  EXPECT_EQ(monitor_.Stats().reconnects, 1u);
+}
+
 }  // namespace
 }  // namespace queuemon::collectors

@@ -4,16 +4,21 @@
 #include "collectors/celery_collector.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "collectors/errors.h"
 #include "collectors/inspect_replies.h"
 #include "tests/testing/celery_workers.h"
-#include "tests/testing/io_context_threads.h"
-#include "tests/testing/redis_server.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/io_context_threads.h"
+#include "tests/testing/numbered.h"
+#include "tests/testing/redis_server.h"
 
 namespace queuemon::collectors {
 namespace {
@@ -177,14 +182,37 @@ TEST_F(CeleryCollectorTest, TaskResultsFromBackend) {
   EXPECT_EQ(invalid.error(), MakeErrorCode(Errc::kInvalidArgument));
 }
 
+// Creates the release file of the `held` tasks (tests/celery_app/tasks.py) when it goes out of
+// scope, so they end even when an assertion returns early.
+class HeldTasks final {
+ public:
+  explicit HeldTasks(std::string path) : path_(std::move(path)) { std::filesystem::remove(path_); }
+  ~HeldTasks() { std::ofstream(path_).put('\n'); }
+  HeldTasks(const HeldTasks&) = delete;
+  HeldTasks& operator=(const HeldTasks&) = delete;
+  std::string args() const { return json::array({path_, 300}).dump(); }
+
+ private:
+  std::string path_;
+};
+
+// Frozen state, then two observations: the four `held` tasks run (one per -c 1 worker) or wait
+// reserved until the test releases them, and the two countdown tasks are due in 10 minutes. With
+// prefetch 2 per worker (+1 per ETA task held), both workers then hold all six tasks, the queue
+// is empty, and nothing can move between our snapshot and `celery inspect`: any difference is
+// ours. (Before, sleepy tasks finished and prefetches landed between the two reads.)
 TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
-  const auto scheduled = workers_->Send("add", Opts("[1, 1]", "", {}, 120, 2));
-  workers_->Send("sleepy", Opts("[8]", "", {}, {}, 4));
+  // The pid keeps concurrent runs of this suite (other build trees) from releasing each other.
+  HeldTasks release(::testing::TempDir() + testing::Numbered("/celery_collector_release_",
+                                                             static_cast<std::uint64_t>(getpid())));
+  const auto scheduled = workers_->Send("add", Opts("[1, 1]", "", {}, 600, 2));
+  const auto held = workers_->Send("held", Opts(release.args(), "", {}, {}, 4));
   ASSERT_TRUE(Eventually([] {
     const TasksView v = CollectAs<TasksView>(View::kTasks);
-    return v.active == 2 && v.scheduled == 2;
-  })) << "two sleepy tasks should run (one per -c 1 worker), two countdown tasks be scheduled";
+    return v.active == 2 && v.reserved == 2 && v.scheduled == 2;
+  })) << "each worker should run one held task and reserve one; two countdown tasks scheduled";
   const TasksView view = CollectAs<TasksView>(View::kTasks);
+  std::set<std::string> held_ids;
   for (const char* method : {"active", "reserved", "scheduled"}) {
     const json truth = Cli({"inspect", method, "--json"});
     std::set<std::string> expected, got;
@@ -199,10 +227,14 @@ TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
       const auto& list = std::string(method) == "active"     ? w.active
                          : std::string(method) == "reserved" ? w.reserved
                                                              : w.scheduled;
-      for (const auto& t : list) got.insert(w.hostname + "/" + t.id);
+      for (const auto& t : list) {
+        got.insert(w.hostname + "/" + t.id);
+        if (std::string(method) != "scheduled") held_ids.insert(t.id);
+      }
     }
     EXPECT_EQ(got, expected) << method;
   }
+  EXPECT_EQ(held_ids, std::set<std::string>(held.begin(), held.end()));
   std::set<std::string> scheduled_ids;
   for (const auto& w : view.workers) {
     for (const auto& t : w.scheduled) {

@@ -1,10 +1,11 @@
 // RedisConnection and RedisSubscriber report to a shared BrokerLinkMonitor (real redis-server):
 // a killed server shows up as lost links and failed dials with a retry delay, the restart as
 // reconnects and, once a command is answered, as "up" with the delay cleared. A blackholed
-// server shows up as links lost at the command deadline.
+// server shows up as links lost at the command deadline. One link back ends the others' backoff.
 #include <gtest/gtest.h>
 
 #include "collectors/broker_link_monitor.h"
+#include "collectors/errors.h"
 #include "collectors/redis_connection.h"
 #include "tests/testing/blackhole_listener.h"
 #include "tests/testing/eventually.h"
@@ -73,6 +74,49 @@ TEST(RedisLinkMonitorTest, BlackholedBrokerLosesLinksAtTheDeadline) {
   EXPECT_EQ(s.connect_failures, 0u);
   EXPECT_TRUE(s.down);
   commands.Close();
+}
+
+// After a long outage every link's backoff is at its cap. Here the cap is a minute (the delay is
+// at least 30 s with jitter), far beyond the 10 s the test waits: only the shared monitor can end
+// it. Once one link dials successfully, the others' backoff is over: a command link's next call
+// dials at once and answers, and the subscriber resubscribes.
+TEST(RedisLinkMonitorTest, OneLinkBackEndsTheOtherLinksBackoff) {
+  RedisServer redis;
+  IoContextThreads io(2);
+  RedisOptions options = MonitoredOptions(redis.url());
+  options.backoff_initial = 60s;
+  options.backoff_max = 60s;
+  RedisConnection first(io.executor(), options);
+  RedisConnection second(io.executor(), options);
+  RedisSubscriber subscriber(io.executor(), options, {"ch*"}, {});
+  subscriber.Start();
+  ASSERT_TRUE(Eventually([&] { return subscriber.connected(); }));
+  ASSERT_TRUE(io.Await(first.Command({"SET", "k", "old"})));
+
+  redis.Kill();
+  // Each command link's dial fails once and starts its backoff.
+  for (RedisConnection* link : {&first, &second}) {
+    ASSERT_TRUE(Eventually([&] {
+      return !io.Await(link->Command({"GET", "k"})) && link->Stats().connect_failures >= 1;
+    }));
+  }
+  redis.Restart();
+  // Nothing has dialled since: the backoff holds, the call fails at once.
+  auto held_back = io.Await(second.Command({"GET", "k"}));
+  ASSERT_FALSE(held_back);
+  EXPECT_EQ(held_back.error(), MakeErrorCode(Errc::kUnavailable));
+
+  RedisConnection third(io.executor(), options);  // e.g. a link whose backoff ended first
+  ASSERT_TRUE(io.Await(third.Command({"SET", "k", "new"})));
+  for (RedisConnection* link : {&first, &second}) {
+    auto fresh = io.Await(link->Command({"GET", "k"}));  // the very next call dials
+    ASSERT_TRUE(fresh) << fresh.error().message();
+    EXPECT_EQ(fresh->str, "new");
+  }
+  EXPECT_TRUE(Eventually([&] { return subscriber.connected(); }))
+      << "the subscriber's backoff timer should have been cut short";
+  subscriber.Stop();
+  for (RedisConnection* link : {&first, &second, &third}) link->Close();
 }
 
 }  // namespace

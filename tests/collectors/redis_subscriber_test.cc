@@ -171,10 +171,16 @@ TEST_F(RedisSubscriberTest, StopIsIdempotentAndUnsubscribes) {
   subscriber.Start();  // a second Start is ignored
   RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "x"));
+  ASSERT_TRUE(inbox_.WaitFor(1));  // delivered, so the subscription is confirmed: connected
+  ASSERT_TRUE(subscriber.connected());
   subscriber.Stop();
+  // The promise (redis_connection.h): false as soon as Stop() returns, before the strand has
+  // closed the link. (Reading it only after the broker saw the close raced with the strand.)
+  EXPECT_FALSE(subscriber.connected());
   subscriber.Stop();
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "y", /*receivers=*/0));
   EXPECT_FALSE(subscriber.connected());
+  EXPECT_EQ(inbox_.messages().size(), 1u);  // "y" found no subscriber
 }
 
 }  // namespace

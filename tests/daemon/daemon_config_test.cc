@@ -79,7 +79,7 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
                  "result_backend": "unix:///run/redis.sock?db=3", "queues": ["a", "b"],
                  "global_keyprefix": "p:", "priority_steps": [0, 5], "sep": ":",
                  "pidbox_exchange": "px", "events_exchange": "ev", "inspect_timeout_ms": 21,
-                 "connect_timeout_ms": 22, "command_timeout_ms": 23,
+                 "connect_timeout_ms": 22, "command_timeout_ms": 23, "reconnect_backoff_max_ms": 250,
                  "purge_offline_after_seconds": 24, "max_reply_bytes": 2048}]
   })");
   EXPECT_EQ(c.http.listen, "[::1]:0");
@@ -120,6 +120,8 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(s.inspect_timeout, milliseconds(21));
   EXPECT_EQ(s.broker.connect_timeout, milliseconds(22));
   EXPECT_EQ(s.result_backend.command_timeout, milliseconds(23));
+  EXPECT_EQ(s.broker.backoff_max, milliseconds(250));
+  EXPECT_EQ(s.result_backend.backoff_max, milliseconds(250));
   EXPECT_EQ(s.purge_offline_after, milliseconds(24'000));
   EXPECT_EQ(s.max_reply_bytes, 2048u);
 }
@@ -176,6 +178,8 @@ TEST(DaemonConfigTest, OutOfRangeValuesAreRejectedNotClamped) {
               HasSubstr("sources[0].priority_steps[1]: must be <= 255"));
   EXPECT_THAT(RejectionOf(R"({"sources": []})"), HasSubstr("sources: must name at least one source"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"name": "a/b"}]})"), HasSubstr("sources[0].name: must be"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"reconnect_backoff_max_ms": 99}]})"),
+              HasSubstr("sources[0].reconnect_backoff_max_ms"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "http://h"}]})"), HasSubstr("sources[0].broker: scheme"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h/x"}]})"), HasSubstr("database must be"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h:0"}]})"), HasSubstr("port must be"));

@@ -6,6 +6,7 @@
 # Environment: QUEUEMON_PORT (default 8080), QUEUEMON_REDIS_PORT (default 6390).
 set -euo pipefail
 cd "$(dirname "$0")"
+source scripts/lib/stop_processes.sh
 root=$PWD
 http_port=${QUEUEMON_PORT:-8080}
 redis_port=${QUEUEMON_REDIS_PORT:-6390}
@@ -22,7 +23,9 @@ pids=()
 cleanup() {
   trap - EXIT INT TERM
   echo; echo "run.sh: stopping the stack"
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  # Everything else first, while redis (pids[0]) still answers the workers' warm shutdown.
+  [ ${#pids[@]} -gt 1 ] && stop_processes 15 "${pids[@]:1}"
+  [ ${#pids[@]} -gt 0 ] && stop_processes 5 "${pids[0]}"
   wait 2>/dev/null || true
   rm -rf "$state"
 }

@@ -71,6 +71,7 @@ base="http://127.0.0.1:$http_port"
 api="$base/api/v1/celery"
 paths=(/api/v1/celery/workers/status /api/v1/celery/queues/status /api/v1/celery/metrics/summary)
 
+source "$root/scripts/lib/stop_processes.sh"
 pids=()        # started here, stopped by cleanup (process groups: the workers fork children)
 daemon_pid=""
 wrk_pid=""
@@ -80,7 +81,10 @@ cleanup() {
   # (|| true: the trap must not turn a passed run into exit 1 because one of them is gone.)
   [ -n "$wrk_pid" ] && kill -TERM "$wrk_pid" 2>/dev/null || true
   [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null || true
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM -- "-${pids[$i]}" 2>/dev/null || true; done
+  # Workers and trickle first, while the broker still answers their warm shutdown.
+  local groups=() i
+  for ((i=${#pids[@]}-1; i>=0; i--)); do groups+=("-${pids[$i]}"); done
+  [ ${#groups[@]} -gt 0 ] && stop_processes 10 "${groups[@]}"
   [ -s "$state/redis.pid" ] && kill -KILL "$(cat "$state/redis.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$state"

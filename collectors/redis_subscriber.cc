@@ -53,7 +53,8 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   boost::system::error_code Handle(const RedisReply& reply, std::size_t& confirmed);
   void SetConnected(bool value);
   // The session is established (subscriptions confirmed): ends the backoff and the failure
-  // streak, and tells the monitor this link answered.
+  // streak, and tells the monitor this link answered if the confirmation came within
+  // options.command_timeout (a slow broker's late one proves nothing and would make it flap).
   void Established();
   // After a session ended with `ec`: tells the monitor (if any) and returns the retry delay.
   std::chrono::milliseconds Failed(boost::system::error_code ec);
@@ -83,6 +84,7 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   bool dialled = false;             // the session that just ended had opened its link
   bool link_failed = false;         // a dial failed or a link was lost since we last answered
   std::string lost_reason;          // set by Watch when it gives up on a silent link
+  Clock::time_point subscribe_sent;  // when this session's PSUBSCRIBE was written
   bool backing_off = false;         // Run is waiting on `timer` before the next dial
   std::uint64_t answered_seen = 0;  // options.monitor->answered_links() at our dial or answer
   std::uint64_t listener_id = 0;    // our answer listener on options.monitor, if any
@@ -135,6 +137,7 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
     RedisCommand command{"PSUBSCRIBE"};
     command.insert(command.end(), patterns.begin(), patterns.end());
     const std::string request = EncodeRedisCommand(command);
+    subscribe_sent = Clock::now();
     auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(request), kAwait);
     if (ec) co_return MakeErrorCode(Errc::kUnavailable);
   }
@@ -212,12 +215,14 @@ std::chrono::milliseconds RedisSubscriber::Impl::Failed(boost::system::error_cod
 
 void RedisSubscriber::Impl::Established() {
   backoff.Reset();
-  if (options.monitor) {
+  if (options.monitor && Clock::now() - subscribe_sent <= options.command_timeout) {
     options.monitor->LinkAnswered(link_failed);
     answered_seen = options.monitor->answered_links();  // our own answer is no news
+    link_failed = false;
+  } else if (options.monitor) {
+    spdlog::debug("redis subscriber: subscriptions confirmed after the command deadline");
   }
-  link_failed = false;
-  SetConnected(true);
+  SetConnected(true);  // last: whoever sees connected() sees the monitor told
 }
 
 void RedisSubscriber::Impl::SetConnected(bool value) {

@@ -149,6 +149,9 @@ TEST_P(FaultBrokerRecoveryTest, StaleOrJsonErrorInTimeThenFreshAfterRecovery) {
   SetQueueLength(3);
   ASSERT_TRUE(FreshWithLength(3)) << daemon_.log();
   const double disconnects_before = daemon_.Metric(kDisconnects).value_or(-1);
+  const double failures_before = disconnects_before + daemon_.Metric(kFailures).value_or(0);
+  // The fault's log lines come after this mark (whatever warm-up logged is not this test's).
+  const std::size_t log_mark = daemon_.log().size();
 
   proxy_.SetDelay(GetParam() == Fault::kSlow ? 2 * kCommandDeadline
                                               : testing::DelayingProxy::kForever);
@@ -193,11 +196,19 @@ TEST_P(FaultBrokerRecoveryTest, StaleOrJsonErrorInTimeThenFreshAfterRecovery) {
   EXPECT_TRUE(testing::Eventually(
       [&] { return daemon_.log().find(up) != std::string::npos; }, kDeadline, 50ms))
       << daemon_.log();
-  // State changes, not attempts: one line each way, however many links failed how often.
-  const std::string log = daemon_.log();
-  EXPECT_EQ(Count(log, "broker link down:"), 1u) << log;
-  EXPECT_EQ(Count(log, "broker link up again:"), 1u) << log;
-  EXPECT_GT(daemon_.Metric(kDisconnects).value_or(0) + daemon_.Metric(kFailures).value_or(0), 1);
+  // State changes, not attempts: fewer "down" lines than failures since the mark (a loaded
+  // machine may see a recovered link time out once more, so not exactly one), and the last
+  // state logged is "up".
+  const std::string log = daemon_.log().substr(log_mark);
+  const double failures =
+      daemon_.Metric(kDisconnects).value_or(0) + daemon_.Metric(kFailures).value_or(0) -
+      failures_before;
+  const std::size_t downs = Count(log, "broker link down:");
+  EXPECT_GE(downs, 1u) << log;
+  EXPECT_GT(failures, 1) << log;
+  EXPECT_LT(static_cast<double>(downs), failures) << log;
+  EXPECT_EQ(Count(log, "broker link up again:"), downs) << log;  // down and up alternate
+  EXPECT_GT(log.rfind("broker link up again:"), log.rfind("broker link down:")) << log;
   EXPECT_EQ(daemon_.Stop(), 0) << daemon_.log();
 }
 

@@ -7,8 +7,8 @@
 // backlog and a full server accepts, says "-ERR max number of clients reached" and closes. A
 // good reply is a non-error reply to a command within its deadline (RedisConnection, every one)
 // or subscriptions confirmed within the command deadline (RedisSubscriber; pub/sub pushes have
-// no deadline, so on a slow broker they would prove nothing and make the state flap). It keeps counters for /metrics and
-// logs state changes:
+// no deadline, so on a slow broker they would prove nothing and make the state flap). It keeps
+// counters for /metrics and logs state changes:
 //   warn  "broker link down: <who> <redacted url>: <what>: <reason>; retrying in <s> s"
 //         (first failure; "reconnecting on next use" when a lost command link has no backoff)
 //   warn  "broker link still down: ... <n> failures in <s> s, last ...; retrying in <s> s"

@@ -84,8 +84,9 @@ class RedisConnection final {
 // `patterns`, calls `on_message(channel, payload)` for every pmessage (on the subscriber's
 // strand; the handler must be quick and must not throw), and on loss reconnects with backoff
 // and resubscribes (a backoff wait ends early when another link sharing options.monitor
-// answers; confirmed subscriptions count as this link's answer). `on_state(connected)` reports transitions. A link on which nothing arrives for
-// two options.command_timeout intervals (a PING is sent after the first) is taken as dead and
+// answers; subscriptions confirmed within options.command_timeout are this link's answer).
+// `on_state(connected)` reports transitions. A link on which nothing arrives for two
+// options.command_timeout intervals (a PING is sent after the first) is taken as dead and
 // replaced, so a blackholed or frozen broker is noticed.
 class RedisSubscriber final {
  public:

@@ -176,7 +176,7 @@ flapper() {
     [ -e "$state/stop" ] && break
     # errexit would end the flapping silently here if redis-server died by itself: recorded.
     kill -KILL "$(cat "$state/redis.pid")" 2>/dev/null ||
-      echo "cycle $cycle: redis-server was already gone when it was to be killed" >>"$state/flap-errors"
+      echo "cycle $cycle: redis-server was already gone at the kill" >>"$state/flap-errors"
     wait_for 10 redis_down || { echo "cycle $cycle: redis-server did not die" >>"$state/flap-errors"; return; }
     pause "$down_s"
     cycle=$((cycle + 1)); t0=$(date +%s.%N)

@@ -84,7 +84,9 @@ TEST(RedisLinkMonitorTest, BlackholedBrokerLosesLinksAtTheDeadline) {
 // A server at maxclients accepts, writes "-ERR max number of clients reached" and closes: every
 // attempt loses its link, and none counts as the broker answering.
 TEST(RedisLinkMonitorTest, AFullServersErrorGreetingIsNotAnAnswer) {
-  RedisServer redis({.extra_args = {"--maxclients", "1"}});
+  queuemon::testing::RedisServerOptions full_server;
+  full_server.extra_args = {"--maxclients", "1"};
+  RedisServer redis(full_server);
   IoContextThreads io;
   RedisOptions plain;
   plain.url = redis.url();

@@ -60,10 +60,11 @@ void BrokerLinkMonitor::Failed(std::string_view what, std::string_view reason,
                Retry(backoff_seconds_));
 }
 
-void BrokerLinkMonitor::Connected(bool after_failure) {
+void BrokerLinkMonitor::LinkAnswered(bool after_failure) {
   if (after_failure) reconnects_.fetch_add(1, std::memory_order_relaxed);
-  connects_.fetch_add(1, std::memory_order_acq_rel);
-  std::vector<ConnectListener> listeners;
+  Answered();
+  answered_links_.fetch_add(1, std::memory_order_acq_rel);
+  std::vector<AnswerListener> listeners;
   {
     std::lock_guard lock(listeners_mu_);
     if (listeners_.empty()) return;
@@ -73,13 +74,13 @@ void BrokerLinkMonitor::Connected(bool after_failure) {
   for (const auto& listener : listeners) listener();
 }
 
-std::uint64_t BrokerLinkMonitor::AddConnectListener(ConnectListener listener) {
+std::uint64_t BrokerLinkMonitor::AddAnswerListener(AnswerListener listener) {
   std::lock_guard lock(listeners_mu_);
   listeners_.emplace_back(++next_listener_id_, std::move(listener));
   return next_listener_id_;
 }
 
-void BrokerLinkMonitor::RemoveConnectListener(std::uint64_t id) {
+void BrokerLinkMonitor::RemoveAnswerListener(std::uint64_t id) {
   std::lock_guard lock(listeners_mu_);
   std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
 }

@@ -47,7 +47,7 @@ struct CollectorStats {
   // them; see collectors/broker_link_monitor.h.
   std::uint64_t broker_connect_failures = 0;  // dials that failed
   std::uint64_t broker_disconnects = 0;       // established links lost (EOF, error, deadline)
-  std::uint64_t broker_reconnects = 0;        // successful dials after a failure or loss
+  std::uint64_t broker_reconnects = 0;        // links answering again after a failure or loss
   double broker_backoff_seconds = 0;          // retry delay of a link that is down; 0 when up
 };
 

@@ -73,14 +73,17 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> WriteLoop(std::shared_ptr<RedisLink> link, std::string bytes);
   asio::awaitable<void> ReadLoop(std::shared_ptr<RedisLink> link);
   void Deliver(RedisReply reply);
+  // A good reply arrived (see broker_link_monitor.h): the first on this link ends its failure
+  // streak and tells the monitor the endpoint is back.
+  void Answered();
   void OnTimeout(const std::shared_ptr<Request>& request);
   // `why` (for the monitor's log) defaults to ec's message.
   void Reset(boost::system::error_code ec, std::string_view why = {});
   void FailWaiting(boost::system::error_code ec);
-  // Another link to the endpoint dialled successfully since this one's last dial began: the
-  // backoff that dial's failure started is moot (see broker_link_monitor.h).
+  // Another link to the endpoint answered since this one's last dial began: the backoff that
+  // dial's failure started is moot (see broker_link_monitor.h).
   bool EndpointAnsweredSinceDial() const {
-    return options.monitor && options.monitor->connects() != connects_at_dial;
+    return options.monitor && options.monitor->answered_links() != answered_at_dial;
   }
 
   asio::strand<asio::any_io_executor> strand;
@@ -95,9 +98,9 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point backoff_until;
   Backoff backoff;
   std::shared_ptr<RedisLink> link;
-  bool link_answered = false;  // the current link delivered a reply (reported to the monitor)
-  bool link_failed = false;    // a dial failed or a link was lost since the last good dial
-  std::uint64_t connects_at_dial = 0;  // options.monitor->connects() when the last dial began
+  bool link_answered = false;  // the current link delivered a good (non-error) reply
+  bool link_failed = false;    // a dial failed or a link was lost since a link last answered
+  std::uint64_t answered_at_dial = 0;  // options.monitor->answered_links() when the dial began
   std::deque<std::shared_ptr<Request>> waiting;
   std::deque<std::shared_ptr<Request>> inflight;
 
@@ -144,7 +147,7 @@ asio::awaitable<boost::system::result<std::vector<RedisReply>>> RedisConnection:
 
 void RedisConnection::Impl::StartConnect() {
   state = State::kConnecting;
-  if (options.monitor) connects_at_dial = options.monitor->connects();
+  if (options.monitor) answered_at_dial = options.monitor->answered_links();
   asio::co_spawn(strand, Connect(++connect_generation), asio::detached);
 }
 
@@ -167,10 +170,8 @@ asio::awaitable<void> RedisConnection::Impl::Connect(std::uint64_t generation) {
     FailWaiting(opened.error());
     co_return;
   }
+  // Connected is not answered: the backoff and the monitor wait for a good reply (Answered).
   ++connects;
-  backoff.Reset();
-  if (options.monitor) options.monitor->Connected(link_failed);
-  link_failed = false;
   link_answered = false;
   link = *opened;
   state = State::kConnected;
@@ -237,16 +238,24 @@ void RedisConnection::Impl::Deliver(RedisReply reply) {
     Reset(MakeErrorCode(Errc::kProtocol));
     return;
   }
-  if (!link_answered) {
-    link_answered = true;
-    if (options.monitor) options.monitor->Answered();
-  }
+  if (reply.type != RedisReply::Type::kError) Answered();
   auto& request = inflight.front();
   request->replies.push_back(std::move(reply));
   if (request->replies.size() == request->expected) {
     request->Complete({});
     inflight.pop_front();
   }
+}
+
+void RedisConnection::Impl::Answered() {
+  if (link_answered) {
+    if (options.monitor) options.monitor->Answered();  // after a lost subscription, say
+    return;
+  }
+  link_answered = true;
+  backoff.Reset();
+  if (options.monitor) options.monitor->LinkAnswered(link_failed);
+  link_failed = false;
 }
 
 void RedisConnection::Impl::OnTimeout(const std::shared_ptr<Request>& request) {

@@ -12,10 +12,11 @@
 //   answers) therefore yields an error within the deadline, never a hang.
 // - Reconnects wait a capped exponential backoff with jitter after consecutive failures; a call
 //   made while backing off fails fast with Errc::kUnavailable, unless another link sharing
-//   options.monitor has dialled successfully since this one's failed dial began: then the
-//   endpoint is back, the backoff is over and the call dials at once.
-// - With options.monitor set, failed dials, lost links, reconnects, the retry delay and the
-//   first reply of each link are reported to it (it logs state changes and feeds /metrics).
+//   options.monitor has answered since this one's failed dial began: then the endpoint is
+//   back, the backoff is over and the call dials at once. A dial that connects but gets no
+//   good reply (blackhole, "-ERR max number of clients") is not "back".
+// - With options.monitor set, failed dials, lost links, the retry delay and every good
+//   (non-error) reply are reported to it (it logs state changes and feeds /metrics).
 // - Calls from several coroutines/threads are serialized on an internal strand and pipelined
 //   (requests written in order, replies matched in order). A blocking command (BRPOP) holds
 //   the connection for its duration: give blocking work its own RedisConnection.
@@ -82,9 +83,10 @@ class RedisConnection final {
 // RedisSubscriber: one pub/sub connection kept open for the owner's life: PSUBSCRIBEs to
 // `patterns`, calls `on_message(channel, payload)` for every pmessage (on the subscriber's
 // strand; the handler must be quick and must not throw), and on loss reconnects with backoff
-// and resubscribes (a backoff wait ends early when another link sharing options.monitor dials
-// successfully). `on_state(connected)` reports transitions. A link on which nothing arrives for
-// two options.command_timeout intervals (a PING is sent after the first) is taken as dead and
+// and resubscribes (a backoff wait ends early when another link sharing options.monitor
+// answers; subscriptions confirmed within options.command_timeout are this link's answer).
+// `on_state(connected)` reports transitions. A link on which nothing arrives for two
+// options.command_timeout intervals (a PING is sent after the first) is taken as dead and
 // replaced, so a blackholed or frozen broker is noticed.
 class RedisSubscriber final {
  public:

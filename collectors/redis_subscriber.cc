@@ -52,15 +52,19 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   // Handles one push; returns an error for replies that mean the session is broken.
   boost::system::error_code Handle(const RedisReply& reply, std::size_t& confirmed);
   void SetConnected(bool value);
+  // The session is established (subscriptions confirmed): ends the backoff and the failure
+  // streak, and tells the monitor this link answered if the confirmation came within
+  // options.command_timeout (a slow broker's late one proves nothing and would make it flap).
+  void Established();
   // After a session ended with `ec`: tells the monitor (if any) and returns the retry delay.
   std::chrono::milliseconds Failed(boost::system::error_code ec);
   void StopOnStrand();
-  // The monitor's listener (on this strand): another link dialled, so a backoff wait ends now.
+  // The monitor's listener (on this strand): another link answered, so a backoff wait ends now.
   void EndBackoff() {
     if (backing_off && !stopped) timer.cancel();
   }
   bool EndpointAnsweredSinceDial() const {
-    return options.monitor && options.monitor->connects() != connects_seen;
+    return options.monitor && options.monitor->answered_links() != answered_seen;
   }
 
   asio::strand<asio::any_io_executor> strand;
@@ -78,11 +82,12 @@ struct RedisSubscriber::Impl : std::enable_shared_from_this<Impl> {
   bool stopped = false;
   bool activity = false;            // a reply arrived since Watch last looked
   bool dialled = false;             // the session that just ended had opened its link
-  bool link_failed = false;         // a dial failed or a link was lost since the last good dial
+  bool link_failed = false;         // a dial failed or a link was lost since we last answered
   std::string lost_reason;          // set by Watch when it gives up on a silent link
+  Clock::time_point subscribe_sent;  // when this session's PSUBSCRIBE was written
   bool backing_off = false;         // Run is waiting on `timer` before the next dial
-  std::uint64_t connects_seen = 0;  // options.monitor->connects() at our last dial or connect
-  std::uint64_t listener_id = 0;    // our connect listener on options.monitor, if any
+  std::uint64_t answered_seen = 0;  // options.monitor->answered_links() at our dial or answer
+  std::uint64_t listener_id = 0;    // our answer listener on options.monitor, if any
   std::atomic<bool> is_connected{false};
   // Set by Stop() on the caller's thread, before the strand runs StopOnStrand: connected() is
   // false from the moment Stop() returns, whatever the strand is doing.
@@ -115,7 +120,7 @@ asio::awaitable<void> RedisSubscriber::Impl::Run() {
 
 asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   if (!url) co_return MakeErrorCode(Errc::kInvalidArgument);
-  if (options.monitor) connects_seen = options.monitor->connects();
+  if (options.monitor) answered_seen = options.monitor->answered_links();
   auto opened = co_await OpenRedisLink(strand, *url, options.max_reply_bytes,
                                        Clock::now() + options.connect_timeout);
   dialled = false;
@@ -123,20 +128,16 @@ asio::awaitable<boost::system::error_code> RedisSubscriber::Impl::Session() {
   if (!opened) co_return opened.error();
   if (stopped) co_return MakeErrorCode(Errc::kShuttingDown);
   dialled = true;
-  if (options.monitor) {
-    options.monitor->Connected(link_failed);
-    connects_seen = options.monitor->connects();  // our own connect is no news
-  }
-  link_failed = false;
   link = *opened;
   std::size_t confirmed = 0;
-  if (patterns.empty()) {
+  if (patterns.empty()) {  // no subscription, so no answer to wait for: the monitor is not told
     backoff.Reset();
     SetConnected(true);
   } else {
     RedisCommand command{"PSUBSCRIBE"};
     command.insert(command.end(), patterns.begin(), patterns.end());
     const std::string request = EncodeRedisCommand(command);
+    subscribe_sent = Clock::now();
     auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(request), kAwait);
     if (ec) co_return MakeErrorCode(Errc::kUnavailable);
   }
@@ -188,10 +189,7 @@ boost::system::error_code RedisSubscriber::Impl::Handle(const RedisReply& reply,
   }
   const std::string& kind = reply.elements[0].str;  // pong replies need no handling
   if (kind == "psubscribe" && reply.elements.size() == 3) {
-    if (++confirmed == patterns.size()) {
-      backoff.Reset();
-      SetConnected(true);
-    }
+    if (++confirmed == patterns.size()) Established();
   } else if (kind == "pmessage" && reply.elements.size() == 4 && on_message) {
     try {
       on_message(reply.elements[2].str, reply.elements[3].str);
@@ -215,6 +213,18 @@ std::chrono::milliseconds RedisSubscriber::Impl::Failed(boost::system::error_cod
   return delay;
 }
 
+void RedisSubscriber::Impl::Established() {
+  backoff.Reset();
+  if (options.monitor && Clock::now() - subscribe_sent <= options.command_timeout) {
+    options.monitor->LinkAnswered(link_failed);
+    answered_seen = options.monitor->answered_links();  // our own answer is no news
+    link_failed = false;
+  } else if (options.monitor) {
+    spdlog::debug("redis subscriber: subscriptions confirmed after the command deadline");
+  }
+  SetConnected(true);  // last: whoever sees connected() sees the monitor told
+}
+
 void RedisSubscriber::Impl::SetConnected(bool value) {
   if (is_connected.exchange(value) == value || stopped || !on_state) return;
   try {
@@ -227,7 +237,7 @@ void RedisSubscriber::Impl::SetConnected(bool value) {
 void RedisSubscriber::Impl::StopOnStrand() {
   if (stopped) return;
   stopped = true;
-  if (options.monitor && listener_id != 0) options.monitor->RemoveConnectListener(listener_id);
+  if (options.monitor && listener_id != 0) options.monitor->RemoveAnswerListener(listener_id);
   // Before the close: whoever sees the link gone (the broker, a PUBLISH counting receivers) must
   // also see connected() false.
   is_connected = false;
@@ -253,7 +263,7 @@ void RedisSubscriber::Start() {
     impl->started = true;
     if (impl->options.monitor) {
       impl->listener_id =
-          impl->options.monitor->AddConnectListener([weak = std::weak_ptr<Impl>(impl)] {
+          impl->options.monitor->AddAnswerListener([weak = std::weak_ptr<Impl>(impl)] {
             if (auto self = weak.lock()) asio::post(self->strand, [self] { self->EndBackoff(); });
           });
     }

@@ -104,8 +104,9 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
 void HttpServer::Impl::Admit(tcp::socket socket) {
   auto executor = socket.get_executor();
   auto connection = std::make_shared<Connection>(std::move(socket));
-  const bool stopping = context->stopping.load();
-  if (stopping || !context->TryRegister(connection)) {
+  const auto admission = context->TryRegister(connection);
+  if (admission != internal::ServerContext::Admission::kRegistered) {
+    const bool stopping = admission == internal::ServerContext::Admission::kStopping;
     asio::co_spawn(executor,
                    internal::RefuseConnection(context, std::move(connection->stream.socket()),
                                               stopping),

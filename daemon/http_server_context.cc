@@ -3,11 +3,13 @@
 
 namespace queuemon::daemon::internal {
 
-bool ServerContext::TryRegister(const std::shared_ptr<Connection>& connection) {
+ServerContext::Admission ServerContext::TryRegister(
+    const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(mu);
-  if (connections.size() >= options.max_connections) return false;
+  if (stopping.load()) return Admission::kStopping;
+  if (connections.size() >= options.max_connections) return Admission::kAtLimit;
   connections.insert(connection);
-  return true;
+  return Admission::kRegistered;
 }
 
 void ServerContext::Unregister(const std::shared_ptr<Connection>& connection) {

@@ -43,7 +43,10 @@ struct ServerContext {
       : options(std::move(o)), router(r), metrics(m) {}
 
   // Registry bookkeeping; Unregister calls on_empty (once armed) when the last one leaves.
-  bool TryRegister(const std::shared_ptr<Connection>& connection);
+  // TryRegister reads `stopping` under the registry's lock: a connection is either registered
+  // before BeginShutdown's Snapshot (so it is drained) or refused as shutting down.
+  enum class Admission { kRegistered, kAtLimit, kStopping };
+  Admission TryRegister(const std::shared_ptr<Connection>& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   std::size_t Count() const;
   std::set<std::shared_ptr<Connection>> Snapshot() const;
@@ -53,7 +56,7 @@ struct ServerContext {
   const HttpOptions options;
   const Router& router;
   HttpMetrics& metrics;
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false};  // set once by BeginShutdown, before its Snapshot
   std::atomic<bool> access_log{false};
 
  private:

@@ -115,7 +115,7 @@ void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) 
        "Established broker connections lost (closed, reset, or no reply within the deadline).",
        [](const S& s) { return static_cast<double>(s.broker_disconnects); });
   each("queuemon_broker_reconnects_total", "counter",
-       "Successful broker connections after a failed attempt or a lost connection.",
+       "Broker connections answering again after a failed attempt or a lost connection.",
        [](const S& s) { return static_cast<double>(s.broker_reconnects); });
   each("queuemon_broker_backoff_seconds", "gauge",
        "Reconnect delay chosen at the last broker failure; 0 once the broker answers again.",

@@ -19,6 +19,8 @@
 #   - an invalidation not answered 200, or queuemond not collecting again within 60 s of a
 #     broker restart;
 #   - queuemond dying, or not exiting with 0 within 30 s of SIGTERM;
+#   - /metrics not answering after the load, or counting refused connections;
+#   - redis-server found dead (by itself) when a flap was to kill it;
 #   - RSS not flat: the samples after a warm-up (the first fifth) are cut in thirds; the largest
 #     of the last third must be <= the largest of the first third + SOAK_RSS_MARGIN_PCT (10) % +
 #     SOAK_RSS_MARGIN_MB (8) MiB.
@@ -176,7 +178,9 @@ flapper() {
   while [ ! -e "$state/stop" ]; do
     pause "$up_s"
     [ -e "$state/stop" ] && break
-    kill -KILL "$(cat "$state/redis.pid")"
+    # errexit would end the flapping silently here if redis-server died by itself: recorded.
+    kill -KILL "$(cat "$state/redis.pid")" 2>/dev/null ||
+      echo "cycle $cycle: redis-server was already gone at the kill" >>"$state/flap-errors"
     wait_for 10 redis_down || { echo "cycle $cycle: redis-server did not die" >>"$state/flap-errors"; return; }
     pause "$down_s"
     cycle=$((cycle + 1)); t0=$(date +%s.%N)
@@ -217,8 +221,12 @@ kill -0 "$daemon_pid" 2>/dev/null || fail "queuemond died during the soak (see $
 [ -s "$state/flap-errors" ] && flap_errors=$(cat "$state/flap-errors") || flap_errors=""
 final=""
 for p in "${paths[@]}"; do final+="$p=$(http_status "$base$p") "; done
-curl -s --max-time 10 -o "$out/metrics.txt" "$base/metrics" || true
-refused=$(awk '/^queuemon_http_connections_refused_total/ {print $2}' "$out/metrics.txt")
+metrics_answered=yes
+rm -f "$out/metrics.txt"
+curl -sf --max-time 10 -o "$out/metrics.txt" "$base/metrics" || metrics_answered=no
+# No /metrics answer leaves no file: awk's failure must not end the script under errexit.
+refused=$(awk '/^queuemon_http_connections_refused_total/ {print $2}' "$out/metrics.txt" \
+  2>/dev/null || true)
 kill -TERM "$daemon_pid"
 exit_code=timeout
 for _ in $(seq 300); do  # up to 30 s: the drain deadline is 5 s
@@ -271,7 +279,13 @@ jq -e '.non_2xx_3xx == 0 and (.status | keys == ["200"])' <<<"$wrk_json" >/dev/n
 [ -z "$flap_errors" ] || problems+=("broker flaps: $flap_errors")
 [ "$(grep -c '^cycle' "$out/flaps.txt")" -ge 1 ] || problems+=("the broker never flapped (SECONDS too short?)")
 [ "$(grep -o '=200' <<<"$final" | wc -l)" -eq ${#paths[@]} ] || problems+=("after the load: $final")
-[ "${refused:-0}" = 0 ] || problems+=("$refused connections refused")
+if [ "$metrics_answered" = no ]; then
+  problems+=("GET /metrics did not answer after the load (connections refused unknown)")
+elif [ -z "$refused" ]; then
+  problems+=("/metrics after the load has no queuemon_http_connections_refused_total")
+elif [ "$refused" != 0 ]; then
+  problems+=("$refused connections refused")
+fi
 [[ "$rss_verdict" == flat* ]] || problems+=("RSS $rss_verdict")
 if [ ${#problems[@]} -gt 0 ]; then
   for p in "${problems[@]}"; do echo "FAILED: $p" >>"$out/summary.txt"; echo "soak: FAILED: $p" >&2; done

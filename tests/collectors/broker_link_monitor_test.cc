@@ -41,8 +41,8 @@ class BrokerLinkMonitorTest : public ::testing::Test {
 };
 
 TEST_F(BrokerLinkMonitorTest, CountsAndLogsStateChangesOnly) {
-  monitor_.Connected(false);  // the first dial is not a reconnect
-  monitor_.Answered();        // up already: nothing to say
+  monitor_.LinkAnswered(false);  // the first link is not a reconnect
+  monitor_.Answered();           // up already: nothing to say
   EXPECT_EQ(log_.str(), "");
 
   monitor_.Disconnected("End of file", 0ms);
@@ -57,7 +57,7 @@ TEST_F(BrokerLinkMonitorTest, CountsAndLogsStateChangesOnly) {
   EXPECT_DOUBLE_EQ(stats.backoff_seconds, 1.5);
   EXPECT_TRUE(stats.down);
 
-  monitor_.Connected(true);
+  monitor_.LinkAnswered(true);
   monitor_.Answered();
   monitor_.Answered();
   stats = monitor_.Stats();
@@ -79,6 +79,24 @@ TEST_F(BrokerLinkMonitorTest, CountsAndLogsStateChangesOnly) {
   EXPECT_EQ(log.find("S3cret"), std::string::npos) << log;
 }
 
+// A link that was up keeps answering after another link of the same endpoint was lost (only the
+// event subscription dropped, say): every good reply ends the down state, not just a link's first.
+TEST_F(BrokerLinkMonitorTest, AnyLaterReplyEndsTheDownState) {
+  monitor_.LinkAnswered(false);
+  monitor_.Disconnected("End of file", 100ms);
+  EXPECT_TRUE(monitor_.Stats().down);
+  now_ += 2s;
+  monitor_.Answered();
+  const BrokerLinkStats stats = monitor_.Stats();
+  EXPECT_FALSE(stats.down);
+  EXPECT_DOUBLE_EQ(stats.backoff_seconds, 0);
+  EXPECT_EQ(stats.reconnects, 0u);  // no link came back: the one that answered never left
+  EXPECT_EQ(Count(log_.str(), "info broker link up again: celery[prod] broker "
+                              "redis://queuemon:***@127.0.0.1:6390/0 after 2.0 s (1 failures)"),
+            1u)
+      << log_.str();
+}
+
 TEST_F(BrokerLinkMonitorTest, ALongOutageLogsOneStillDownLinePerInterval) {
   monitor_.ConnectFailed("Connection refused", 100ms);
   // Ten minutes of a retry every 5 s (the default backoff_max).
@@ -98,22 +116,25 @@ TEST_F(BrokerLinkMonitorTest, ALongOutageLogsOneStillDownLinePerInterval) {
   EXPECT_EQ(monitor_.Stats().connect_failures, 121u);
 }
 
-TEST_F(BrokerLinkMonitorTest, ConnectsAreCountedAndListenersToldUntilRemoved) {
+TEST_F(BrokerLinkMonitorTest, AnsweringLinksAreCountedAndListenersToldUntilRemoved) {
   int first = 0;
   int second = 0;
-  const auto id = monitor_.AddConnectListener([&] { ++first; });
-  monitor_.AddConnectListener([&] { ++second; });
-  EXPECT_EQ(monitor_.connects(), 0u);
+  const auto id = monitor_.AddAnswerListener([&] { ++first; });
+  monitor_.AddAnswerListener([&] { ++second; });
+  EXPECT_EQ(monitor_.answered_links(), 0u);
   monitor_.ConnectFailed("Connection refused", 5000ms);
-  EXPECT_EQ(monitor_.connects(), 0u);  // a failed dial is no news for links in backoff
+  monitor_.Disconnected("no reply within the command deadline", 0ms);
+  monitor_.Answered();  // a later reply on an old link: up, but no new link is news
+  EXPECT_EQ(monitor_.answered_links(), 0u);  // failures are no news for links in backoff
   EXPECT_EQ(first + second, 0);
-  monitor_.Connected(/*after_failure=*/true);
-  EXPECT_EQ(monitor_.connects(), 1u);
+  EXPECT_FALSE(monitor_.Stats().down);
+  monitor_.LinkAnswered(/*after_failure=*/true);
+  EXPECT_EQ(monitor_.answered_links(), 1u);
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 1);
-  monitor_.RemoveConnectListener(id);
-  monitor_.Connected(/*after_failure=*/false);
-  EXPECT_EQ(monitor_.connects(), 2u);
+  monitor_.RemoveAnswerListener(id);
+  monitor_.LinkAnswered(/*after_failure=*/false);
+  EXPECT_EQ(monitor_.answered_links(), 2u);
   EXPECT_EQ(first, 1);
   EXPECT_EQ(second, 2);
   EXPECT_EQ(monitor_.Stats().reconnects, 1u);

@@ -4,6 +4,7 @@
 // to read its answers. Ground truth comes from redis-server / redis-py / the celery CLI, never
 // from queuemon code.
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -65,6 +66,29 @@ inline std::optional<double> MetricValue(const std::string& text, const std::str
     }
   }
   return std::nullopt;
+}
+
+// The broker-fault suites' daemon (fault_broker_test, hostile_broker_restart_test): one source on
+// `broker_url` watching queue "jobs", with short deadlines so a fault shows quickly: broker
+// connect, command and inspect deadlines kFastBrokerDeadline, http.request_timeout_ms
+// kFastRequestTimeout, a 1 s warm-up, and queue_status fresh for 0.3 s then served STALE for
+// 300 s (so a cached view outlives any outage the tests cause).
+inline constexpr std::chrono::milliseconds kFastBrokerDeadline{200};
+inline constexpr std::chrono::milliseconds kFastRequestTimeout{500};
+
+inline testing::QueuemondConfig FastDeadlineConfig(const std::string& broker_url) {
+  const std::string broker_ms = std::to_string(kFastBrokerDeadline.count());
+  testing::QueuemondConfig config;
+  config.broker_url = broker_url;
+  config.queues = {"jobs"};
+  config.warmup_deadline = std::chrono::milliseconds(1000);
+  config.top_extra_json =
+      R"("http": {"request_timeout_ms": )" + std::to_string(kFastRequestTimeout.count()) + "}";
+  config.caches_json = R"({"queue_status": {"ttl_seconds": 0.3, "stale_for_seconds": 300}})";
+  config.source_extra_json = R"("connect_timeout_ms": )" + broker_ms +
+                             R"(, "command_timeout_ms": )" + broker_ms +
+                             R"(, "inspect_timeout_ms": )" + broker_ms;
+  return config;
 }
 
 // One suite's world: redis + w1/w2 + a daemon with `caches_json`, watching kUnconsumed too.

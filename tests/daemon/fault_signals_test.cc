@@ -125,6 +125,10 @@ TEST_F(FaultSignalsTest, SigtermUnderLoadAnswersWhatWasSentAndExitsZero) {
   // (1 s), so each bypass request is in flight for 1-2 s and the signal lands on several.
   testing::ChildProcess silent = workers_->StartFakeNode("silent@qm", /*silent=*/true);
   auto in_flight = std::make_unique<testing::HttpClient>(daemon_->port());
+  // A first exchange proves the daemon accepted the connection and registered its session: a
+  // connection still in the accept backlog at SIGTERM would be refused, not drained.
+  const auto warm = in_flight->Request("GET", "/healthz");
+  ASSERT_TRUE(warm && warm->keep_alive);
   ASSERT_TRUE(in_flight->Send("GET", std::string(kApi) + "/tasks/status?use_cache=false"));
   const Clock::time_point signalled = Clock::now();
   auto exit_code = std::async(std::launch::async, [&] { return daemon_->Stop(kDrain + kExitGrace); });

@@ -28,6 +28,16 @@ namespace queuemon::daemon {
 namespace {
 
 TEST(HitResponseTest, BuildingAndSerialisingAHitDoesNotAllocate) {
+  // First prove the counting operator new is the one in effect (not, say, a sanitizer's), or a
+  // zero below would prove nothing. The pointer escapes through a volatile, so the compiler may
+  // not elide the new/delete pair.
+  counting = true;
+  int* volatile probe = new int(7);
+  counting = false;
+  delete probe;
+  ASSERT_EQ(allocations, 1u) << "the counting operator new is not in effect";
+  allocations = 0;
+
   ViewResult hit;
   hit.outcome = CacheOutcome::kHit;
   hit.entry = cache::Entry::Make(R"({"workers":[]})", cache::TimePoint{});

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/daemon/e2e_support.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/numbered.h"
@@ -26,7 +27,7 @@ using testing::HttpClient;
 using testing::ProcessSpec;
 
 constexpr int kRounds = 5;
-constexpr auto kClientDeadline = 5s;  // 10 x request_timeout_ms below: a hang, not slowness
+constexpr auto kClientDeadline = 10 * e2e::kFastRequestTimeout;  // a hang, not slowness
 constexpr auto kDeadline = 20s;
 constexpr char kFailures[] = R"(queuemon_broker_connect_failures_total{source="celery"})";
 constexpr char kDisconnects[] = R"(queuemon_broker_disconnects_total{source="celery"})";
@@ -42,18 +43,6 @@ std::size_t Count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-testing::QueuemondConfig RestartConfig(const testing::RedisServer& redis) {
-  testing::QueuemondConfig config;
-  config.broker_url = redis.url(0);
-  config.queues = {"jobs"};
-  config.warmup_deadline = 1000ms;
-  config.top_extra_json = R"("http": {"request_timeout_ms": 500})";
-  config.caches_json = R"({"queue_status": {"ttl_seconds": 0.3, "stale_for_seconds": 300}})";
-  config.source_extra_json =
-      R"("connect_timeout_ms": 200, "command_timeout_ms": 200, "inspect_timeout_ms": 200)";
-  return config;
 }
 
 class HostileBrokerRestartTest : public ::testing::Test {
@@ -76,7 +65,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
   std::optional<testing::HttpResponse> Get(const std::string& target) {
     HttpClient client(daemon_.port(), kClientDeadline);
     auto response = client.Request("GET", target);
-    EXPECT_TRUE(response) << target << ": no answer within " << kClientDeadline.count() << " s";
+    EXPECT_TRUE(response) << target << ": no answer within " << kClientDeadline.count() << " ms";
     return response;
   }
 
@@ -91,7 +80,7 @@ class HostileBrokerRestartTest : public ::testing::Test {
   std::size_t LogLines(const std::string& what) const { return Count(daemon_.log(), what); }
 
   testing::RedisServer redis_;
-  testing::QueuemondProcess daemon_{RestartConfig(redis_)};
+  testing::QueuemondProcess daemon_{e2e::FastDeadlineConfig(redis_.url(0))};
   const std::string down_line_ = "broker link down: celery[celery] broker " + redis_.url(0);
   const std::string up_line_ = "broker link up again: celery[celery] broker " + redis_.url(0);
 };

@@ -53,6 +53,7 @@ HttpResponse ToResponse(const http::response<http::string_body>& message) {
 struct Attempt {
   std::optional<HttpResponse> response;
   HttpLoad::Outcome outcome = HttpLoad::Outcome::kOther;  // when there is no response
+  Clock::time_point sent_at;  // when the write completed (or failed)
 };
 
 Attempt Exchange(asio::io_context& ioc, beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -62,21 +63,22 @@ Attempt Exchange(asio::io_context& ioc, beast::tcp_stream& stream, beast::flat_b
   request.set(http::field::host, "127.0.0.1");
   request.keep_alive(true);
   stream.expires_after(timeout);
-  if (RunOp(ioc, [&](auto handler) { http::async_write(stream, request, handler); })) {
-    return {std::nullopt, Outcome::kSendFailure};
-  }
+  const error_code written =
+      RunOp(ioc, [&](auto handler) { http::async_write(stream, request, handler); });
+  const Clock::time_point sent_at = Clock::now();
+  if (written) return {std::nullopt, Outcome::kSendFailure, sent_at};
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
   stream.expires_after(timeout);
   const error_code ec =
       RunOp(ioc, [&](auto handler) { http::async_read(stream, buffer, parser, handler); });
-  if (!ec) return {ToResponse(parser.get()), Outcome::kComplete};
+  if (!ec) return {ToResponse(parser.get()), Outcome::kComplete, sent_at};
   // Beast says end_of_stream only for EOF before the first byte (partial_message otherwise).
-  if (ec == http::error::end_of_stream) return {std::nullopt, Outcome::kUnanswered};
-  if (ec == beast::error::timeout) return {std::nullopt, Outcome::kTimeout};
-  if (parser.got_some()) return {std::nullopt, Outcome::kTruncated};
-  if (ec == asio::error::connection_reset) return {std::nullopt, Outcome::kReset};
-  return {std::nullopt, Outcome::kOther};
+  if (ec == http::error::end_of_stream) return {std::nullopt, Outcome::kUnanswered, sent_at};
+  if (ec == beast::error::timeout) return {std::nullopt, Outcome::kTimeout, sent_at};
+  if (parser.got_some()) return {std::nullopt, Outcome::kTruncated, sent_at};
+  if (ec == asio::error::connection_reset) return {std::nullopt, Outcome::kReset, sent_at};
+  return {std::nullopt, Outcome::kOther, sent_at};
 }
 
 }  // namespace
@@ -107,7 +109,7 @@ HttpLoadCounts HttpLoad::Counts() const {
   return counts_;
 }
 
-void HttpLoad::Record(Outcome outcome, Clock::time_point started, const HttpResponse* response) {
+void HttpLoad::Record(Outcome outcome, Clock::time_point at, const HttpResponse* response) {
   std::lock_guard lock(mu_);
   HttpLoadCounts& c = counts_;
   if (outcome != Outcome::kConnectFailure && outcome != Outcome::kSendFailure) ++c.sent;
@@ -127,9 +129,7 @@ void HttpLoad::Record(Outcome outcome, Clock::time_point started, const HttpResp
     case Outcome::kSendFailure: ++c.send_failures; break;
     case Outcome::kConnectFailure: ++c.connect_failures; break;
   }
-  if (!c.first_failure_started || started < *c.first_failure_started) {
-    c.first_failure_started = started;
-  }
+  if (!c.first_failure_started || at < *c.first_failure_started) c.first_failure_started = at;
 }
 
 void HttpLoad::Run(std::size_t thread_index) {
@@ -139,8 +139,8 @@ void HttpLoad::Run(std::size_t thread_index) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port_);
   for (std::size_t i = thread_index; !stop_.load(); ++i) {
     const std::string& target = targets_[i % targets_.size()];
-    const Clock::time_point started = Clock::now();
     if (!stream) {
+      const Clock::time_point started = Clock::now();
       stream.emplace(ioc);
       buffer.clear();
       stream->expires_after(timeout_);
@@ -154,10 +154,11 @@ void HttpLoad::Run(std::size_t thread_index) {
     const Attempt attempt = Exchange(ioc, *stream, buffer, target, timeout_);
     if (attempt.response) {
       const bool valid = !validator_ || validator_(target, *attempt.response);
-      Record(valid ? Outcome::kComplete : Outcome::kInvalid, started, &*attempt.response);
+      Record(valid ? Outcome::kComplete : Outcome::kInvalid, attempt.sent_at,
+             &*attempt.response);
       if (attempt.response->keep_alive) continue;
     } else {
-      Record(attempt.outcome, started, nullptr);
+      Record(attempt.outcome, attempt.sent_at, nullptr);
     }
     stream.reset();  // the server closes it (Connection: close), or it failed
   }

@@ -51,8 +51,10 @@ struct HttpLoadCounts {
   std::uint64_t other = 0;
   std::uint64_t send_failures = 0;
   std::uint64_t connect_failures = 0;
-  // When the earliest request (or connect) that did not end in a complete, valid response was
-  // started; nullopt if there was none. Lets a test say "nothing failed before the signal".
+  // The earliest failure's time: when the request that did not end in a complete, valid
+  // response was sent (its write completed, or failed), or when a failed connect began; nullopt
+  // if there was none. Lets a test say "nothing sent before the signal failed": a request whose
+  // connect or write straddled the signal counts from after it.
   std::optional<std::chrono::steady_clock::time_point> first_failure_started;
 
   std::uint64_t failures() const {
@@ -83,7 +85,8 @@ class HttpLoad final {
 
  private:
   void Run(std::size_t thread_index);
-  void Record(Outcome outcome, std::chrono::steady_clock::time_point started,
+  // `at`: when the request was sent (or its write failed), or a failed connect began.
+  void Record(Outcome outcome, std::chrono::steady_clock::time_point at,
               const HttpResponse* response);
 
   const std::uint16_t port_;

@@ -1,27 +1,13 @@
-// The hit path does not allocate: this binary replaces global operator new with a counting one
-// and checks that Get of a fresh entry through a string_view performs no allocation.
+// The hit path does not allocate: AllocationCounter (this binary links the counting operator
+// new) checks that Get of a fresh entry through a string_view performs no allocation.
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "cache/coarse_clock.h"
 #include "cache/ttl_lru_cache.h"
-
-namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/testing/counting_new/counting_new.h"
 
 namespace queuemon::cache {
 namespace {
@@ -34,19 +20,16 @@ TEST(HitPathTest, GetOfFreshEntryDoesNotAllocate) {
   cache.Put(key, Entry::Make("{\"ok\":true}", clock.Now()));
   const std::string_view view = key;
 
-  counting = true;
-  allocations = 0;
-  Lookup l = cache.Get(view);
-  const std::size_t during_get = allocations;
-  counting = false;
-
+  ASSERT_TRUE(testing::AllocationCounter::InEffect());
+  std::size_t during_get = 0;
+  Lookup l;
+  {
+    testing::AllocationCounter counter;
+    l = cache.Get(view);
+    during_get = counter.count();
+  }
   ASSERT_EQ(l.freshness, Freshness::kFresh);
   EXPECT_EQ(during_get, 0u);
-  // The counter works: a key copy is an allocation.
-  counting = true;
-  std::string copy(view);
-  counting = false;
-  EXPECT_EQ(allocations, 1u);
 }
 
 TEST(HitPathTest, CoarseClockAgreesWithSteadyClockWithinATick) {

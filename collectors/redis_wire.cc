@@ -64,9 +64,38 @@ void RedisReplyDecoder::ReaderDeleter::operator()(redisReader* reader) const {
   redisReaderFree(reader);
 }
 
+namespace {
+
+// hiredis 0.14 allocates a multi-bulk reply's element array as soon as it reads the header, so
+// "*3000000000\r\n" (14 bytes) would make it calloc 24 GB (found by fuzz_redis_reply). Each
+// element takes at least 3 bytes on the wire, so an array with more elements than the reply
+// byte limit cannot be a reply we accept: refuse it before the allocation (a null object is
+// a reader error). The reader's privdata points at the decoder's byte limit.
+redisReplyObjectFunctions* default_functions = nullptr;
+
+void* CreateBoundedArray(const redisReadTask* task, int elements) {
+  const auto limit = *static_cast<const std::size_t*>(task->privdata);
+  if (elements < 0 || static_cast<std::size_t>(elements) > limit) return nullptr;
+  return default_functions->createArray(task, elements);
+}
+
+redisReplyObjectFunctions* BoundedFunctions(redisReplyObjectFunctions* defaults) {
+  static redisReplyObjectFunctions bounded = [defaults] {
+    default_functions = defaults;
+    redisReplyObjectFunctions copy = *defaults;
+    copy.createArray = &CreateBoundedArray;
+    return copy;
+  }();
+  return &bounded;
+}
+
+}  // namespace
+
 RedisReplyDecoder::RedisReplyDecoder(std::size_t max_reply_bytes)
     : reader_(redisReaderCreate()), max_reply_bytes_(max_reply_bytes) {
   if (!reader_) throw std::bad_alloc();
+  reader_->fn = BoundedFunctions(reader_->fn);
+  reader_->privdata = &max_reply_bytes_;
 }
 
 RedisReplyDecoder::~RedisReplyDecoder() = default;

@@ -2,7 +2,9 @@
 # ./test.sh — installs what is missing, builds, and runs every test:
 #   1. release  Release build (g++): every test (unit, integration, e2e)
 #   2. asan     build/asan, clang-14 with ASan + UBSan and the libFuzzer targets (one tree):
-#               the unit tests; each fuzz target for QUEUEMON_FUZZ_SECONDS (15) s;
+#               the unit tests; each fuzz target for QUEUEMON_FUZZ_RUNS (30000) inputs from a
+#               fixed seed (fuzz/run_fuzz.sh --runs: reproducible, so a CI failure reproduces
+#               with the same command; QUEUEMON_FUZZ_SECONDS=N explores N s per target instead);
 #               a load soak of QUEUEMON_SOAK_SECONDS (25) s (scripts/soak.sh: c=1000, a flapping
 #               broker, invalidations; fails on any sanitizer report, error, non-200 or RSS growth)
 #   3. tsan     build/tsan, g++ with TSan: the cache concurrency tests; the same soak under TSan
@@ -15,7 +17,8 @@ cd "$(dirname "$0")"
 scripts/install-deps.sh test
 
 stages=${QUEUEMON_TEST_STAGES:-release asan tsan}
-fuzz_seconds=${QUEUEMON_FUZZ_SECONDS:-15}
+fuzz_bound=(--runs "${QUEUEMON_FUZZ_RUNS:-30000}")
+[ -n "${QUEUEMON_FUZZ_SECONDS:-}" ] && fuzz_bound=("$QUEUEMON_FUZZ_SECONDS")
 soak_seconds=${QUEUEMON_SOAK_SECONDS:-25}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
@@ -43,8 +46,7 @@ for stage in $stages; do
       timed "asan build" cmake --build build/asan -j "$jobs" --target unit_tests fuzz_targets queuemond
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         timed "asan unit tests" ctest --test-dir build/asan --output-on-failure -j 2 -L unit
-      QUEUEMON_FUZZ_NO_BUILD=1 timed "fuzz (${fuzz_seconds} s per target)" \
-        fuzz/run_fuzz.sh "$fuzz_seconds"
+      QUEUEMON_FUZZ_NO_BUILD=1 timed "fuzz (${fuzz_bound[*]})" fuzz/run_fuzz.sh "${fuzz_bound[@]}"
       SOAK_NO_BUILD=1 timed "asan soak" scripts/soak.sh "$soak_seconds" asan
       ;;
     tsan)
@@ -55,7 +57,7 @@ for stage in $stages; do
       SOAK_NO_BUILD=1 timed "tsan soak" scripts/soak.sh "$soak_seconds" tsan
       ;;
     fuzz)
-      timed "fuzz (${fuzz_seconds} s per target)" fuzz/run_fuzz.sh "$fuzz_seconds"
+      timed "fuzz (${fuzz_bound[*]})" fuzz/run_fuzz.sh "${fuzz_bound[@]}"
       ;;
     *) echo "test.sh: unknown stage '$stage'" >&2; exit 2 ;;
   esac

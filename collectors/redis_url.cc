@@ -120,12 +120,18 @@ boost::system::result<RedisUrl> ParseRedisUrl(std::string_view url, std::string*
 }
 
 std::string RedactRedisUrl(std::string_view url) {
-  auto parsed = urls::parse_uri(url);
-  if (!parsed) return "<unparseable URL>";
-  if (!parsed->has_password()) return std::string(url);
-  urls::url copy(*parsed);
-  copy.set_password("***");
-  return std::string(copy.buffer());
+  if (const auto parsed = urls::parse_uri_reference(url); parsed && parsed->has_password()) {
+    urls::url copy(*parsed);
+    copy.set_encoded_password("***");
+    return std::string(copy.buffer());
+  }
+  // Unparseable, or parsed without a password although one may be there (a '/' inside it ends
+  // the authority early: redis://u:pa/ss@h/0): hide everything between "://" and the last '@'.
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto at = url.rfind('@');
+  if (at == std::string_view::npos || at < scheme_end) return std::string(url);
+  return std::string(url.substr(0, scheme_end + 3)) + "***" + std::string(url.substr(at));
 }
 
 }  // namespace queuemon::collectors

@@ -32,7 +32,9 @@ inline constexpr int kMaxRedisDb = 1'000'000;
 // one-line explanation naming the offending part (never the password).
 boost::system::result<RedisUrl> ParseRedisUrl(std::string_view url, std::string* why = nullptr);
 
-// `url` with any password replaced by "***", for logs and error messages.
+// `url` with any password replaced by "***", for logs and error messages; also for URLs that do
+// not parse, where everything between "://" and the last '@' is hidden. The one redaction of
+// broker URLs (daemon logs and config errors use it too).
 std::string RedactRedisUrl(std::string_view url);
 
 }  // namespace queuemon::collectors

@@ -54,7 +54,7 @@ void CheckListenAddress(std::string_view value, std::string_view path) {
 }
 
 void CheckRedisUrl(std::string_view value, std::string_view path) {
-  const std::string shown = RedactUrl(value);
+  const std::string shown = collectors::RedactRedisUrl(value);
   const auto uri = boost::urls::parse_uri(value);
   if (!uri) Fail(path, "is not a URL (expected redis://host:port/db or unix:///path)", shown);
   const auto scheme = uri->scheme();
@@ -82,22 +82,6 @@ void CheckRedisUrl(std::string_view value, std::string_view path) {
   if (!db.empty()) db.remove_prefix(1);  // the leading '/'
   if (!db.empty()) CheckDb(db, path, shown);
   CheckCollectorAccepts(value, path, shown);
-}
-
-std::string RedactUrl(std::string_view url) {
-  if (const auto parsed = boost::urls::parse_uri_reference(url); parsed && parsed->has_password()) {
-    boost::urls::url copy(*parsed);
-    copy.set_encoded_password("***");
-    return std::string(copy.buffer());
-  }
-  // Unparseable, or parsed without a password although one may be there (a '/' inside it ends
-  // the authority early): hide everything between "://" and the last '@'. Not only the authority's: a
-  // password may hold the '/' that would end it (redis://u:pa/ss@h/0 does not parse).
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const auto at = url.rfind('@');
-  if (at == std::string_view::npos || at < scheme_end) return std::string(url);
-  return std::string(url.substr(0, scheme_end + 3)) + "***" + std::string(url.substr(at));
 }
 
 }  // namespace queuemon::daemon

@@ -1,7 +1,7 @@
 #pragma once
 // Checks of the string-valued settings that have a grammar (the listen address, Redis URLs),
-// shared by config.cc (file keys) and cli.cc (--listen, --broker), plus RedactUrl for every
-// message or log line that echoes a broker URL. Boost.URL does the parsing.
+// shared by config.cc (file keys) and cli.cc (--listen, --broker). Boost.URL does the parsing;
+// messages show broker URLs through collectors::RedactRedisUrl.
 //
 // Stateless free functions; thread-safe.
 
@@ -17,8 +17,5 @@ void CheckListenAddress(std::string_view value, std::string_view path);
 // Accepts redis://[[user]:password@]host[:port][/db] and unix:///path[?db=N]. Throws
 // ConfigError naming `path`; the message shows the URL redacted.
 void CheckRedisUrl(std::string_view value, std::string_view path);
-
-// The URL with its password replaced by "***" (also for URLs that do not parse).
-std::string RedactUrl(std::string_view url);
 
 }  // namespace queuemon::daemon

@@ -15,10 +15,10 @@
 
 #include "cache/clock.h"
 #include "cache/coarse_clock.h"
+#include "collectors/redis_url.h"
 #include "daemon/api.h"
 #include "daemon/auth_token_file.h"
 #include "daemon/collector_list.h"
-#include "daemon/config_checks.h"
 #include "daemon/http_metrics.h"
 #include "daemon/http_server.h"
 #include "daemon/logging.h"
@@ -159,7 +159,7 @@ void Daemon::Impl::StartServing() {
   log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
             server->port(), count, collectors.size());
   for (const auto& source : config.sources) {
-    log->info("source {}: broker {}", source.name, RedactUrl(source.broker.url));
+    log->info("source {}: broker {}", source.name, collectors::RedactRedisUrl(source.broker.url));
   }
 }
 

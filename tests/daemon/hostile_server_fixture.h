@@ -1,8 +1,9 @@
 #pragma once
-// HostileServerTest: an in-process HttpServer on 127.0.0.1:0 (two io_context threads, a
-// FakeCollector, ManualClock) for the hostile-input suites, plus the checks every case ends
-// with: the answer is the documented status with a JSON error body, and a well-behaved client
-// (a keep-alive connection opened before the attack, and a fresh one) is still served.
+// HostileServerTest: the in-process server (testing::InProcessServerTest: HttpServer on
+// 127.0.0.1:0, two io_context threads, a FakeCollector, ManualClock) for the hostile-input
+// suites, plus the checks every case ends with: the answer is the documented status with a JSON
+// error body, and a well-behaved client (a keep-alive connection opened before the attack, and a
+// fresh one) is still served.
 //
 // Not thread-safe; one test thread drives it.
 
@@ -13,26 +14,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
+#include <utility>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cache/clock.h"
-#include "daemon/api.h"
-#include "daemon/http_server.h"
-#include "tests/testing/fake_collector.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/in_process_server.h"
 
 namespace queuemon::daemon::hostile {
 
@@ -40,15 +33,7 @@ using std::chrono::milliseconds;
 using testing::HttpClient;
 using testing::HttpResponse;
 
-// Polls `condition` until it holds or `within` passed.
-inline bool Eventually(const std::function<bool()>& condition,
-                       milliseconds within = milliseconds(5000)) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return condition();
-}
+using testing::Eventually;
 
 // A raw loopback TCP socket for attacks the Beast client cannot make (trickling bytes, reading
 // whatever arrives without parsing, half-closing, resetting). Every call is bounded.
@@ -109,36 +94,18 @@ class RawSocket final {
   std::string received_;
 };
 
-class HostileServerTest : public ::testing::Test {
+class HostileServerTest : public testing::InProcessServerTest {
  protected:
   void StartServer(HttpOptions options = {}) {
-    options.listen = "127.0.0.1:0";
-    service_ = std::make_unique<ViewService>(ioc_.get_executor(), collector_,
-                                             std::map<std::string, cache::CacheOptions>{},
-                                             clock_, options.request_timeout);
-    api_ = std::make_unique<Api>(std::vector<ViewService*>{service_.get()}, metrics_,
-                                 ApiOptions{});
-    server_ = std::make_unique<HttpServer>(ioc_, options, api_->router(), metrics_);
-    server_->Listen();
-    server_->Start();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    InProcessServerTest::StartServer(std::move(options));
     good_ = std::make_unique<HttpClient>(port());
     ASSERT_TRUE(good_->Request("GET", "/healthz"));
   }
 
   void TearDown() override {
-    collector_.Release();
     good_.reset();
-    if (server_) {
-      std::atomic<bool> done{false};
-      server_->BeginShutdown([&] { done = true; });
-      EXPECT_TRUE(Eventually([&] { return done.load(); }));
-    }
-    work_.reset();
-    for (auto& t : threads_) t.join();
+    InProcessServerTest::TearDown();
   }
-
-  std::uint16_t port() const { return server_->port(); }
 
   // Sends `bytes` on a new connection and reads one response.
   std::optional<HttpResponse> SendRawAndRead(const std::string& bytes) {
@@ -174,16 +141,6 @@ class HostileServerTest : public ::testing::Test {
     EXPECT_EQ(fresh_response->status, 200);
   }
 
-  boost::asio::io_context ioc_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      ioc_.get_executor()};
-  cache::ManualClock clock_;
-  testing::FakeCollector collector_;
-  HttpMetrics metrics_;
-  std::unique_ptr<ViewService> service_;
-  std::unique_ptr<Api> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::vector<std::thread> threads_;
   std::unique_ptr<HttpClient> good_;  // the well-behaved client, connected before each attack
 };
 

@@ -20,6 +20,7 @@
 #include "tests/testing/fake_collector.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/in_process_server.h"
 #include "tests/testing/numbered.h"
 
 namespace queuemon::daemon {
@@ -31,49 +32,7 @@ using testing::HttpResponse;
 
 using testing::Eventually;
 
-// An in-process server on 127.0.0.1:0 with two io_context threads (one when options.threads is
-// 1) and a FakeCollector.
-class HttpServerTest : public ::testing::Test {
- protected:
-  void StartServer(HttpOptions options = {}, std::string token = "") {
-    options.listen = "127.0.0.1:0";
-    service_ = std::make_unique<ViewService>(ioc_.get_executor(), collector_,
-                                             std::map<std::string, cache::CacheOptions>{},
-                                             clock_, options.request_timeout);
-    api_ = std::make_unique<Api>(std::vector<ViewService*>{service_.get()}, metrics_,
-                                 ApiOptions{std::move(token)});
-    server_ = std::make_unique<HttpServer>(ioc_, options, api_->router(), metrics_);
-    server_->Listen();
-    server_->Start();
-    // threads == 1 promises the server that one thread runs the loop (no strands).
-    const int threads = options.threads == 1 ? 1 : 2;
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  }
-
-  void TearDown() override {
-    collector_.Release();
-    if (server_) {
-      std::atomic<bool> done{false};
-      server_->BeginShutdown([&] { done = true; });
-      EXPECT_TRUE(Eventually([&] { return done.load(); }));
-    }
-    work_.reset();
-    for (auto& t : threads_) t.join();
-  }
-
-  std::uint16_t port() const { return server_->port(); }
-
-  boost::asio::io_context ioc_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      ioc_.get_executor()};
-  cache::ManualClock clock_;
-  testing::FakeCollector collector_;
-  HttpMetrics metrics_;
-  std::unique_ptr<ViewService> service_;
-  std::unique_ptr<Api> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::vector<std::thread> threads_;
-};
+using HttpServerTest = testing::InProcessServerTest;
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   StartServer();

@@ -12,6 +12,7 @@
 #include "collectors/errors.h"
 #include "tests/testing/blackhole_listener.h"
 #include "tests/testing/free_port.h"
+#include "tests/testing/fast_redis_options.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
 
@@ -21,19 +22,10 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using queuemon::testing::FastRedisOptions;
 using queuemon::testing::IoContextThreads;
 using queuemon::testing::RedisServer;
 using Type = RedisReply::Type;
-
-RedisOptions OptionsFor(std::string url) {
-  RedisOptions options;
-  options.url = std::move(url);
-  options.connect_timeout = 2s;
-  options.command_timeout = 5s;
-  options.backoff_initial = 10ms;
-  options.backoff_max = 50ms;
-  return options;
-}
 
 // Polls `connection` with PING until it answers PONG or `limit` passes.
 bool EventuallyPongs(IoContextThreads& io, RedisConnection& connection,
@@ -54,7 +46,7 @@ class RedisConnectionTest : public ::testing::Test {
 };
 
 TEST_F(RedisConnectionTest, CommandsOfEveryReplyType) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   auto status = io_.Await(redis.Command({"SET", "k", "v"}));
   ASSERT_TRUE(status) << status.error().message();
   EXPECT_EQ(status->type, Type::kStatus);
@@ -81,7 +73,7 @@ TEST_F(RedisConnectionTest, CommandsOfEveryReplyType) {
 }
 
 TEST_F(RedisConnectionTest, ArgumentsAreBinarySafe) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   const std::string queue(
       "celery\x06\x16"
       "3",
@@ -94,7 +86,7 @@ TEST_F(RedisConnectionTest, ArgumentsAreBinarySafe) {
 }
 
 TEST_F(RedisConnectionTest, PipelineRepliesComeInOrder) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   std::vector<RedisCommand> commands;
   for (int i = 0; i < 200; ++i) commands.push_back({"INCR", "counter"});
   commands.push_back({"NOSUCHCOMMAND"});
@@ -111,7 +103,7 @@ TEST_F(RedisConnectionTest, PipelineRepliesComeInOrder) {
 }
 
 TEST_F(RedisConnectionTest, RejectsEmptyCommands) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   EXPECT_EQ(io_.Await(redis.Command({})).error(), Errc::kInvalidArgument);
   EXPECT_EQ(io_.Await(redis.Pipeline({{"PING"}, {}})).error(), Errc::kInvalidArgument);
 }
@@ -135,7 +127,7 @@ asio::awaitable<int> IncrementRounds(RedisConnection& redis, std::string key, in
 TEST(RedisConnectionConcurrencyTest, ManyCoroutinesOnTwoThreadsShareOneConnection) {
   RedisServer server;
   IoContextThreads io(2);
-  RedisConnection redis(io.executor(), OptionsFor(server.url()));
+  RedisConnection redis(io.executor(), FastRedisOptions(server.url()));
   constexpr int kCallers = 64;
   constexpr int kRounds = 20;
   std::vector<std::future<int>> results;
@@ -170,7 +162,7 @@ asio::awaitable<int> CallUntil(RedisConnection& redis, const std::atomic<bool>& 
 TEST(RedisConnectionChurnTest, CallersSurviveTheBrokerGoingAwayAndComingBack) {
   RedisServer server;
   IoContextThreads io(2);
-  RedisConnection redis(io.executor(), OptionsFor(server.url()));
+  RedisConnection redis(io.executor(), FastRedisOptions(server.url()));
   std::atomic<bool> stop{false};
   std::vector<std::future<int>> callers;
   for (int i = 0; i < 16; ++i) {
@@ -194,15 +186,15 @@ TEST(RedisConnectionAuthTest, PasswordFromTheUrl) {
   secured.requirepass = "p@ss:w/rd";
   RedisServer server(secured);
   IoContextThreads io;
-  RedisConnection good(io.executor(), OptionsFor(server.url_with_auth("", "p@ss:w/rd")));
+  RedisConnection good(io.executor(), FastRedisOptions(server.url_with_auth("", "p@ss:w/rd")));
   auto pong = io.Await(good.Command({"PING"}));
   ASSERT_TRUE(pong) << pong.error().message();
   EXPECT_EQ(pong->str, "PONG");
 
-  RedisConnection wrong(io.executor(), OptionsFor(server.url_with_auth("", "nope")));
+  RedisConnection wrong(io.executor(), FastRedisOptions(server.url_with_auth("", "nope")));
   EXPECT_EQ(io.Await(wrong.Command({"PING"})).error(), Errc::kAuthFailed);
 
-  RedisConnection none(io.executor(), OptionsFor(server.url()));
+  RedisConnection none(io.executor(), FastRedisOptions(server.url()));
   auto refused = io.Await(none.Command({"GET", "k"}));
   ASSERT_TRUE(refused);  // the server answers NOAUTH: a reply for the caller to judge
   EXPECT_TRUE(refused->is_error());
@@ -213,21 +205,21 @@ TEST(RedisConnectionAuthTest, AclUserAndPassword) {
   acl.acl_users = {{"alice", "on", ">wonder land", "~*", "&*", "+@all"}};
   RedisServer server(acl);
   IoContextThreads io;
-  RedisConnection alice(io.executor(), OptionsFor(server.url_with_auth("alice", "wonder land")));
+  RedisConnection alice(io.executor(), FastRedisOptions(server.url_with_auth("alice", "wonder land")));
   auto whoami = io.Await(alice.Command({"ACL", "WHOAMI"}));
   ASSERT_TRUE(whoami) << whoami.error().message();
   EXPECT_EQ(whoami->str, "alice");
-  RedisConnection bad(io.executor(), OptionsFor(server.url_with_auth("alice", "wrong")));
+  RedisConnection bad(io.executor(), FastRedisOptions(server.url_with_auth("alice", "wrong")));
   EXPECT_EQ(io.Await(bad.Command({"PING"})).error(), Errc::kAuthFailed);
 }
 
 TEST_F(RedisConnectionTest, SelectsTheUrlDb) {
-  RedisConnection db3(io_.executor(), OptionsFor(redis_.url(3)));
-  RedisConnection db0(io_.executor(), OptionsFor(redis_.url(0)));
+  RedisConnection db3(io_.executor(), FastRedisOptions(redis_.url(3)));
+  RedisConnection db0(io_.executor(), FastRedisOptions(redis_.url(0)));
   ASSERT_TRUE(io_.Await(db3.Command({"SET", "only-in-3", "x"})));
   EXPECT_TRUE(io_.Await(db0.Command({"GET", "only-in-3"}))->is_nil());
   EXPECT_EQ(io_.Await(db3.Command({"GET", "only-in-3"}))->str, "x");
-  RedisConnection out_of_range(io_.executor(), OptionsFor(redis_.url(99)));  // 16 dbs
+  RedisConnection out_of_range(io_.executor(), FastRedisOptions(redis_.url(99)));  // 16 dbs
   EXPECT_EQ(io_.Await(out_of_range.Command({"PING"})).error(), Errc::kAuthFailed);
 }
 
@@ -236,14 +228,14 @@ TEST(RedisConnectionUnixTest, UnixSocketUrl) {
   with_socket.unix_socket = true;
   RedisServer server(with_socket);
   IoContextThreads io;
-  RedisConnection redis(io.executor(), OptionsFor(server.unix_url(2)));
+  RedisConnection redis(io.executor(), FastRedisOptions(server.unix_url(2)));
   ASSERT_TRUE(io.Await(redis.Command({"SET", "u", "1"})));
-  RedisConnection tcp(io.executor(), OptionsFor(server.url(2)));
+  RedisConnection tcp(io.executor(), FastRedisOptions(server.url(2)));
   EXPECT_EQ(io.Await(tcp.Command({"GET", "u"}))->str, "1");
 }
 
 TEST_F(RedisConnectionTest, StoppedServerFailsFastNotAtTheDeadline) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(io_.Await(redis.Command({"PING"})));
   redis_.Stop();
   // A deadline far beyond the test's own limit: only a prompt error can pass.
@@ -258,7 +250,7 @@ TEST_F(RedisConnectionTest, StoppedServerFailsFastNotAtTheDeadline) {
 }
 
 TEST_F(RedisConnectionTest, ReconnectsAfterRestart) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(io_.Await(redis.Command({"PING"})));
   redis_.Kill();
   EXPECT_FALSE(io_.Await(redis.Command({"PING"})));
@@ -271,7 +263,7 @@ TEST_F(RedisConnectionTest, ReconnectsAfterRestart) {
 TEST(RedisConnectionBlackholeTest, UnansweredCommandTimesOut) {
   queuemon::testing::BlackholeListener blackhole;
   IoContextThreads io;
-  auto options = OptionsFor(blackhole.url());
+  auto options = FastRedisOptions(blackhole.url());
   options.command_timeout = 200ms;
   RedisConnection redis(io.executor(), options);
   for (int i = 0; i < 2; ++i) {  // and again on a fresh connection
@@ -288,7 +280,7 @@ TEST(RedisConnectionBlackholeTest, UnansweredCommandTimesOut) {
 TEST(RedisConnectionBlackholeTest, UnansweredHandshakeTimesOut) {
   queuemon::testing::BlackholeListener blackhole;
   IoContextThreads io;
-  auto options = OptionsFor("redis://:pw@127.0.0.1:" + std::to_string(blackhole.port()) + "/1");
+  auto options = FastRedisOptions("redis://:pw@127.0.0.1:" + std::to_string(blackhole.port()) + "/1");
   options.connect_timeout = 200ms;
   RedisConnection redis(io.executor(), options);
   auto reply = io.Await(redis.Command({"PING"}, Clock::now() + 1h), 10s);
@@ -298,7 +290,7 @@ TEST(RedisConnectionBlackholeTest, UnansweredHandshakeTimesOut) {
 }
 
 TEST_F(RedisConnectionTest, FrozenServerTimesOutThenRecovers) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(io_.Await(redis.Command({"SET", "k", "v"})));
   redis_.Pause();
   auto frozen = io_.Await(redis.Command({"GET", "k"}, Clock::now() + 200ms), 10s);
@@ -310,12 +302,12 @@ TEST_F(RedisConnectionTest, FrozenServerTimesOutThenRecovers) {
 }
 
 TEST_F(RedisConnectionTest, BrpopWithinTheDeadline) {
-  RedisConnection blocking(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection blocking(io_.executor(), FastRedisOptions(redis_.url()));
   auto empty = io_.Await(blocking.Command({"BRPOP", "jobs", "0.2"}, Clock::now() + 5s));
   ASSERT_TRUE(empty) << empty.error().message();
   EXPECT_TRUE(empty->is_nil());
 
-  RedisConnection producer(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection producer(io_.executor(), FastRedisOptions(redis_.url()));
   auto popped =
       asio::co_spawn(io_.context(), blocking.Command({"BRPOP", "jobs", "5"}), asio::use_future);
   ASSERT_TRUE(io_.Await(producer.Command({"LPUSH", "jobs", "job-1"})));
@@ -328,7 +320,7 @@ TEST_F(RedisConnectionTest, BrpopWithinTheDeadline) {
 }
 
 TEST_F(RedisConnectionTest, MissedDeadlineResetsTheConnection) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   auto blocked = io_.Await(redis.Command({"BRPOP", "nothing", "5"}, Clock::now() + 100ms));
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error(), Errc::kTimeout);
@@ -340,7 +332,7 @@ TEST_F(RedisConnectionTest, MissedDeadlineResetsTheConnection) {
 }
 
 TEST_F(RedisConnectionTest, OversizedReplyIsRefused) {
-  auto options = OptionsFor(redis_.url());
+  auto options = FastRedisOptions(redis_.url());
   options.max_reply_bytes = 1024;
   RedisConnection redis(io_.executor(), options);
   ASSERT_TRUE(io_.Await(redis.Command({"SET", "big", std::string(4096, 'x')})));
@@ -351,7 +343,7 @@ TEST_F(RedisConnectionTest, OversizedReplyIsRefused) {
 }
 
 TEST_F(RedisConnectionTest, ClosedConnectionRefusesCalls) {
-  RedisConnection redis(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection redis(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(io_.Await(redis.Command({"PING"})));
   redis.Close();
   redis.Close();  // idempotent
@@ -361,13 +353,13 @@ TEST_F(RedisConnectionTest, ClosedConnectionRefusesCalls) {
 
 TEST(RedisConnectionConfigTest, InvalidUrlIsAnInvalidArgument) {
   IoContextThreads io;
-  RedisConnection redis(io.executor(), OptionsFor("rediss://127.0.0.1:1/0"));
+  RedisConnection redis(io.executor(), FastRedisOptions("rediss://127.0.0.1:1/0"));
   EXPECT_EQ(io.Await(redis.Command({"PING"})).error(), Errc::kInvalidArgument);
 }
 
 TEST(RedisConnectionBackoffTest, CallsDuringBackoffFailFastWithoutDialing) {
   IoContextThreads io;
-  auto options = OptionsFor(
+  auto options = FastRedisOptions(
       "redis://127.0.0.1:" + std::to_string(queuemon::testing::PickFreeLoopbackPort()) + "/0");
   options.backoff_initial = 1h;  // nothing in this test outlives the first backoff
   options.backoff_max = 1h;

@@ -12,6 +12,7 @@
 #include "collectors/redis_connection.h"
 #include "tests/testing/blackhole_listener.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/fast_redis_options.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
 
@@ -24,12 +25,8 @@ using queuemon::testing::IoContextThreads;
 using queuemon::testing::RedisServer;
 
 RedisOptions MonitoredOptions(const std::string& url) {
-  RedisOptions options;
-  options.url = url;
-  options.connect_timeout = 2s;
+  RedisOptions options = testing::FastRedisOptions(url);
   options.command_timeout = 200ms;
-  options.backoff_initial = 10ms;
-  options.backoff_max = 50ms;
   options.monitor = std::make_shared<BrokerLinkMonitor>("test", url);
   return options;
 }

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "collectors/redis_connection.h"
+#include "tests/testing/fast_redis_options.h"
 #include "tests/testing/io_context_threads.h"
 #include "tests/testing/redis_server.h"
 
@@ -12,18 +13,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using queuemon::testing::FastRedisOptions;
 using queuemon::testing::IoContextThreads;
 using queuemon::testing::RedisServer;
-
-RedisOptions OptionsFor(std::string url) {
-  RedisOptions options;
-  options.url = std::move(url);
-  options.connect_timeout = 2s;
-  options.command_timeout = 5s;
-  options.backoff_initial = 10ms;
-  options.backoff_max = 50ms;
-  return options;
-}
 
 // What the subscriber's handlers saw, for the test thread to wait on.
 class Inbox final {
@@ -101,11 +93,11 @@ class RedisSubscriberTest : public ::testing::Test {
 
 TEST_F(RedisSubscriberTest, DeliversPatternMessages) {
   RedisSubscriber subscriber(
-      io_.executor(), OptionsFor(redis_.url(2)), {"celeryev.*", "other"},
+      io_.executor(), FastRedisOptions(redis_.url(2)), {"celeryev.*", "other"},
       [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); },
       [this](bool connected) { inbox_.State(connected); });
   subscriber.Start();
-  RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection publisher(io_.executor(), FastRedisOptions(redis_.url()));
   const std::string payload("{\"type\": \"worker-heartbeat\"}\0\r\n", 32);
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "celeryev.abc", payload));
   ASSERT_TRUE(inbox_.WaitFor(1));
@@ -123,11 +115,11 @@ TEST_F(RedisSubscriberTest, DeliversPatternMessages) {
 
 TEST_F(RedisSubscriberTest, ResubscribesAfterRestart) {
   RedisSubscriber subscriber(
-      io_.executor(), OptionsFor(redis_.url()), {"ev.*"},
+      io_.executor(), FastRedisOptions(redis_.url()), {"ev.*"},
       [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); },
       [this](bool connected) { inbox_.State(connected); });
   subscriber.Start();
-  RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection publisher(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "before"));
   ASSERT_TRUE(inbox_.WaitFor(1));
 
@@ -144,14 +136,14 @@ TEST_F(RedisSubscriberTest, ResubscribesAfterRestart) {
 }
 
 TEST_F(RedisSubscriberTest, NoticesAFrozenBrokerAndRecovers) {
-  auto options = OptionsFor(redis_.url());
+  auto options = FastRedisOptions(redis_.url());
   options.command_timeout = 100ms;  // the silence detector's interval
   RedisSubscriber subscriber(
       io_.executor(), options, {"ev.*"},
       [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); },
       [this](bool connected) { inbox_.State(connected); });
   subscriber.Start();
-  RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection publisher(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "before"));
   ASSERT_TRUE(inbox_.WaitFor(1));  // delivered, so the subscription is confirmed too
   redis_.Pause();
@@ -165,11 +157,11 @@ TEST_F(RedisSubscriberTest, NoticesAFrozenBrokerAndRecovers) {
 }
 
 TEST_F(RedisSubscriberTest, StopIsIdempotentAndUnsubscribes) {
-  RedisSubscriber subscriber(io_.executor(), OptionsFor(redis_.url()), {"ev.*"},
+  RedisSubscriber subscriber(io_.executor(), FastRedisOptions(redis_.url()), {"ev.*"},
                              [this](std::string_view c, std::string_view p) { inbox_.Add(c, p); });
   subscriber.Start();
   subscriber.Start();  // a second Start is ignored
-  RedisConnection publisher(io_.executor(), OptionsFor(redis_.url()));
+  RedisConnection publisher(io_.executor(), FastRedisOptions(redis_.url()));
   ASSERT_TRUE(PublishUntilReceived(io_, publisher, "ev.1", "x"));
   ASSERT_TRUE(inbox_.WaitFor(1));  // delivered, so the subscription is confirmed: connected
   ASSERT_TRUE(subscriber.connected());

@@ -1,0 +1,25 @@
+#pragma once
+// FastRedisOptions: RedisOptions for tests against a local redis-server: generous deadlines for a
+// loaded CI machine (2 s connect, 5 s per command) and a short reconnect backoff (10..50 ms), so
+// that a test waiting for a reconnect waits for the server, not for the backoff.
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "collectors/redis_options.h"
+
+namespace queuemon::testing {
+
+inline collectors::RedisOptions FastRedisOptions(std::string url) {
+  using namespace std::chrono_literals;
+  collectors::RedisOptions options;
+  options.url = std::move(url);
+  options.connect_timeout = 2s;
+  options.command_timeout = 5s;
+  options.backoff_initial = 10ms;
+  options.backoff_max = 50ms;
+  return options;
+}
+
+}  // namespace queuemon::testing

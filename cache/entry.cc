@@ -23,13 +23,24 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
 }  // namespace
 
 std::shared_ptr<const Entry> Entry::Make(std::string body, TimePoint collected_at) {
+  EntryContent content;
+  content.body = std::move(body);
+  return Make(std::move(content), collected_at);
+}
+
+std::shared_ptr<const Entry> Entry::Make(EntryContent content, TimePoint collected_at) {
   auto entry = std::make_shared<Entry>();
+  const bool weak = !content.identity.empty();
+  const std::uint64_t hash = Fnv1a64(weak ? content.identity : content.body);
   char etag[24];
-  std::snprintf(etag, sizeof(etag), "\"%016llx\"", static_cast<unsigned long long>(Fnv1a64(body)));
+  std::snprintf(etag, sizeof(etag), "%s\"%016llx\"", weak ? "W/" : "",
+                static_cast<unsigned long long>(hash));
   entry->etag = etag;
   entry->header_lines = "Content-Type: application/json\r\nETag: " + entry->etag + "\r\n";
-  entry->body = std::move(body);
+  entry->body = std::move(content.body);
   entry->collected_at = collected_at;
+  entry->data = std::move(content.data);
+  entry->status = content.status;
   return entry;
 }
 

@@ -26,7 +26,9 @@ int DbOrThrow(const std::string& url) {
 template <typename View>
 Snapshot MakeSnapshot(View view) {
   Snapshot s;
-  s.body = ToJson(view);
+  Serialized serialized = Serialize(view);
+  s.body = std::move(serialized.body);
+  s.identity = std::move(serialized.identity);
   s.data = std::move(view);
   return s;
 }
@@ -58,7 +60,7 @@ CeleryCollector::CeleryCollector(boost::asio::any_io_executor executor, CeleryOp
                    : std::make_unique<RedisConnection>(executor, options_.result_backend)),
       events_(executor, options_, keys_, clock_),
       inspector_(executor, options_, keys_, commands_),
-      queues_(options_, keys_, commands_),
+      queues_(options_, keys_, commands_, clock_),
       results_(backend_ ? *backend_ : commands_) {}
 
 CeleryCollector::~CeleryCollector() { Stop(); }

@@ -19,8 +19,12 @@ struct CeleryOptions {
     o.url.clear();
     return o;
   }();
-  // Queues to report even when no binding names them (bindings are discovered too).
+  // Queues to report always, even when empty and unconsumed (others are discovered).
   std::vector<std::string> queues;
+  // How often the `_kombu.binding.*` sets are scanned (SCAN, never KEYS) for queue names.
+  std::chrono::milliseconds queue_discovery_interval{std::chrono::seconds(30)};
+  // A discovered queue with no messages, unacked messages or consumers stays listed this long.
+  std::chrono::milliseconds idle_queue_grace{std::chrono::minutes(5)};
   // kombu transport options that change key names.
   std::string global_keyprefix;            // prefixes every key (not pub/sub channels... see .cc)
   std::vector<int> priority_steps{0, 3, 6, 9};

@@ -1,7 +1,9 @@
-// Queue discovery and depths in one pipelined round trip.
+// Queue discovery, depths and unacked counts.
 #include "collectors/celery_queues.h"
 
 #include <algorithm>
+
+#include <nlohmann/json.hpp>
 
 #include "collectors/errors.h"
 
@@ -13,95 +15,151 @@ std::int64_t IntOf(const RedisReply& reply) {
   return reply.type == RedisReply::Type::kInteger ? reply.integer : 0;
 }
 
+// Built outside the coroutines: g++ 12 mis-compiles braced string literals inside them.
+RedisCommand HlenCommand(const CeleryKeys& keys) { return RedisCommand{"HLEN", keys.Unacked()}; }
+RedisCommand HvalsCommand(const CeleryKeys& keys) { return RedisCommand{"HVALS", keys.Unacked()}; }
+
 }  // namespace
 
-CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands)
-    : steps_(options.priority_steps),
-      configured_(options.queues),
-      keys_(std::move(keys)),
-      commands_(commands) {}
+std::optional<std::map<std::string, std::int64_t>> UnackedByQueue(
+    const std::vector<RedisReply>& values, const QueueBindings& bindings) {
+  std::map<std::string, std::int64_t> counts;
+  for (const RedisReply& value : values) {
+    // kombu stores [message, exchange, routing_key] (celery-redis-protocol.md §3.2).
+    const auto entry = nlohmann::json::parse(value.str, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_array() || entry.size() != 3 || !entry[1].is_string() || !entry[2].is_string()) {
+      return std::nullopt;
+    }
+    ++counts[bindings.QueueOf(entry[1].get<std::string>(), entry[2].get<std::string>())];
+  }
+  return counts;
+}
+
+CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands,
+                           const cache::Clock& clock)
+    : options_(options), keys_(std::move(keys)), commands_(commands), clock_(clock) {}
+
+boost::asio::awaitable<boost::system::error_code> CeleryQueues::DiscoverIfDue() {
+  {
+    std::lock_guard lock(mu_);
+    if (discovering_ || clock_.Now() < next_discovery_) co_return boost::system::error_code{};
+    discovering_ = true;
+  }
+  auto found = co_await DiscoverBindings(commands_, keys_, options_);
+  std::lock_guard lock(mu_);
+  discovering_ = false;
+  if (!found) co_return found.error();  // due again at the next collection
+  bindings_ = std::move(*found);
+  next_discovery_ = clock_.Now() + options_.queue_discovery_interval;
+  co_return boost::system::error_code{};
+}
+
+std::vector<std::string> CeleryQueues::Candidates(const std::vector<std::string>& consumed,
+                                                  QueueBindings& bindings) {
+  std::set<std::string> names(options_.queues.begin(), options_.queues.end());
+  names.insert(consumed.begin(), consumed.end());
+  std::lock_guard lock(mu_);
+  bindings = bindings_;
+  names.insert(bindings.queues.begin(), bindings.queues.end());
+  for (const auto& [name, at] : last_active_) names.insert(name);
+  return {names.begin(), names.end()};
+}
 
 std::vector<RedisCommand> CeleryQueues::DepthCommands(const std::vector<std::string>& names) const {
   std::vector<RedisCommand> commands;
   for (const auto& name : names) {
-    for (int step : steps_) commands.push_back(RedisCommand{"LLEN", keys_.QueueList(name, step)});
+    for (int step : options_.priority_steps) {
+      commands.push_back(RedisCommand{"LLEN", keys_.QueueList(name, step)});
+    }
   }
   return commands;
 }
 
-void CeleryQueues::AddDepths(const std::vector<std::string>& names,
-                             const std::vector<RedisReply>& replies, std::size_t first,
-                             QueuesView& view) const {
+// One pipeline: HLEN unacked (when `unacked_total` is set), then every LLEN of `names`.
+boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> CeleryQueues::Depths(
+    std::vector<std::string> names, std::int64_t* unacked_total) {
+  std::vector<RedisCommand> commands;
+  if (unacked_total) commands.push_back(HlenCommand(keys_));
+  const std::size_t first = commands.size();
+  for (auto& c : DepthCommands(names)) commands.push_back(std::move(c));
+  const std::size_t expected = commands.size();
+  auto replies = co_await commands_.Pipeline(std::move(commands));
+  if (!replies) co_return replies.error();
+  if (replies->size() != expected) co_return MakeErrorCode(Errc::kProtocol);
+  if (unacked_total) *unacked_total = IntOf((*replies)[0]);
+  std::vector<QueueInfo> queues;
   std::size_t i = first;
   for (const auto& name : names) {
     QueueInfo queue;
     queue.name = name;
-    for (int step : steps_) {
-      const std::int64_t n = i < replies.size() ? IntOf(replies[i]) : 0;
-      ++i;
+    for (int step : options_.priority_steps) {
+      const std::int64_t n = IntOf((*replies)[i++]);
       queue.by_priority[step] = n;
       queue.messages += n;
     }
-    view.total_messages += queue.messages;
-    view.queues.push_back(std::move(queue));
+    queues.push_back(std::move(queue));
   }
+  co_return queues;
 }
 
-CeleryQueues::Plan CeleryQueues::MakePlan(const std::vector<std::string>& extra_names) {
-  Plan plan;
-  plan.names.insert(configured_.begin(), configured_.end());
-  plan.names.insert(extra_names.begin(), extra_names.end());
-  {
-    std::lock_guard lock(mu_);
-    plan.names.insert(known_.begin(), known_.end());
-    known_.insert(plan.names.begin(), plan.names.end());  // idle queues stay listed
-  }
-  std::set<std::string> exchanges(plan.names.begin(), plan.names.end());
-  exchanges.insert("celery");  // Celery's default exchange
-  plan.commands.push_back(RedisCommand{"HLEN", keys_.Unacked()});
-  for (const auto& exchange : exchanges) {
-    plan.commands.push_back(RedisCommand{"SMEMBERS", keys_.Binding(exchange)});
-  }
-  plan.first_depth = plan.commands.size();
-  for (auto& c : DepthCommands({plan.names.begin(), plan.names.end()})) {
-    plan.commands.push_back(std::move(c));
-  }
-  return plan;
+boost::asio::awaitable<boost::system::result<std::optional<std::map<std::string, std::int64_t>>>>
+CeleryQueues::Unacked(std::int64_t total, const QueueBindings& bindings) {
+  using Counts = std::optional<std::map<std::string, std::int64_t>>;
+  if (total == 0) co_return Counts(std::map<std::string, std::int64_t>{});
+  if (total > kMaxUnackedRouted) co_return Counts();
+  auto values = co_await commands_.Command(HvalsCommand(keys_));
+  if (!values) co_return values.error();
+  co_return UnackedByQueue(values->elements, bindings);
 }
 
-std::vector<std::string> CeleryQueues::NewNames(const Plan& plan,
-                                                const std::vector<RedisReply>& replies) const {
-  std::set<std::string> found;
-  for (std::size_t i = 1; i < plan.first_depth; ++i) {
-    for (const auto& member : replies[i].elements) {
-      auto binding = ParseBindingMember(member.str, keys_.sep());
-      if (binding && !plan.names.contains(binding->queue)) found.insert(binding->queue);
-    }
+std::vector<QueueInfo> CeleryQueues::Listed(std::vector<QueueInfo> queues,
+                                            const std::vector<std::string>& consumed) {
+  const auto now = clock_.Now();
+  std::vector<QueueInfo> listed;
+  std::lock_guard lock(mu_);
+  for (QueueInfo& queue : queues) {
+    const bool active = queue.messages > 0 || queue.unacked.value_or(0) > 0 ||
+                        std::find(consumed.begin(), consumed.end(), queue.name) != consumed.end();
+    if (active) last_active_[queue.name] = now;
+    const auto seen = last_active_.find(queue.name);
+    const bool recent = seen != last_active_.end() && now - seen->second <= options_.idle_queue_grace;
+    if (!recent && seen != last_active_.end()) last_active_.erase(seen);
+    const bool configured = std::find(options_.queues.begin(), options_.queues.end(),
+                                      queue.name) != options_.queues.end();
+    if (configured || recent) listed.push_back(std::move(queue));
   }
-  return {found.begin(), found.end()};
+  return listed;
 }
 
 boost::asio::awaitable<boost::system::result<QueuesView>> CeleryQueues::Collect(
-    std::vector<std::string> extra_names) {
-  Plan plan = MakePlan(extra_names);
-  const std::vector<std::string> names(plan.names.begin(), plan.names.end());
-  const std::size_t expected = plan.first_depth + names.size() * steps_.size();
-  auto replies = co_await commands_.Pipeline(std::move(plan.commands));
-  if (!replies) co_return replies.error();
-  if (replies->size() != expected) co_return MakeErrorCode(Errc::kProtocol);
+    std::vector<std::string> consumed) {
+  if (auto ec = co_await DiscoverIfDue()) co_return ec;
+  QueueBindings bindings;
+  const std::vector<std::string> names = Candidates(consumed, bindings);
   QueuesView view;
-  view.unacked_total = IntOf((*replies)[0]);
-  AddDepths(names, *replies, plan.first_depth, view);
-  const std::vector<std::string> more = NewNames(plan, *replies);
-  if (!more.empty()) {  // a binding named a queue not seen before: one more round trip
-    auto extra = co_await commands_.Pipeline(DepthCommands(more));
-    if (!extra) co_return extra.error();
-    AddDepths(more, *extra, 0, view);
-    std::lock_guard lock(mu_);
-    known_.insert(more.begin(), more.end());
+  auto queues = co_await Depths(names, &view.unacked_total);
+  if (!queues) co_return queues.error();
+  auto unacked = co_await Unacked(view.unacked_total, bindings);
+  if (!unacked) co_return unacked.error();
+  if (*unacked) {
+    std::vector<std::string> more;  // unacked messages of a queue not among the candidates
+    for (const auto& [name, count] : **unacked) {
+      if (!std::binary_search(names.begin(), names.end(), name)) more.push_back(name);
+    }
+    if (!more.empty()) {
+      auto extra = co_await Depths(more, nullptr);
+      if (!extra) co_return extra.error();
+      queues->insert(queues->end(), extra->begin(), extra->end());
+    }
+    for (QueueInfo& q : *queues) {
+      const auto it = (*unacked)->find(q.name);
+      q.unacked = it == (*unacked)->end() ? 0 : it->second;
+    }
   }
+  view.queues = Listed(std::move(*queues), consumed);
   std::sort(view.queues.begin(), view.queues.end(),
             [](const QueueInfo& a, const QueueInfo& b) { return a.name < b.name; });
+  for (const QueueInfo& q : view.queues) view.total_messages += q.messages;
   co_return view;
 }
 

@@ -1,59 +1,78 @@
 #pragma once
 // CeleryQueues: queue depths of one Celery app on Redis (celery-redis-protocol.md §1, §3).
 //
-// Queue names = configured names ∪ names passed by the caller (the workers' active_queues)
-// ∪ every name seen before (so an idle queue stays listed after its consumer left)
-// ∪ queues found in the binding sets `_kombu.binding.celery` and `_kombu.binding.<name>` for
-// every name already known (idle queues have no list, so bindings are the only way to find
-// them; KEYS/SCAN are avoided on purpose). Depth = sum of LLEN over the priority sub-lists.
-// The binding lookups, HLEN unacked and every LLEN go in ONE pipeline; only when a binding
-// names a queue not seen before does a second pipeline fetch its lists (then it is known).
+// Which queues are listed: the configured ones always; every other queue while it has
+// messages, unacked messages or consumers, and for `idle_queue_grace` after it last had any.
+// Candidates come from the configuration, the workers' active_queues (the caller passes them:
+// they have consumers), the binding sets (QueueBindings, re-read every
+// `queue_discovery_interval` by SCAN) and the queues listed before. Depth = sum of LLEN over the
+// priority sub-lists; HLEN unacked and every LLEN go in ONE pipeline.
 //
-// `unacked` is one hash for the whole db without an owner or cheap per-queue index, so only the
-// total (HLEN) is reported; QueueInfo::unacked stays unset. `consumers` is filled by the caller.
-// Thread-safety: Collect() may run concurrently; the known-name set has its own mutex.
+// Per-queue `unacked`: the `unacked` hash holds [message, exchange, routing_key] per delivery
+// tag for the whole db. While it holds at most kMaxUnackedRouted entries, a second round trip
+// (HVALS) maps each to its queue through the bindings; above that (or on an undecodable entry)
+// per-queue unacked stays null and only the total (HLEN) is reported. 0 when the hash is empty.
+// `consumers` is filled by the caller.
+// Thread-safety: Collect() may run concurrently; the discovery state has its own mutex.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "cache/clock.h"
 #include "collectors/celery_keys.h"
 #include "collectors/celery_options.h"
+#include "collectors/queue_bindings.h"
 #include "collectors/redis_connection.h"
 #include "collectors/sample.h"
 
 namespace queuemon::collectors {
 
+inline constexpr std::int64_t kMaxUnackedRouted = 10'000;
+
+// Pure: unacked messages per queue from HVALS unacked; nullopt if any entry is undecodable.
+std::optional<std::map<std::string, std::int64_t>> UnackedByQueue(
+    const std::vector<RedisReply>& values, const QueueBindings& bindings);
+
 class CeleryQueues final {
  public:
-  // REQUIRES: `commands` outlives this object.
-  CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands);
+  // REQUIRES: `commands` and `clock` outlive this object.
+  CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisConnection& commands,
+               const cache::Clock& clock);
 
+  // `consumed`: the queues some worker consumes now (active_queues).
   boost::asio::awaitable<boost::system::result<QueuesView>> Collect(
-      std::vector<std::string> extra_names);
+      std::vector<std::string> consumed);
 
  private:
-  // The first pipeline: HLEN unacked, the binding sets, then every LLEN of `names`.
-  struct Plan {
-    std::set<std::string> names;
-    std::vector<RedisCommand> commands;
-    std::size_t first_depth = 0;  // index of the first LLEN
-  };
-  Plan MakePlan(const std::vector<std::string>& extra_names);
-  std::vector<std::string> NewNames(const Plan& plan, const std::vector<RedisReply>& replies) const;
+  // Re-reads the bindings when the discovery interval has passed (one reader at a time; the
+  // others use the bindings already known).
+  boost::asio::awaitable<boost::system::error_code> DiscoverIfDue();
+  std::vector<std::string> Candidates(const std::vector<std::string>& consumed,
+                                      QueueBindings& bindings);
   std::vector<RedisCommand> DepthCommands(const std::vector<std::string>& names) const;
-  void AddDepths(const std::vector<std::string>& names, const std::vector<RedisReply>& replies,
-                 std::size_t first, QueuesView& view) const;
+  boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> Depths(
+      std::vector<std::string> names, std::int64_t* unacked_total);
+  boost::asio::awaitable<boost::system::result<std::optional<std::map<std::string, std::int64_t>>>>
+  Unacked(std::int64_t total, const QueueBindings& bindings);
+  // Keeps the queues that are to be listed (see above) and records their activity.
+  std::vector<QueueInfo> Listed(std::vector<QueueInfo> queues,
+                                const std::vector<std::string>& consumed);
 
-  const std::vector<int> steps_;
-  const std::vector<std::string> configured_;
+  const CeleryOptions options_;
   const CeleryKeys keys_;
   RedisConnection& commands_;
+  const cache::Clock& clock_;
   std::mutex mu_;
-  std::set<std::string> known_;  // GUARDED_BY(mu_)
+  QueueBindings bindings_;                             // GUARDED_BY(mu_)
+  cache::TimePoint next_discovery_{};                  // GUARDED_BY(mu_)
+  bool discovering_ = false;                           // GUARDED_BY(mu_)
+  std::map<std::string, cache::TimePoint> last_active_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace queuemon::collectors

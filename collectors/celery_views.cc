@@ -62,9 +62,11 @@ WorkersView BuildWorkersView(std::vector<WorkerInfo> table, const ParsedReplies&
                              double now_unix) {
   std::map<std::string, WorkerInfo> by_name;
   for (auto& w : table) by_name[w.hostname] = std::move(w);
+  // An inspect reply is proof of life, as a heartbeat is: the worker answered just now.
   auto entry = [&](const std::string& node) -> WorkerInfo& {
     WorkerInfo& w = by_name[node];
-    if (w.hostname.empty()) w.hostname = node;  // seen only via inspect: status "unknown"
+    if (w.hostname.empty()) w.hostname = node;
+    w.status = "online";
     return w;
   };
   for (const auto& [node, stats] : replies.stats) {

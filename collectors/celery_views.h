@@ -2,10 +2,10 @@
 // Assembly of the views from already-fetched parts: the worker table, parsed inspect replies
 // and queue depths. Pure functions (no I/O), thread-safe; unit-tested without Redis.
 //
-// Worker status: the event table decides ("online"/"offline"). A worker that answers inspect
-// but has sent no event the table still holds is listed as "unknown" (alive enough to answer,
-// but its heartbeat liveness is not known yet — e.g. right after the daemon started, or while
-// the event subscription is down).
+// Worker status: any proof of life makes a worker "online": a recent event in the table, or a
+// reply in this view's inspect round (so right after the daemon started, or while the event
+// subscription is down, a worker that answers is online, not "unknown"). A worker the table
+// holds that neither sent a recent event nor answered is "offline".
 
 #include <cstdint>
 #include <map>

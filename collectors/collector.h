@@ -31,6 +31,9 @@ struct ViewRequest {
 
 struct Snapshot {
   std::string body;  // the view as JSON, serialized once per collection
+  // The body without its collection time (Serialized::identity); empty: the body identifies
+  // itself. The cache derives the ETag from it, so equal data keeps its ETag.
+  std::string identity;
   ViewData data;     // the same view, typed
 };
 

@@ -65,28 +65,26 @@ json TaskList(const std::vector<TaskBrief>& tasks) {
 // dump() with replacement so that a stray invalid UTF-8 byte from a worker never throws.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-}  // namespace
-
-std::string ToJson(const WorkersView& v) {
+json JsonOf(const WorkersView& v) {
   json workers = json::array();
   for (const auto& w : v.workers) workers.push_back(WorkerJson(w));
-  return Dump(json{{"timestamp", v.timestamp},
-                   {"workers", std::move(workers)},
-                   {"online", v.online},
-                   {"offline", v.offline},
-                   {"unknown", v.unknown}});
+  return json{{"timestamp", v.timestamp},
+              {"workers", std::move(workers)},
+              {"online", v.online},
+              {"offline", v.offline},
+              {"unknown", v.unknown}};
 }
 
-std::string ToJson(const QueuesView& v) {
+json JsonOf(const QueuesView& v) {
   json queues = json::array();
   for (const auto& q : v.queues) queues.push_back(QueueJson(q));
-  return Dump(json{{"timestamp", v.timestamp},
-                   {"queues", std::move(queues)},
-                   {"total_messages", v.total_messages},
-                   {"unacked_total", v.unacked_total}});
+  return json{{"timestamp", v.timestamp},
+              {"queues", std::move(queues)},
+              {"total_messages", v.total_messages},
+              {"unacked_total", v.unacked_total}};
 }
 
-std::string ToJson(const TasksView& v) {
+json JsonOf(const TasksView& v) {
   json workers = json::array();
   for (const auto& w : v.workers) {
     workers.push_back(json{{"hostname", w.hostname},
@@ -94,45 +92,69 @@ std::string ToJson(const TasksView& v) {
                            {"reserved", TaskList(w.reserved)},
                            {"scheduled", TaskList(w.scheduled)}});
   }
-  return Dump(json{{"timestamp", v.timestamp},
-                   {"workers", std::move(workers)},
-                   {"active", v.active},
-                   {"reserved", v.reserved},
-                   {"scheduled", v.scheduled}});
+  return json{{"timestamp", v.timestamp},
+              {"workers", std::move(workers)},
+              {"active", v.active},
+              {"reserved", v.reserved},
+              {"scheduled", v.scheduled}};
 }
 
-std::string ToJson(const TaskResult& v) {
+json JsonOf(const TaskResult& v) {
   // result_json is JSON text from the backend; embed it as a value, or as a string if it is not
   // valid JSON (never fail the view over it).
   json result = json::parse(v.result_json, nullptr, /*allow_exceptions=*/false);
   if (result.is_discarded()) result = v.result_json;
-  return Dump(json{{"task_id", v.task_id},
-                   {"state", v.state},
-                   {"result", std::move(result)},
-                   {"traceback", Opt(v.traceback)},
-                   {"date_done", Opt(v.date_done)}});
+  return json{{"task_id", v.task_id},
+              {"state", v.state},
+              {"result", std::move(result)},
+              {"traceback", Opt(v.traceback)},
+              {"date_done", Opt(v.date_done)}};
 }
 
-std::string ToJson(const SummaryView& v) {
-  return Dump(json{{"timestamp", v.timestamp},
-                   {"workers_online", v.workers_online},
-                   {"workers_offline", v.workers_offline},
-                   {"tasks_active", v.tasks_active},
-                   {"tasks_reserved", v.tasks_reserved},
-                   {"tasks_scheduled", v.tasks_scheduled},
-                   {"queued_messages", v.queued_messages},
-                   {"unacked_messages", v.unacked_messages},
-                   {"processed", v.processed},
-                   {"queues", v.queues}});
+json JsonOf(const SummaryView& v) {
+  return json{{"timestamp", v.timestamp},
+              {"workers_online", v.workers_online},
+              {"workers_offline", v.workers_offline},
+              {"tasks_active", v.tasks_active},
+              {"tasks_reserved", v.tasks_reserved},
+              {"tasks_scheduled", v.tasks_scheduled},
+              {"queued_messages", v.queued_messages},
+              {"unacked_messages", v.unacked_messages},
+              {"processed", v.processed},
+              {"queues", v.queues}};
 }
 
-std::string ToJson(const HealthView& v) {
-  return Dump(json{{"timestamp", v.timestamp},
-                   {"broker_reachable", v.broker_reachable},
-                   {"broker_rtt_ms", v.broker_rtt_ms},
-                   {"workers_answering", v.workers_answering},
-                   {"workers_online", v.workers_online},
-                   {"status", v.status}});
+json JsonOf(const HealthView& v) {
+  return json{{"timestamp", v.timestamp},
+              {"broker_reachable", v.broker_reachable},
+              {"broker_rtt_ms", v.broker_rtt_ms},
+              {"workers_answering", v.workers_answering},
+              {"workers_online", v.workers_online},
+              {"status", v.status}};
 }
+
+// The body, and the same JSON without its collection time (what identifies the content).
+Serialized SerializeJson(json j) {
+  Serialized out;
+  out.body = Dump(j);
+  if (j.erase("timestamp") > 0) out.identity = Dump(j);
+  return out;
+}
+
+}  // namespace
+
+std::string ToJson(const WorkersView& v) { return Dump(JsonOf(v)); }
+std::string ToJson(const QueuesView& v) { return Dump(JsonOf(v)); }
+std::string ToJson(const TasksView& v) { return Dump(JsonOf(v)); }
+std::string ToJson(const TaskResult& v) { return Dump(JsonOf(v)); }
+std::string ToJson(const SummaryView& v) { return Dump(JsonOf(v)); }
+std::string ToJson(const HealthView& v) { return Dump(JsonOf(v)); }
+
+Serialized Serialize(const WorkersView& v) { return SerializeJson(JsonOf(v)); }
+Serialized Serialize(const QueuesView& v) { return SerializeJson(JsonOf(v)); }
+Serialized Serialize(const TasksView& v) { return SerializeJson(JsonOf(v)); }
+Serialized Serialize(const TaskResult& v) { return SerializeJson(JsonOf(v)); }
+Serialized Serialize(const SummaryView& v) { return SerializeJson(JsonOf(v)); }
+Serialized Serialize(const HealthView& v) { return SerializeJson(JsonOf(v)); }
 
 }  // namespace queuemon::collectors

@@ -13,7 +13,7 @@ namespace queuemon::collectors {
 
 struct WorkerInfo {
   std::string hostname;                 // "w1@host"
-  std::string status = "unknown";       // "online" | "offline" | "unknown" (seen only via inspect)
+  std::string status = "unknown";       // "online" | "offline" ("unknown": no proof either way)
   std::optional<double> last_heartbeat;  // Unix seconds of the last worker event
   std::optional<double> heartbeat_freq;  // seconds, from the events
   std::optional<std::int64_t> active;     // tasks executing now
@@ -107,5 +107,19 @@ std::string ToJson(const TasksView& v);
 std::string ToJson(const TaskResult& v);
 std::string ToJson(const SummaryView& v);
 std::string ToJson(const HealthView& v);
+
+// A view serialized once per collection: the body, and the same JSON without its "timestamp"
+// (empty for views without one). Equal data collected twice has an equal identity, which the
+// cache hashes into the ETag (cache::EntryContent::identity).
+struct Serialized {
+  std::string body;
+  std::string identity;
+};
+Serialized Serialize(const WorkersView& v);
+Serialized Serialize(const QueuesView& v);
+Serialized Serialize(const TasksView& v);
+Serialized Serialize(const TaskResult& v);
+Serialized Serialize(const SummaryView& v);
+Serialized Serialize(const HealthView& v);
 
 }  // namespace queuemon::collectors

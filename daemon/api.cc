@@ -32,6 +32,28 @@ Api::Api(std::vector<ViewService*> sources, HttpMetrics& metrics, ApiOptions opt
       not_ready_reason_("warming up") {
   for (ViewService* source : sources_) AddSourceRoutes(*source);
   AddGlobalRoutes();
+  router_.SetNotFound([this](std::string_view path) { return NotFound(path); });
+}
+
+// "/api/v1/<name>/..." with a name that is no configured source says so; anything else is an
+// unknown endpoint.
+Response Api::NotFound(std::string_view path) const {
+  constexpr std::string_view kPrefix = "/api/v1/";
+  if (path.starts_with(kPrefix)) {
+    const std::string_view rest = path.substr(kPrefix.size());
+    const std::string_view name = rest.substr(0, rest.find('/'));
+    std::string known;
+    bool configured = false;
+    for (const ViewService* source : sources_) {
+      configured = configured || source->source() == name;
+      known += (known.empty() ? "" : ", ") + std::string(source->source());
+    }
+    if (!configured) {
+      return JsonError(404, "not_found",
+                       "no source named '" + std::string(name) + "' (configured: " + known + ")");
+    }
+  }
+  return JsonError(404, "not_found", "no such endpoint: " + std::string(path));
 }
 
 void Api::SetReady(bool ready, std::string reason) {
@@ -90,13 +112,17 @@ void Api::AddCacheRoutes(ViewService& source, const std::string& prefix) {
 }
 
 void Api::AddGlobalRoutes() {
-  router_.Add(Method::kGet, "/metrics", Sync([this](const Request&, const RouteParams&) {
+  router_.Add(Method::kGet, "/metrics",
+              [this](const Request&, const RouteParams&) -> boost::asio::awaitable<Response> {
+                // A scrape is a client of the workers and queues views (source_views.h).
+                const std::vector<SourceViews> views =
+                    co_await ReadSourceViews(sources_, Reader::kClient);
                 Response response;
                 response.SetHeader("Content-Type", std::string(kPrometheusContentType));
                 response.SetHeader("Cache-Control", "no-store");
-                response.body = RenderPrometheus(sources_, metrics_);
-                return response;
-              }));
+                response.body = RenderPrometheus(views, metrics_);
+                co_return response;
+              });
   router_.Add(Method::kGet, "/healthz", Sync([](const Request&, const RouteParams&) {
                 return JsonResponse(R"({"status":"ok"})");
               }));

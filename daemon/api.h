@@ -20,6 +20,7 @@
 
 #include "daemon/http_metrics.h"
 #include "daemon/router.h"
+#include "daemon/source_views.h"
 #include "daemon/view_service.h"
 
 namespace queuemon::daemon {
@@ -49,6 +50,7 @@ class Api final {
   void AddGlobalRoutes();
   std::string AuthToken() const;
   std::string NotReadyReason() const;
+  Response NotFound(std::string_view path) const;
 
   std::vector<ViewService*> sources_;
   HttpMetrics& metrics_;

@@ -35,6 +35,33 @@ nlohmann::json StatsJson(const cache::CacheStats& s) {
           {"max_bytes", s.max_bytes}};
 }
 
+// The cache to invalidate, from `?cache_name=` or a JSON body {"cache_name": "..."} (as the
+// original service's clients send it); nullopt = all. Returns a 400 for a body that is not such
+// an object, or that names another cache than the query.
+std::optional<Response> CacheNameOf(const Request& request, const RouteParams& params,
+                                    std::optional<std::string>& name) {
+  if (auto query = params.Query("cache_name")) name = std::string(*query);
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_object()) {
+    return JsonError(400, "bad_request",
+                     R"(request body must be a JSON object such as {"cache_name": "task_status"})");
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key != "cache_name") {
+      return JsonError(400, "bad_request", "unknown key '" + key + "' in the request body (known: cache_name)");
+    }
+    if (!value.is_string()) return JsonError(400, "bad_request", "'cache_name' must be a string");
+    const std::string from_body = value.get<std::string>();
+    if (name && *name != from_body) {
+      return JsonError(400, "bad_request", "cache_name differs between the query ('" + *name +
+                                               "') and the body ('" + from_body + "')");
+    }
+    name = from_body;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string Rfc3339UtcNow() {
@@ -87,8 +114,9 @@ Response InvalidateResponse(ViewService& service, const Request& request,
                  request.client_address, denied->status);
     return std::move(*denied);
   }
-  const std::optional<std::string_view> name = params.Query("cache_name");
-  auto removed = service.Invalidate(name);
+  std::optional<std::string> name;
+  if (auto bad = CacheNameOf(request, params, name)) return std::move(*bad);
+  auto removed = service.Invalidate(name ? std::optional<std::string_view>(*name) : std::nullopt);
   if (!removed) {
     return JsonError(404, "not_found",
                      "unknown cache_name '" + std::string(*name) +

@@ -57,5 +57,7 @@ inline constexpr std::string_view kCommandTimeoutMs = "command_timeout_ms";
 inline constexpr std::string_view kReconnectBackoffMaxMs = "reconnect_backoff_max_ms";
 inline constexpr std::string_view kPurgeOfflineAfterSeconds = "purge_offline_after_seconds";
 inline constexpr std::string_view kMaxReplyBytes = "max_reply_bytes";
+inline constexpr std::string_view kQueueDiscoveryIntervalSeconds = "queue_discovery_interval_seconds";
+inline constexpr std::string_view kIdleQueueGraceSeconds = "idle_queue_grace_seconds";
 
 }  // namespace queuemon::daemon::keys

@@ -79,6 +79,9 @@ collectors::CeleryOptions ReadSource(const json& object, const std::string& path
   r.ReadMillis(keys::kInspectTimeoutMs, source.inspect_timeout, 1, kMaxTimeoutMs);
   r.ReadSeconds(keys::kPurgeOfflineAfterSeconds, source.purge_offline_after, false, 30 * 86'400);
   r.ReadSize(keys::kMaxReplyBytes, source.max_reply_bytes, 1024, std::size_t{1} << 30);
+  r.ReadSeconds(keys::kQueueDiscoveryIntervalSeconds, source.queue_discovery_interval, false,
+                86'400);
+  r.ReadSeconds(keys::kIdleQueueGraceSeconds, source.idle_queue_grace, true, 30 * 86'400);
   r.RejectUnknown();
   return source;
 }

@@ -25,6 +25,7 @@
 #include "daemon/periodic_task.h"
 #include "daemon/reload_plan.h"
 #include "daemon/signals.h"
+#include "daemon/source_views.h"
 #include "daemon/status_line.h"
 #include "daemon/sweeper.h"
 #include "daemon/systemd_notify.h"
@@ -65,6 +66,8 @@ struct Daemon::Impl {
   void MaintenanceTick();
   bool ComputeReady(std::string& reason) const;
   void RefreshHealth();
+  std::string CurrentStatusLine(bool ready);
+  void SendStatus(bool ready, bool as_ready_notification);
   void Reload();
   void Stop();
   void OnDrained();
@@ -189,13 +192,20 @@ void Daemon::Impl::WarmUp() {
 }
 
 // Ready when every source's latest health view (kept fresh by the maintenance tick) says its
-// broker answered. CollectorStats.up alone is not enough: a health collection succeeds, and
-// reports "unreachable", when the broker is down.
+// broker answered, and its workers and queues views hold data (warm: the workers that answered
+// the warm-up inspect round are listed online). CollectorStats.up alone is not enough: a health
+// collection succeeds, and reports "unreachable", when the broker is down.
 bool Daemon::Impl::ComputeReady(std::string& reason) const {
   for (ViewService* view : view_list) {
-    const ViewSnapshots snapshots = view->Snapshots();
-    if (!snapshots.health || !snapshots.health->broker_reachable) {
-      reason = "source " + std::string(view->source()) + ": broker unreachable";
+    const std::string source = "source " + std::string(view->source()) + ": ";
+    const auto health = view->Latest(View::kHealth);
+    const auto* health_view = TypedView<collectors::HealthView>(health.get());
+    if (!health_view || !health_view->broker_reachable) {
+      reason = source + "broker unreachable";
+      return false;
+    }
+    if (!view->Latest(View::kWorkers) || !view->Latest(View::kQueues)) {
+      reason = source + "workers and queues views not collected yet";
       return false;
     }
   }
@@ -208,11 +218,33 @@ bool Daemon::Impl::ComputeReady(std::string& reason) const {
 void Daemon::Impl::RefreshHealth() {
   const auto max_age = std::chrono::milliseconds(health_ttl_ms.load());
   for (ViewService* view : view_list) {
-    const ViewSnapshots snapshots = view->Snapshots();
-    if (!snapshots.health || clock.Now() - snapshots.health_at >= max_age) {
-      view->Prefetch(View::kHealth);
-    }
+    const auto health = view->Latest(View::kHealth);
+    if (!health || clock.Now() - health->collected_at >= max_age) view->Prefetch(View::kHealth);
   }
+}
+
+// The STATUS= line from every source's workers and queues views, read like a client would
+// (source_views.h) but counted nowhere. Blocks: call it from a thread that runs no io_context.
+std::string Daemon::Impl::CurrentStatusLine(bool ready) {
+  auto read = boost::asio::co_spawn(ioc, ReadSourceViews(view_list, Reader::kInternal),
+                                    boost::asio::use_future);
+  return StatusLine(read.get(), ready);
+}
+
+// STATUS= (or READY=1 with it) once the views are read, without blocking the loop thread.
+void Daemon::Impl::SendStatus(bool ready, bool as_ready_notification) {
+  boost::asio::co_spawn(
+      ioc, ReadSourceViews(view_list, Reader::kInternal),
+      [this, ready, as_ready_notification](std::exception_ptr error,
+                                           std::vector<SourceViews> views) {
+        if (error) return;
+        const std::string line = StatusLine(views, ready);
+        if (as_ready_notification) {
+          notifier.Ready(line);
+        } else {
+          notifier.Status(line);
+        }
+      });
 }
 
 // Every second on the loop: liveness stamp for the watchdog, readiness, retries while a
@@ -236,7 +268,7 @@ void Daemon::Impl::MaintenanceTick() {
     was_ready = ready;
   }
   RefreshHealth();
-  if (++ticks % kStatusEveryTicks == 0) notifier.Status(StatusLine(view_list, ready));
+  if (++ticks % kStatusEveryTicks == 0) SendStatus(ready, /*as_ready_notification=*/false);
 }
 
 void Daemon::Impl::Reload() {
@@ -244,7 +276,7 @@ void Daemon::Impl::Reload() {
   if (stopping.load()) return;
   notifier.Reloading();
   log->info("reloading configuration");
-  auto finish = [this] { notifier.Ready(StatusLine(view_list, api->ready())); };
+  auto finish = [this] { SendStatus(api->ready(), /*as_ready_notification=*/true); };
   Config next;
   std::string token;
   try {
@@ -328,8 +360,9 @@ int Daemon::Run() {
   d.StartServing();
   d.WarmUp();
   if (!d.stopping.load()) {
-    d.notifier.Ready(StatusLine(d.view_list, d.api->ready()));
-    d.log->info("started: {}", StatusLine(d.view_list, d.api->ready()));
+    const std::string line = d.CurrentStatusLine(d.api->ready());
+    d.notifier.Ready(line);
+    d.log->info("started: {}", line);
   }
   d.WaitUntilStopped();
   d.log->info("stopped");

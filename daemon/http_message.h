@@ -29,6 +29,7 @@ struct Request {
   std::string authorization;    // header value, "" if absent
   std::string client_address;   // "127.0.0.1" / "::1"
   bool client_is_loopback = false;
+  std::string body;             // at most http.max_body_bytes; empty for most requests
 };
 
 struct Response {

@@ -54,6 +54,7 @@ Request ToRequest(const http::request<http::string_body>& message, Connection& c
   request.authorization = std::string(message[http::field::authorization]);
   request.client_address = connection.client_address;
   request.client_is_loopback = connection.client_is_loopback;
+  request.body = message.body();
   return request;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace queuemon::daemon {
@@ -127,50 +128,64 @@ void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) 
        [](const S& s) { return s.last_success_unix; });
 }
 
-void WorkerFamilies(Exposition& e, const std::vector<ViewService*>& sources,
-                    const std::vector<ViewSnapshots>& snaps) {
-  e.Family("celery_worker_up", "gauge",
-           "1 if the worker is online (heartbeats). Cached: as old as the worker_status ttl plus "
-           "stale_for at most; see queuemon_snapshot_age_seconds.");
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!snaps[i].workers) continue;
-    for (const auto& w : snaps[i].workers->workers) {
-      e.Sample("celery_worker_up", Label("source", sources[i]->source()) + "," + Label("hostname", w.hostname),
-               w.status == "online" ? 1.0 : 0.0);
-    }
-  }
-  e.Family("celery_worker_tasks_active", "gauge",
-           "Tasks the worker is executing. Cached: as old as the worker_status ttl plus stale_for "
-           "at most; see queuemon_snapshot_age_seconds.");
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!snaps[i].workers) continue;
-    for (const auto& w : snaps[i].workers->workers) {
-      if (!w.active) continue;
-      e.Sample("celery_worker_tasks_active", Label("source", sources[i]->source()) + "," + Label("hostname", w.hostname),
-               static_cast<double>(*w.active));
+std::string SourceLabel(const SourceViews& v) { return Label("source", v.source->source()); }
+
+// Both celery_worker_* families: one sample per worker, `value` nullopt to skip a worker.
+template <class Value>
+void WorkerFamily(Exposition& e, const std::vector<SourceViews>& views, const char* name,
+                  const std::string& help, Value value) {
+  e.Family(name, "gauge", help);
+  for (const SourceViews& v : views) {
+    const collectors::WorkersView* workers = v.Workers();
+    if (workers == nullptr) continue;
+    for (const auto& w : workers->workers) {
+      const std::optional<double> sample = value(w);
+      if (sample) e.Sample(name, SourceLabel(v) + "," + Label("hostname", w.hostname), *sample);
     }
   }
 }
 
-void QueueFamilies(Exposition& e, const std::vector<ViewService*>& sources,
-                   const std::vector<ViewSnapshots>& snaps) {
+constexpr const char* kFreshness =
+    " Read through the worker_status/queue_status cache like a JSON client: at most ttl old "
+    "while the broker answers, up to ttl + stale_for when it does not, absent past that; see "
+    "queuemon_snapshot_age_seconds.";
+
+void WorkerFamilies(Exposition& e, const std::vector<SourceViews>& views) {
+  WorkerFamily(e, views, "celery_worker_up",
+               std::string("1 if the worker is online (heartbeat or inspect reply).") + kFreshness,
+               [](const collectors::WorkerInfo& w) -> std::optional<double> {
+                 return w.status == "online" ? 1.0 : 0.0;
+               });
+  WorkerFamily(e, views, "celery_worker_tasks_active",
+               std::string("Tasks the worker is executing.") + kFreshness,
+               [](const collectors::WorkerInfo& w) -> std::optional<double> {
+                 if (!w.active) return std::nullopt;
+                 return static_cast<double>(*w.active);
+               });
+}
+
+void QueueFamilies(Exposition& e, const std::vector<SourceViews>& views) {
   e.Family("celery_queue_length", "gauge",
-           "Messages waiting in the queue (all priorities). Cached: as old as the queue_status "
-           "ttl plus stale_for at most; see queuemon_snapshot_age_seconds.");
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!snaps[i].queues) continue;
-    for (const auto& q : snaps[i].queues->queues) {
-      e.Sample("celery_queue_length", Label("source", sources[i]->source()) + "," + Label("queue_name", q.name),
+           std::string("Messages waiting in the queue (all priorities).") + kFreshness);
+  for (const SourceViews& v : views) {
+    const collectors::QueuesView* queues = v.Queues();
+    if (queues == nullptr) continue;
+    for (const auto& q : queues->queues) {
+      e.Sample("celery_queue_length", SourceLabel(v) + "," + Label("queue_name", q.name),
                static_cast<double>(q.messages));
     }
   }
   e.Family("queuemon_snapshot_age_seconds", "gauge",
-           "Age of the cached snapshot the celery_* series above come from.");
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    const auto now = sources[i]->clock().Now();
-    const std::string src = Label("source", sources[i]->source());
-    if (snaps[i].workers) e.Sample("queuemon_snapshot_age_seconds", src + ",view=\"workers\"", Seconds(now - snaps[i].workers_at));
-    if (snaps[i].queues) e.Sample("queuemon_snapshot_age_seconds", src + ",view=\"queues\"", Seconds(now - snaps[i].queues_at));
+           "Age of the cached view the celery_* series above come from (absent with the view).");
+  for (const SourceViews& v : views) {
+    if (v.Workers()) {
+      e.Sample("queuemon_snapshot_age_seconds", SourceLabel(v) + ",view=\"workers\"",
+               Seconds(v.workers.age));
+    }
+    if (v.Queues()) {
+      e.Sample("queuemon_snapshot_age_seconds", SourceLabel(v) + ",view=\"queues\"",
+               Seconds(v.queues.age));
+    }
   }
 }
 
@@ -215,12 +230,12 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
-std::string RenderPrometheus(const std::vector<ViewService*>& sources, const HttpMetrics& http) {
+std::string RenderPrometheus(const std::vector<SourceViews>& views, const HttpMetrics& http) {
   Exposition e;
-  std::vector<ViewSnapshots> snaps;
-  for (ViewService* s : sources) snaps.push_back(s->Snapshots());
-  WorkerFamilies(e, sources, snaps);
-  QueueFamilies(e, sources, snaps);
+  std::vector<ViewService*> sources;
+  for (const SourceViews& v : views) sources.push_back(v.source);
+  WorkerFamilies(e, views);
+  QueueFamilies(e, views);
   CollectorFamilies(e, sources);
   CacheFamilies(e, sources);
   HttpFamilies(e, http);

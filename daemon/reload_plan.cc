@@ -47,6 +47,9 @@ std::optional<std::string> SourceChange(const collectors::CeleryOptions& a,
       {a.events_exchange != b.events_exchange, keys::kEventsExchange},
       {a.inspect_timeout != b.inspect_timeout, keys::kInspectTimeoutMs},
       {a.purge_offline_after != b.purge_offline_after, keys::kPurgeOfflineAfterSeconds},
+      {a.queue_discovery_interval != b.queue_discovery_interval,
+       keys::kQueueDiscoveryIntervalSeconds},
+      {a.idle_queue_grace != b.idle_queue_grace, keys::kIdleQueueGraceSeconds},
       {a.max_reply_bytes != b.max_reply_bytes, keys::kMaxReplyBytes},
   };
   for (const auto& [changed, key] : fields) {

@@ -115,6 +115,7 @@ std::variant<Router::Match, Response> Router::Route(Method method, std::string_v
     response.SetHeader("Allow", AllowHeader(route));
     return response;
   }
+  if (not_found_) return not_found_(url->path());
   return JsonError(404, "not_found", "no such endpoint: " + std::string(url->path()));
 }
 

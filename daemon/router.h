@@ -53,12 +53,18 @@ class Router final {
   // The registered patterns (for the landing page).
   std::vector<std::string> Patterns() const;
 
+  // Builds the 404 for a decoded path that no pattern matches (default: "no such endpoint"),
+  // so the API can name what is wrong, e.g. an unknown source. REQUIRES: not yet serving.
+  using NotFound = std::function<Response(std::string_view path)>;
+  void SetNotFound(NotFound not_found) { not_found_ = std::move(not_found); }
+
  private:
   struct RouteEntry {
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a placeholder
     std::vector<std::pair<Method, Handler>> handlers;
   };
+  NotFound not_found_;
   static bool MatchSegments(const RouteEntry& route, const std::vector<std::string>& segments,
                             RouteParams* params);
   static std::string AllowHeader(const RouteEntry& route);

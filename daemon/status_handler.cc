@@ -44,9 +44,14 @@ Response ErrorResponse(const ViewResult& result, std::string_view source) {
     return JsonError(404, "not_found", ec.message());
   }
   const bool timeout = ours && ec.value() == static_cast<int>(Errc::kTimeout);
-  Response response = JsonError(
-      timeout ? 504 : 503, timeout ? "collector_timeout" : "collector_unavailable",
-      std::string(source) + ": " + ec.message() + "; no cached data recent enough to serve");
+  // The cause first (the broker); then why no cached data stood in for it.
+  const char* why_no_cache = result.bypassed_cache
+                                 ? "use_cache=false asks for fresh data, so cached data is not "
+                                   "served instead"
+                                 : "no cached data recent enough to serve";
+  Response response = JsonError(timeout ? 504 : 503,
+                                timeout ? "collector_timeout" : "collector_unavailable",
+                                std::string(source) + ": " + ec.message() + "; " + why_no_cache);
   response.SetHeader("Retry-After", std::to_string(std::max<std::int64_t>(1, WholeSeconds(result.ttl))));
   return response;
 }
@@ -83,11 +88,13 @@ Response ViewResponse(const ViewResult& result, std::string_view if_none_match,
                      "max-age=" + std::to_string(WholeSeconds(result.ttl - result.age)));
   response.header_block = result.entry->header_lines;
   response.body_owner = result.entry;  // keeps header_block and body_view alive until written
-  if (IfNoneMatchMatches(if_none_match, result.entry->etag)) {
+  // 304 only stands in for a 200 (RFC 9110 13.1.2): an entry that reports a failure (a health
+  // view with its broker down, 503) is always sent whole.
+  if (result.entry->status == 200 && IfNoneMatchMatches(if_none_match, result.entry->etag)) {
     response.status = 304;
     return response;
   }
-  response.status = 200;
+  response.status = result.entry->status;
   response.body_view = result.entry->body;
   return response;
 }

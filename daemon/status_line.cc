@@ -4,8 +4,6 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "daemon/view_service.h"
-
 namespace queuemon::daemon {
 namespace {
 
@@ -15,23 +13,23 @@ double UnixNow() {
 
 }  // namespace
 
-std::string StatusLine(const std::vector<ViewService*>& sources, bool ready) {
+std::string StatusLine(const std::vector<SourceViews>& views, bool ready) {
   std::int64_t workers = 0, queues = 0, messages = 0;
   std::uint64_t hits = 0, requests = 0;
   double oldest_success = 0;  // the source whose last success is oldest decides the age shown
   bool never = false;
-  for (const ViewService* source : sources) {
-    const ViewSnapshots snapshots = source->Snapshots();
-    if (snapshots.summary) {
-      workers += snapshots.summary->workers_online;
-      queues += snapshots.summary->queues;
-      messages += snapshots.summary->queued_messages;
-    }
-    for (const auto& [name, stats] : source->CacheStats()) {
+  std::string missing;
+  for (const SourceViews& view : views) {
+    const collectors::WorkersView* w = view.Workers();
+    const collectors::QueuesView* q = view.Queues();
+    if (w) workers += w->online;
+    if (q) queues += std::ssize(q->queues), messages += q->total_messages;
+    if (!w || !q) missing += ", source " + std::string(view.source->source()) + ": no current data";
+    for (const auto& [name, stats] : view.source->CacheStats()) {
       hits += stats.hits;
       requests += stats.total_requests;
     }
-    const double success = source->collector().Stats().last_success_unix;
+    const double success = view.source->collector().Stats().last_success_unix;
     if (success <= 0) never = true;
     if (oldest_success == 0 || success < oldest_success) oldest_success = success;
   }
@@ -46,7 +44,7 @@ std::string StatusLine(const std::vector<ViewService*>& sources, bool ready) {
                 ready ? "ready" : "not ready", static_cast<long long>(workers),
                 static_cast<long long>(queues), static_cast<long long>(messages), hit_rate,
                 age.c_str());
-  return line;
+  return line + missing;
 }
 
 }  // namespace queuemon::daemon

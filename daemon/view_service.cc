@@ -37,7 +37,6 @@ struct ViewService::State {
       : executor(std::move(ex)), collector(c), clock(clk) {}
 
   Category& CategoryOf(View view) { return categories.find(CacheNameOf(view))->second; }
-  void Record(const collectors::ViewData& data, cache::TimePoint at);
 
   boost::asio::any_io_executor executor;
   collectors::Collector& collector;
@@ -45,31 +44,27 @@ struct ViewService::State {
   std::atomic<std::int64_t> request_timeout_ms{2000};
   // Built in the constructor and never changed afterwards, so lookups need no lock.
   std::map<std::string, Category, std::less<>> categories;
-  mutable std::mutex snapshots_mu;
-  ViewSnapshots snapshots;  // guarded by snapshots_mu
 };
-
-void ViewService::State::Record(const collectors::ViewData& data, cache::TimePoint at) {
-  std::lock_guard lock(snapshots_mu);
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, collectors::WorkersView>) {
-          snapshots.workers = std::make_shared<const T>(v), snapshots.workers_at = at;
-        } else if constexpr (std::is_same_v<T, collectors::QueuesView>) {
-          snapshots.queues = std::make_shared<const T>(v), snapshots.queues_at = at;
-        } else if constexpr (std::is_same_v<T, collectors::SummaryView>) {
-          snapshots.summary = std::make_shared<const T>(v), snapshots.summary_at = at;
-        } else if constexpr (std::is_same_v<T, collectors::HealthView>) {
-          snapshots.health = std::make_shared<const T>(v), snapshots.health_at = at;
-        }
-      },
-      data);
-}
 
 namespace {
 
 using State = ViewService::State;
+
+// A health view that finds its broker unreachable answers 503: load balancers and uptime
+// checkers read the status line, not the body. Every other view answers 200.
+std::uint16_t HttpStatusOf(const collectors::ViewData& data) {
+  const auto* health = std::get_if<collectors::HealthView>(&data);
+  return health != nullptr && !health->broker_reachable ? 503 : 200;
+}
+
+cache::EntryContent ContentOf(collectors::Snapshot snapshot) {
+  cache::EntryContent content;
+  content.status = HttpStatusOf(snapshot.data);
+  content.body = std::move(snapshot.body);
+  content.identity = std::move(snapshot.identity);
+  content.data = std::make_shared<const collectors::ViewData>(std::move(snapshot.data));
+  return content;
+}
 
 // A coroutine with by-value parameters, so its frame owns everything it touches; the loader
 // lambdas below only forward to it (a lambda coroutine's captures would die with the lambda).
@@ -87,9 +82,8 @@ boost::asio::awaitable<cache::LoadResult> LoadView(std::shared_ptr<State> state,
     snapshot = collectors::MakeErrorCode(collectors::Errc::kUnavailable);
   }
   if (!snapshot) co_return snapshot.error();
-  auto entry = cache::Entry::Make(std::move(snapshot->body), state->clock.Now());
+  auto entry = cache::Entry::Make(ContentOf(std::move(*snapshot)), state->clock.Now());
   state->CategoryOf(view).cache->Put(key, entry);
-  state->Record(snapshot->data, entry->collected_at);
   co_return entry;
 }
 
@@ -145,13 +139,13 @@ void ViewService::SetRequestTimeout(std::chrono::milliseconds request_timeout) {
 }
 
 boost::asio::awaitable<ViewResult> ViewService::Get(View view, std::string task_id,
-                                                    bool use_cache) {
+                                                    bool use_cache, Reader reader) {
   std::shared_ptr<State> state = state_;
   State::Category& category = state->CategoryOf(view);
   std::string key = collectors::ViewKey(view, task_id);
   cache::Lookup lookup;
   if (use_cache) {
-    lookup = category.cache->Get(key);
+    lookup = reader == Reader::kClient ? category.cache->Get(key) : category.cache->Peek(key);
     if (lookup.freshness == cache::Freshness::kFreshRefresh) {
       category.flight->StartIfIdle(key, MakeLoader(state, view, task_id, key));
     }
@@ -177,21 +171,28 @@ boost::asio::awaitable<ViewResult> ViewService::Get(View view, std::string task_
       co_await category.flight->Do(key, join, deadline, std::move(loader));
   const cache::Duration ttl = category.cache->options().ttl;
   if (loaded && loaded->has_value()) {
-    category.cache->RecordMiss();
+    if (reader == Reader::kClient) category.cache->RecordMiss();
     co_return Answer(CacheOutcome::kMiss, loaded->value(), state->clock, ttl);
   }
   if (use_cache && lookup.entry) {
     // Serve the newest entry still inside ttl + stale_for (Peek drops nothing, counts nothing).
     cache::Lookup current = category.cache->Peek(key);
     if (current.freshness != cache::Freshness::kMiss && current.entry) {
-      category.cache->RecordStale();
+      if (reader == Reader::kClient) category.cache->RecordStale();
       co_return Answer(CacheOutcome::kStale, std::move(current.entry), state->clock, ttl);
     }
   }
-  category.cache->RecordMiss();
-  co_return Failure(loaded ? loaded->error()
-                           : collectors::MakeErrorCode(collectors::Errc::kTimeout),
-                    ttl);
+  if (reader == Reader::kClient) category.cache->RecordMiss();
+  ViewResult failure = Failure(
+      loaded ? loaded->error() : collectors::MakeErrorCode(collectors::Errc::kTimeout), ttl);
+  failure.bypassed_cache = !use_cache;
+  co_return failure;
+}
+
+void ViewService::PrefetchUnlessFresh(View view) {
+  const cache::Freshness freshness =
+      state_->CategoryOf(view).cache->Peek(collectors::ViewKey(view)).freshness;
+  if (freshness != cache::Freshness::kFresh) Prefetch(view);
 }
 
 bool ViewService::Prefetch(View view) {
@@ -255,9 +256,9 @@ std::vector<std::pair<std::string, cache::CacheStats>> ViewService::CacheStats()
   return stats;
 }
 
-ViewSnapshots ViewService::Snapshots() const {
-  std::lock_guard lock(state_->snapshots_mu);
-  return state_->snapshots;
+std::shared_ptr<const cache::Entry> ViewService::Latest(View view) const {
+  cache::Lookup lookup = state_->CategoryOf(view).cache->Peek(collectors::ViewKey(view));
+  return lookup.freshness == cache::Freshness::kMiss ? nullptr : std::move(lookup.entry);
 }
 
 }  // namespace queuemon::daemon

@@ -3,8 +3,8 @@
 // SingleFlight per category (task_status, worker_status, queue_status, metrics_summary,
 // health_check) and answers "give me view V" with HIT / refresh-ahead / single-flight MISS /
 // STALE / error, following the counting contract of cache/ttl_lru_cache.h exactly. Its loaders
-// call Collector::Collect, build an Entry (cache::Entry::Make), Put it, and remember the typed
-// snapshot of the workers / queues / summary / health views for /metrics.
+// call Collector::Collect, build an Entry (cache::Entry::Make) that carries the typed view too
+// (TypedView, for /metrics and STATUS=), and Put it.
 //
 // Ownership: the collector and the clock are borrowed and must outlive every load (loads run
 // detached on `executor`; destroy the ViewService only after its io_context stopped running).
@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -42,16 +43,21 @@ struct ViewResult {
   cache::Duration age{};   // now - entry->collected_at
   cache::Duration ttl{};   // the ttl in force (Cache-Control max-age = ttl - age)
   boost::system::error_code error;  // kError only: collectors::Errc (kTimeout -> 504) or other
+  bool bypassed_cache = false;      // use_cache=false: a failure is never answered from cache
 };
 
-// The latest typed data of each aggregate view (null until first collected), for /metrics.
-struct ViewSnapshots {
-  std::shared_ptr<const collectors::WorkersView> workers;
-  std::shared_ptr<const collectors::QueuesView> queues;
-  std::shared_ptr<const collectors::SummaryView> summary;
-  std::shared_ptr<const collectors::HealthView> health;
-  cache::TimePoint workers_at{}, queues_at{}, summary_at{}, health_at{};  // collected_at
-};
+// Who reads: a client request counts in the cache's statistics; an internal read (the STATUS=
+// line) follows the same freshness rules but counts nothing, so the statistics stay exactly
+// what clients did.
+enum class Reader { kClient, kInternal };
+
+// The typed view an entry was built from (ViewService stores collectors::ViewData in
+// cache::Entry::data), or null when the entry is null or holds another view.
+template <class T>
+const T* TypedView(const cache::Entry* entry) {
+  if (entry == nullptr || entry->data == nullptr) return nullptr;
+  return std::get_if<T>(static_cast<const collectors::ViewData*>(entry->data.get()));
+}
 
 // The category cache that serves `view` ("worker_status", ...).
 std::string_view CacheNameOf(collectors::View view);
@@ -72,11 +78,18 @@ class ViewService final {
 
   // Answers one request for `view` (task_id for kTask only; REQUIRES: ValidTaskId(task_id)).
   boost::asio::awaitable<ViewResult> Get(collectors::View view, std::string task_id,
-                                         bool use_cache);
+                                         bool use_cache, Reader reader = Reader::kClient);
 
   // Starts a background load of `view` unless one is in flight (warm-up, refresh). True if
   // started. Does not count as a request.
   bool Prefetch(collectors::View view);
+  // Prefetch unless the entry of `view` is younger than refresh_after. Lets a reader of several
+  // views start their loads together before awaiting each with Get.
+  void PrefetchUnlessFresh(collectors::View view);
+
+  // The stored entry of an aggregate view while it is younger than ttl + stale_for, else null.
+  // Counts nothing and starts no load (readiness checks).
+  std::shared_ptr<const cache::Entry> Latest(collectors::View view) const;
 
   // Start-up warm-up: loads the workers, queues, summary and health views concurrently (joining
   // loads already in flight) and waits for them until `deadline`. True if all four stored an
@@ -98,7 +111,6 @@ class ViewService final {
 
   // name -> stats, in kCacheNames order.
   std::vector<std::pair<std::string, cache::CacheStats>> CacheStats() const;
-  ViewSnapshots Snapshots() const;
   const cache::Clock& clock() const;
 
   // Internal (shared with detached loads); public only so view_service.cc can name it.

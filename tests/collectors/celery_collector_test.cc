@@ -4,6 +4,8 @@
 #include "collectors/celery_collector.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <filesystem>
@@ -110,8 +112,11 @@ class CeleryCollectorTest : public ::testing::Test {
 };
 
 TEST_F(CeleryCollectorTest, WorkersMatchCeleryInspect) {
-  ASSERT_TRUE(Eventually([] { return CollectAs<WorkersView>(View::kWorkers).online == 2; }))
-      << "both workers should be online from heartbeats";
+  ASSERT_TRUE(Eventually([] {
+    const WorkersView v = CollectAs<WorkersView>(View::kWorkers);
+    return v.online == 2 && std::all_of(v.workers.begin(), v.workers.end(),
+                                        [](const WorkerInfo& w) { return w.last_heartbeat; });
+  })) << "both workers should be online, with heartbeats";
   const WorkersView view = CollectAs<WorkersView>(View::kWorkers);
   const json stats = Cli({"inspect", "stats", "--json"});
   const json queues = Cli({"inspect", "active_queues", "--json"});

@@ -49,12 +49,12 @@ TEST(CeleryViewsTest, WorkersMergeEventsAndInspect) {
   EXPECT_EQ(v.workers[0].concurrency, 2);
   EXPECT_EQ(v.workers[0].queues, (std::vector<std::string>{"celery", "reports"}));
   EXPECT_EQ(v.workers[1].hostname, "w2@h");
-  EXPECT_EQ(v.workers[1].status, "unknown");  // answered inspect, no events
+  EXPECT_EQ(v.workers[1].status, "online");  // answered inspect, no events: proof of life
   EXPECT_EQ(v.workers[1].pid, 20);
-  EXPECT_EQ(v.workers[2].status, "offline");
-  EXPECT_EQ(v.online, 1);
+  EXPECT_EQ(v.workers[2].status, "offline");  // no recent event, no reply
+  EXPECT_EQ(v.online, 2);
   EXPECT_EQ(v.offline, 1);
-  EXPECT_EQ(v.unknown, 1);
+  EXPECT_EQ(v.unknown, 0);
 }
 
 TEST(CeleryViewsTest, TasksQueuesSummary) {

@@ -10,27 +10,46 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cache/clock.h"
+#include "collectors/errors.h"
 #include "tests/daemon/run_coroutine.h"
 #include "tests/testing/fake_collector.h"
 
 namespace queuemon::daemon {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// worker_status and queue_status: ttl 3 s, refresh after 1 s, stale for 5 s.
+std::map<std::string, cache::CacheOptions> ShortCaches() {
+  cache::CacheOptions options;
+  options.ttl = seconds(3);
+  options.refresh_after = seconds(1);
+  options.stale_for = seconds(5);
+  return {{"worker_status", options}, {"queue_status", options}};
+}
+
 class PrometheusTest : public ::testing::Test {
  protected:
+  // One client read of the queues view, then one scrape (which reads workers and queues).
   std::string Render() {
-    test::RunToCompletion(ioc_, service_.Get(collectors::View::kWorkers, "", true));
-    test::RunToCompletion(ioc_, service_.Get(collectors::View::kQueues, "", true));
     test::RunToCompletion(ioc_, service_.Get(collectors::View::kQueues, "", true));
     http_.Record(200, 0.0003);
     http_.Record(503, 0.2);
-    return RenderPrometheus({&service_}, http_);
+    return Scrape();
+  }
+  std::string Scrape() {
+    const auto views = test::RunToCompletion(ioc_, ReadSourceViews({&service_}, Reader::kClient));
+    return RenderPrometheus(views, http_);
+  }
+  static bool Has(const std::string& text, const std::string& line) {
+    return text.find(line) != std::string::npos;
   }
 
   boost::asio::io_context ioc_;
   cache::ManualClock clock_;
   testing::FakeCollector collector_;
-  ViewService service_{ioc_.get_executor(), collector_, {}, clock_, std::chrono::seconds(1)};
+  ViewService service_{ioc_.get_executor(), collector_, ShortCaches(), clock_, seconds(1)};
   HttpMetrics http_;
 };
 
@@ -57,7 +76,41 @@ TEST_F(PrometheusTest, ExposesExporterCompatibleAndOwnSeries) {
   EXPECT_NE(text.find("queuemon_http_requests_total{code=\"5xx\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_request_duration_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_http_request_duration_seconds_count 2\n"), std::string::npos);
-  EXPECT_NE(text.find("Cached"), std::string::npos);  // HELP says the values are cached
+  EXPECT_NE(text.find("at most ttl old"), std::string::npos);  // HELP says how fresh
+}
+
+// Issue 11: a daemon that only Prometheus scrapes follows the broker within the ttl.
+TEST_F(PrometheusTest, AnUnpolledDaemonsScrapeFollowsTheDataWithinTheTtl) {
+  const std::string queue = "celery_queue_length{source=\"celery\",queue_name=\"odd\\\"queue\\\\name\"} ";
+  EXPECT_TRUE(Has(Scrape(), queue + "7\n"));
+  collector_.SetQueueDepth(20);
+  clock_.Advance(milliseconds(500));
+  EXPECT_TRUE(Has(Scrape(), queue + "7\n")) << "fresh: the cached value";
+  clock_.Advance(seconds(1));  // past refresh_after: this scrape starts the background refresh
+  Scrape();
+  EXPECT_TRUE(Has(Scrape(), queue + "20\n"));
+  collector_.SetQueueDepth(13);
+  clock_.Advance(seconds(4));  // past the ttl: the scrape waits for the load
+  const std::string text = Scrape();
+  EXPECT_TRUE(Has(text, queue + "13\n")) << text;
+  EXPECT_TRUE(Has(text, "queuemon_snapshot_age_seconds{source=\"celery\",view=\"queues\"} 0\n"));
+  EXPECT_EQ(collector_.calls(), 6u) << "workers and queues: first load, refresh, reload";
+}
+
+// Issue 11: data older than ttl + stale_for is not exported as if current.
+TEST_F(PrometheusTest, ASeriesPastTtlPlusStaleForIsDropped) {
+  Scrape();
+  collector_.Fail(collectors::Errc::kUnavailable);
+  clock_.Advance(seconds(4));  // expired, within stale_for: served stale with its age
+  std::string text = Scrape();
+  EXPECT_TRUE(Has(text, "celery_worker_up{source=\"celery\",hostname=\"w1@host\"} 1\n"));
+  EXPECT_TRUE(Has(text, "queuemon_snapshot_age_seconds{source=\"celery\",view=\"workers\"} 4\n"));
+  clock_.Advance(seconds(5));  // 9 s > ttl + stale_for = 8 s
+  text = Scrape();
+  EXPECT_FALSE(Has(text, "celery_worker_up{")) << text;
+  EXPECT_FALSE(Has(text, "celery_queue_length{"));
+  EXPECT_FALSE(Has(text, "queuemon_snapshot_age_seconds{"));
+  EXPECT_TRUE(Has(text, "# TYPE celery_queue_length gauge\n")) << "the family stays declared";
 }
 
 TEST_F(PrometheusTest, EveryFamilyHasOneHelpAndTypeLine) {

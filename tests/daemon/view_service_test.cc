@@ -176,12 +176,42 @@ TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
   EXPECT_FALSE(test::RunToCompletion(ioc_, service_->WarmUp(deadline)));
 }
 
-TEST_F(ViewServiceTest, RecordsTypedSnapshotsForMetrics) {
-  EXPECT_EQ(service_->Snapshots().workers, nullptr);
-  GetWorkers();
-  const ViewSnapshots snaps = service_->Snapshots();
-  ASSERT_NE(snaps.workers, nullptr);
-  EXPECT_EQ(snaps.workers->workers.at(0).hostname, "w1@host");
+TEST_F(ViewServiceTest, EntriesCarryTheirTypedViewForMetrics) {
+  const ViewResult workers = GetWorkers();
+  const auto* typed = TypedView<collectors::WorkersView>(workers.entry.get());
+  ASSERT_NE(typed, nullptr);
+  EXPECT_EQ(typed->workers.at(0).hostname, "w1@host");
+  EXPECT_EQ(TypedView<collectors::QueuesView>(workers.entry.get()), nullptr) << "another view";
+  EXPECT_EQ(service_->Latest(View::kWorkers), workers.entry);
+  EXPECT_EQ(service_->Latest(View::kQueues), nullptr);
+}
+
+// Issue 11: an unchanged view keeps its ETag across refreshes, so If-None-Match keeps matching.
+TEST_F(ViewServiceTest, EqualDataKeepsItsEtagAcrossARefresh) {
+  collector_.SetCallNumberIsTimestamp(true);
+  const ViewResult first = GetWorkers();
+  clock_.Advance(seconds(5));  // past the ttl: the next read reloads
+  const ViewResult second = GetWorkers();
+  ASSERT_EQ(second.outcome, CacheOutcome::kMiss);
+  EXPECT_NE(second.entry->body, first.entry->body) << "the call number (timestamp) differs";
+  EXPECT_EQ(second.entry->etag, first.entry->etag);
+  EXPECT_TRUE(second.entry->etag.starts_with("W/\"")) << "weak: the bytes differ";
+  collector_.SetCallNumberIsTimestamp(false);
+  clock_.Advance(seconds(5));
+  EXPECT_NE(GetWorkers().entry->etag, first.entry->etag) << "other content, other ETag";
+}
+
+TEST_F(ViewServiceTest, InternalReadsFollowTheTtlButCountNothing) {
+  auto internal = [&] {
+    return test::RunToCompletion(ioc_, service_->Get(View::kWorkers, "", true, Reader::kInternal));
+  };
+  EXPECT_EQ(internal().outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(internal().outcome, CacheOutcome::kHit);
+  clock_.Advance(seconds(5));
+  EXPECT_EQ(internal().outcome, CacheOutcome::kMiss) << "past the ttl it waits for a load";
+  EXPECT_EQ(collector_.calls(), 2u);
+  EXPECT_EQ(WorkerStats().total_requests, 0u);
+  EXPECT_EQ(WorkerStats().hits + WorkerStats().misses + WorkerStats().stale, 0u);
 }
 
 }  // namespace

@@ -48,6 +48,9 @@ collectors::Snapshot FakeCollector::MakeSnapshot(const collectors::ViewRequest& 
     snapshot.body += ",\"pad\":\"" + std::string(padding, 'x') + "\"";
   }
   snapshot.body += "}";
+  if (call_is_timestamp_.load()) {
+    snapshot.identity = "{\"view\":\"" + collectors::ViewKey(request.view, request.task_id) + "\"}";
+  }
   if (request.view == View::kWorkers) {
     collectors::WorkersView workers;
     collectors::WorkerInfo w;
@@ -60,7 +63,7 @@ collectors::Snapshot FakeCollector::MakeSnapshot(const collectors::ViewRequest& 
     collectors::QueuesView queues;
     collectors::QueueInfo q;
     q.name = "odd\"queue\\name";
-    q.messages = 7;
+    q.messages = queue_depth_.load();
     queues.queues.push_back(q);
     snapshot.data = queues;
   }

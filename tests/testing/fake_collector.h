@@ -41,6 +41,11 @@ class FakeCollector final : public collectors::Collector {
   // Bodies from now on carry a "pad" field of `bytes` 'x' characters (0, the default: none),
   // for responses larger than a socket's buffers.
   void SetBodyPadding(std::size_t bytes) { padding_.store(bytes); }
+  // The depth of the queues view's one queue (default 7).
+  void SetQueueDepth(std::int64_t messages) { queue_depth_.store(messages); }
+  // Snapshots from now on carry an identity that leaves out the call number, as a real view
+  // leaves out its collection time: equal data, so an equal ETag across collections.
+  void SetCallNumberIsTimestamp(bool on) { call_is_timestamp_.store(on); }
 
   std::uint64_t calls() const { return calls_.load(); }    // Collect calls started
   std::uint64_t waiting() const { return waiting_.load(); }  // calls held right now
@@ -54,6 +59,8 @@ class FakeCollector final : public collectors::Collector {
   std::atomic<std::uint64_t> waiting_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::size_t> padding_{0};
+  std::atomic<std::int64_t> queue_depth_{7};
+  std::atomic<bool> call_is_timestamp_{false};
   mutable std::mutex mu_;
   bool held_ = false;                               // guarded by mu_
   std::optional<collectors::Errc> fail_;            // guarded by mu_

@@ -18,7 +18,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "tests/testing/celery_workers.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/free_port.h"
 #include "tests/testing/notify_socket.h"
@@ -209,6 +211,29 @@ TEST_F(QueuemondProcessTest, ReadinessFollowsARealBroker) {
   redis.Restart();
   EXPECT_TRUE(ReadyzBecomes(daemon, 200)) << daemon.log();
 
+  EXPECT_EQ(daemon.Stop(kDeadline), 0) << daemon.log();
+}
+
+// Issue 11: STATUS= and the first answers after READY=1 name the workers that are online (the
+// warm-up's inspect replies prove them alive before any heartbeat reached the daemon).
+TEST_F(QueuemondProcessTest, StatusNamesTheOnlineWorkersRightAfterStart) {
+  testing::RedisServer redis;
+  broker_ = redis.url();
+  testing::CeleryWorkers workers(redis.url(0), (dir_ / "workers").string());
+  testing::CeleryWorkerSpec w1, w2;
+  w1.name = "w1";
+  w2.name = "w2";
+  workers.Start({w1, w2});
+  testing::QueuemondProcess daemon(Config());
+  const auto ready = notify_.WaitFor("READY=1", kDeadline);
+  ASSERT_TRUE(ready) << daemon.log();
+  EXPECT_THAT(*ready, HasSubstr("STATUS=ready: 2 workers online")) << *ready;
+  const auto status = daemon.Get("/api/v1/celery/workers/status");
+  ASSERT_TRUE(status);
+  const auto body = nlohmann::json::parse(status->body, nullptr, false);
+  EXPECT_EQ(body.value("online", -1), 2) << status->body;
+  EXPECT_EQ(body.value("unknown", -1), 0) << status->body;
+  EXPECT_EQ(daemon.Get("/readyz")->status, 200);
   EXPECT_EQ(daemon.Stop(kDeadline), 0) << daemon.log();
 }
 

@@ -109,6 +109,8 @@ class Environment final {
     config.broker_url = redis.url(0);
     config.queues = {kUnconsumed};
     config.caches_json = caches_json;
+    // Binding sets are scanned every second, so a new queue shows within a test's patience.
+    config.source_extra_json = R"("queue_discovery_interval_seconds": 1)";
     return config;
   }
 

@@ -3,6 +3,7 @@
 // promtool, and the answers to malformed requests. One redis + w1/w2 + daemon for the suite.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -34,6 +35,17 @@ class E2eViewsTest : public SharedEnvironmentTest<E2eViewsTest> {
     }
     return nullptr;
   }
+  // The ground truth of one queue: LLEN of each priority sub-list (redis-py, through ctl.py).
+  static json TrueDepth(const std::string& queue) {
+    const auto run = env_->workers.Ctl({"depth", queue});
+    return json::parse(run.output, nullptr, false)[queue];
+  }
+  static std::int64_t Sum(const json& by_priority) {
+    std::int64_t sum = 0;
+    if (!by_priority.is_object()) return -1;
+    for (const auto& [step, llen] : by_priority.items()) sum += llen.get<std::int64_t>();
+    return sum;
+  }
   static std::string WhichPromtool() {
     for (const char* dir : {"/usr/bin", "/usr/local/bin", "/bin"}) {
       const std::string path = std::string(dir) + "/promtool";
@@ -46,9 +58,16 @@ class E2eViewsTest : public SharedEnvironmentTest<E2eViewsTest> {
 
 TEST_F(E2eViewsTest, WorkersListsBothWorkersOnlineWithTheirProcessFacts) {
   json view;
-  // Heartbeats arrive every 2 s; poll until both workers are online.
-  ASSERT_TRUE(Eventually([&] { return (view = Fresh("/workers/status")).value("online", 0) == 2; },
-                        20s, 200ms))
+  // Heartbeats arrive every 2 s; poll until both workers are online with one received.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        view = Fresh("/workers/status");
+        const json workers = view.value("workers", json::array());
+        return view.value("online", 0) == 2 &&
+               std::all_of(workers.begin(), workers.end(),
+                           [](const json& w) { return w["last_heartbeat"].is_number(); });
+      },
+      20s, 200ms))
       << view.dump();
   ASSERT_EQ(view["workers"].size(), 2u) << view.dump();
   for (std::size_t i = 0; i < 2; ++i) {
@@ -194,6 +213,62 @@ TEST_F(E2eViewsTest, PrometheusExpositionPassesPromtoolAndHasTheSeries) {
       20s);
   EXPECT_EQ(check.exit_code, 0) << check.output;
   std::filesystem::remove(file);
+}
+
+// Issue 11: a daemon that only Prometheus scrapes follows the queue within the ttl (3 s): the
+// scrape reads the queues view through the cache like any client, and never shows it older.
+TEST_F(E2eViewsTest, AnUnpolledDaemonsMetricsFollowTheQueueLengthWithinTheTtl) {
+  const std::string series = R"(celery_queue_length{source="celery",queue_name="unconsumed"})";
+  const std::string age = R"(queuemon_snapshot_age_seconds{source="celery",view="queues"})";
+  for (int round = 0; round < 2; ++round) {
+    env_->workers.Send("add", Send("[2, 2]", kUnconsumed, {}, 3 + round));
+    const std::int64_t truth = Sum(TrueDepth(kUnconsumed));
+    const auto sent = std::chrono::steady_clock::now();
+    std::optional<double> seen, oldest;
+    const bool followed = Eventually(
+        [&] {
+          const auto metrics = Daemon().Get("/metrics");
+          if (Status(metrics) != 200) return false;
+          seen = MetricValue(metrics->body, series);
+          const auto a = MetricValue(metrics->body, age);
+          if (a) oldest = std::max(oldest.value_or(0.0), *a);
+          return seen == static_cast<double>(truth);
+        },
+        10s, 100ms);
+    ASSERT_TRUE(followed) << "round " << round << ": LLEN sum " << truth << ", /metrics "
+                          << seen.value_or(-1);
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, 3s + 1s) << "within the ttl (+ 1 s)";
+    EXPECT_LE(oldest.value_or(0.0), 3.0) << "queuemon_snapshot_age_seconds within its promise";
+  }
+}
+
+// Issue 11: a queue nobody consumes, created by sending tasks to it, is discovered from its
+// binding set within one discovery interval (1 s here) with its exact depth per priority.
+TEST_F(E2eViewsTest, AFreshUnconsumedQueueAppearsWithItsExactDepth) {
+  const std::string queue = "fresh-" + std::to_string(::getpid());
+  for (const auto& [priority, count] : {std::pair{0, 1}, {6, 2}, {9, 3}}) {
+    env_->workers.Send("add", Send("[3, 3]", queue, priority, count));
+  }
+  const json truth = TrueDepth(queue);
+  ASSERT_EQ(Sum(truth), 6) << truth.dump();
+  json found;
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const json view = Fresh("/queues/status");
+        const json queues = view.value("queues", json::array());
+        const json* q = FindBy(queues, "name", queue);
+        if (q) found = *q;
+        return q != nullptr;
+      },
+      10s, 100ms)) << "never listed";
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 1s + 2s) << "one discovery interval (+ 2 s)";
+  EXPECT_EQ(found.value("messages", -1), 6) << found.dump();
+  for (const auto& [step, llen] : truth.items()) {
+    EXPECT_EQ(found["by_priority"].value(step, std::int64_t{-1}), llen.get<std::int64_t>()) << step;
+  }
+  EXPECT_EQ(found.value("consumers", -1), 0);
+  EXPECT_EQ(found["unacked"], 0) << "no worker fetched from it";
 }
 
 TEST_F(E2eViewsTest, MalformedRequestsGetAJsonErrorAndTheDaemonStaysUp) {

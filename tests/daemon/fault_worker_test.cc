@@ -75,12 +75,18 @@ class FaultWorkerTest : public ::testing::Test {
     return worker.is_object() && worker.value("status", "") == "online";
   }
 
-  // Polls the (cached) workers view until both workers are online.
+  // Online with a heartbeat received (an inspect reply alone makes a worker online too).
+  static bool Heartbeating(const json& worker) {
+    return Online(worker) && worker["last_heartbeat"].is_number();
+  }
+
+  // Polls the (cached) workers view until both workers are online with heartbeats.
   bool BothOnline() const {
     return testing::Eventually(
         [&] {
           const json view = Get("/workers/status");
-          return Online(Worker(view, workers_->Node(0))) && Online(Worker(view, workers_->Node(1)));
+          return Heartbeating(Worker(view, workers_->Node(0))) &&
+                 Heartbeating(Worker(view, workers_->Node(1)));
         },
         20s, 100ms);
   }

@@ -77,6 +77,31 @@ TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
   EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
 }
 
+// Issue 11: the cause comes first; a bypass says why no cached data stood in.
+TEST(ViewResponseTest, AFailedBypassNamesTheBrokerNotTheCache) {
+  ViewResult failed;
+  failed.error = collectors::MakeErrorCode(collectors::Errc::kUnavailable);
+  failed.ttl = seconds(5);
+  failed.bypassed_cache = true;
+  const auto detail = nlohmann::json::parse(ViewResponse(failed, "", "celery").body)["detail"];
+  EXPECT_EQ(detail, "celery: broker unavailable (cannot connect, or the connection was lost); "
+                    "use_cache=false asks for fresh data, so cached data is not served instead");
+}
+
+// Issue 11: a health view that finds its broker unreachable is a 503 for load balancers, and
+// a 304 never stands in for it.
+TEST(ViewResponseTest, AnEntryThatReportsAFailureKeepsItsStatus) {
+  cache::EntryContent content;
+  content.body = R"({"status":"unhealthy"})";
+  content.status = 503;
+  ViewResult hit = Result(CacheOutcome::kHit, seconds(1), seconds(10));
+  hit.entry = cache::Entry::Make(std::move(content), cache::TimePoint{});
+  EXPECT_EQ(ViewResponse(hit, "", "celery").status, 503);
+  const Response again = ViewResponse(hit, hit.entry->etag, "celery");
+  EXPECT_EQ(again.status, 503);
+  EXPECT_EQ(again.Body(), R"({"status":"unhealthy"})");
+}
+
 class ServeViewTest : public ::testing::Test {
  protected:
   Response Serve(collectors::View view, std::string target_query, std::string task_id = "") {
@@ -151,6 +176,35 @@ TEST_F(ServeViewTest, InvalidateNamesWhatItRemovedAndRejectsUnknownCaches) {
   EXPECT_EQ(nlohmann::json::parse(ok.body)["total"], 1);
   params.query.front().second = "nope";
   EXPECT_EQ(InvalidateResponse(service_, local, params, "").status, 404);
+}
+
+// Issue 11: the original service's clients name the cache in a JSON body.
+TEST_F(ServeViewTest, InvalidateReadsTheCacheNameFromAJsonBody) {
+  Serve(collectors::View::kWorkers, "");
+  Serve(collectors::View::kQueues, "");
+  Request local;
+  local.client_is_loopback = true;
+  local.body = R"({"cache_name": "worker_status"})";
+  const Response ok = InvalidateResponse(service_, local, RouteParams{}, "");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const auto body = nlohmann::json::parse(ok.body);
+  EXPECT_EQ(body["invalidated"], nlohmann::json({{"worker_status", 1}})) << "only that cache";
+  EXPECT_EQ(Serve(collectors::View::kQueues, "").Header("X-Cache"), "HIT");
+
+  local.body = R"({"cache_name": "nope"})";
+  EXPECT_EQ(InvalidateResponse(service_, local, RouteParams{}, "").status, 404);
+  for (const char* bad : {"[1]", "{\"cache_name\": 3}", "{\"cache\": \"x\"}", "{oops"}) {
+    local.body = bad;
+    const Response r = InvalidateResponse(service_, local, RouteParams{}, "");
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(nlohmann::json::parse(r.body).contains("detail")) << bad;
+  }
+  RouteParams query;
+  query.query.emplace_back("cache_name", "queue_status");
+  local.body = R"({"cache_name": "worker_status"})";
+  EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 400) << "query and body differ";
+  local.body = " \r\n";
+  EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 200) << "blank body: query";
 }
 
 TEST(AuthTest, WithoutTokenOnlyLoopbackMayMutate) {

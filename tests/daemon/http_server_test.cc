@@ -192,6 +192,16 @@ TEST_F(HttpServerTest, InvalidateIsLoopbackOnlyWithoutTokenAndNeedsBearerWithOne
                                 {{"Authorization", "Bearer tok"}});
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
+  // Issue 11: the body reaches the handler, which honours its cache_name.
+  ASSERT_TRUE(client.Request("GET", "/api/v1/celery/workers/status"));
+  ASSERT_TRUE(client.Request("GET", "/api/v1/celery/queues/status"));
+  auto by_body = client.Request("POST", "/api/v1/celery/cache/invalidate",
+                                {{"Authorization", "Bearer tok"}, {"Content-Type", "application/json"}},
+                                R"({"cache_name": "health_check"})");
+  ASSERT_TRUE(by_body);
+  EXPECT_EQ(by_body->status, 200) << by_body->body;
+  EXPECT_EQ(nlohmann::json::parse(by_body->body)["total"], 0) << "health_check only";
+  EXPECT_EQ(client.Request("GET", "/api/v1/celery/queues/status")->Header("X-Cache"), "HIT");
 }
 
 TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
@@ -238,6 +248,14 @@ TEST_F(HttpServerTest, ReadinessMetricsAndErrors) {
   EXPECT_EQ(bad->status, 400);
   auto landing = client.Request("GET", "/");
   EXPECT_NE(landing->body.find("/api/v1/celery/workers/status"), std::string::npos);
+  // Issue 11: an unknown source is named, with the configured ones.
+  auto unknown_source = client.Request("GET", "/api/v1/flower/workers/status");
+  EXPECT_EQ(unknown_source->status, 404);
+  EXPECT_NE(unknown_source->body.find("no source named 'flower' (configured: celery)"),
+            std::string::npos) << unknown_source->body;
+  auto unknown_path = client.Request("GET", "/api/v1/celery/nothing");
+  EXPECT_EQ(unknown_path->status, 404);
+  EXPECT_NE(unknown_path->body.find("no such endpoint"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, OneThreadWithoutStrandsKeepsEverySemantic) {

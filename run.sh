@@ -14,6 +14,8 @@ broker="redis://127.0.0.1:${redis_port}/0"
 
 scripts/install-deps.sh run
 export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
+[ -x build/run/daemon/queuemond ] ||
+  echo "run.sh: first build of queuemond (Release): a few minutes on 2 cores; later runs take seconds"
 cmake -S . -B build/run -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUEUEMON_BUILD_TESTS=OFF \
   -DQUEUEMON_BUILD_BENCH=OFF >/dev/null
 cmake --build build/run -j "$(nproc)" --target queuemond
@@ -65,11 +67,13 @@ run.sh: queuemond on ${base} — try:
   curl -i ${base}/api/v1/celery/workers/status
   curl -i ${base}/api/v1/celery/queues/status
   curl -i ${base}/api/v1/celery/tasks/status
+  curl -i ${base}/api/v1/celery/tasks/<task_id>      (ids: tasks/status, or celery's output)
   curl -i ${base}/api/v1/celery/metrics/summary
   curl -i ${base}/api/v1/celery/health
   curl -i ${base}/api/v1/celery/cache/stats
   curl -i -X POST ${base}/api/v1/celery/cache/invalidate
   curl -s ${base}/metrics
+  curl -i ${base}/healthz    curl -i ${base}/readyz
 Ctrl-C stops everything.
 EOT
 build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" --broker "$broker" &

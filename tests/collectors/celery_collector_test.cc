@@ -69,6 +69,13 @@ class CeleryCollectorTest : public ::testing::Test {
     delete io_;  // after the collector: its connections used the io_context
     delete workers_;
     delete redis_;
+    std::filesystem::remove(ReleasePath());  // HeldTasks' file, now that no task waits for it
+  }
+  // Where HeldTasks signals its release. The pid keeps concurrent runs of this suite (other
+  // build trees) from releasing each other.
+  static std::string ReleasePath() {
+    return ::testing::TempDir() +
+           testing::Numbered("/celery_collector_release_", static_cast<std::uint64_t>(getpid()));
   }
 
   static boost::system::result<Snapshot> Collect(View view, std::string task_id = {}) {
@@ -192,6 +199,8 @@ TEST_F(CeleryCollectorTest, TaskResultsFromBackend) {
 class HeldTasks final {
  public:
   explicit HeldTasks(std::string path) : path_(std::move(path)) { std::filesystem::remove(path_); }
+  // Releases the tasks. The file stays until the suite's workers are gone (TearDownTestSuite
+  // removes it), since a task still waiting must find it.
   ~HeldTasks() { std::ofstream(path_).put('\n'); }
   HeldTasks(const HeldTasks&) = delete;
   HeldTasks& operator=(const HeldTasks&) = delete;
@@ -207,9 +216,7 @@ class HeldTasks final {
 // is empty, and nothing can move between our snapshot and `celery inspect`: any difference is
 // ours. (Before, sleepy tasks finished and prefetches landed between the two reads.)
 TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
-  // The pid keeps concurrent runs of this suite (other build trees) from releasing each other.
-  HeldTasks release(::testing::TempDir() + testing::Numbered("/celery_collector_release_",
-                                                             static_cast<std::uint64_t>(getpid())));
+  HeldTasks release(ReleasePath());
   const auto scheduled = workers_->Send("add", Opts("[1, 1]", "", {}, 600, 2));
   const auto held = workers_->Send("held", Opts(release.args(), "", {}, {}, 4));
   ASSERT_TRUE(Eventually([] {

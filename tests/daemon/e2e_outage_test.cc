@@ -98,8 +98,18 @@ TEST_F(E2eOutageTest, StoppedBrokerServesStaleThen503ThenFreshDataWhenBack) {
   EXPECT_GE(std::stoi(stale->Header("X-Cache-Age")), 1);
   EXPECT_EQ(stale->Header("Age"), stale->Header("X-Cache-Age"));
 
-  // A bypass asks for fresh data: it never gets stale data silently.
-  ExpectJsonErrorWithRetryAfter(Queues("?use_cache=false"));
+  // A bypass asks for fresh data: it never gets stale data silently, and the error names the
+  // broker as the cause (issue 11).
+  const auto bypass = Queues("?use_cache=false");
+  ExpectJsonErrorWithRetryAfter(bypass);
+  EXPECT_NE(bypass->body.find("broker"), std::string::npos) << bypass->body;
+  EXPECT_NE(bypass->body.find("use_cache=false"), std::string::npos) << bypass->body;
+
+  // /health answers 503 for load balancers while the broker is down (issue 11), with the view.
+  const auto health = daemon_->Get("/api/v1/celery/health?use_cache=false");
+  EXPECT_EQ(Status(health), 503) << (health ? health->body : "");
+  EXPECT_EQ(Json(health).value("status", ""), "unhealthy");
+  EXPECT_EQ(Json(health).value("broker_reachable", true), false);
 
   std::optional<testing::HttpResponse> gone;
   ASSERT_TRUE(Eventually(

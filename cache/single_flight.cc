@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "cache/internal/mutex.h"
-#include "cache/internal/thread_annotations.h"
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 
 namespace queuemon::cache {
 namespace asio = boost::asio;
@@ -76,7 +76,7 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Flight> next;
     Loader next_loader;
     {
-      internal::MutexLock lock(mu);
+      base::MutexLock lock(mu);
       flight->done = true;
       flight->result = std::move(result);
       waiters.swap(flight->waiters);
@@ -95,13 +95,13 @@ struct SingleFlight::Impl : std::enable_shared_from_this<Impl> {
 
   // Forgets a waiter whose deadline passed, so abandoned waiters do not pile up on long loads.
   void Forget(Flight& flight, const std::shared_ptr<WakeChannel>& waiter) {
-    internal::MutexLock lock(mu);
+    base::MutexLock lock(mu);
     std::erase(flight.waiters, waiter);
   }
 
   const asio::any_io_executor executor;
   std::atomic<std::uint64_t> loads_started{0};
-  mutable internal::Mutex mu;
+  mutable base::Mutex mu;
   std::map<std::string, KeyState, std::less<>> flights GUARDED_BY(mu);
 };
 
@@ -120,7 +120,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
   std::shared_ptr<Flight> flight;
   bool start = false;
   {
-    internal::MutexLock lock(impl->mu);
+    base::MutexLock lock(impl->mu);
     KeyState& state = impl->flights[key];
     if (state.current == nullptr) {
       flight = impl->NewCurrent(state);
@@ -153,7 +153,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
       asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
   timer.cancel();  // the handler only touches `wake`, so it may still be running elsewhere
   {
-    internal::MutexLock lock(impl->mu);
+    base::MutexLock lock(impl->mu);
     // Checked under the lock rather than by which operation won: a load that completed at the
     // same instant as the deadline still delivers its result.
     if (flight->done) co_return flight->result;
@@ -165,7 +165,7 @@ asio::awaitable<std::optional<LoadResult>> SingleFlight::Do(
 bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
   std::shared_ptr<Flight> flight;
   {
-    internal::MutexLock lock(impl_->mu);
+    base::MutexLock lock(impl_->mu);
     KeyState& state = impl_->flights[key];
     if (state.current != nullptr) return false;
     flight = impl_->NewCurrent(state);
@@ -175,7 +175,7 @@ bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
 }
 
 bool SingleFlight::InFlight(std::string_view key) const {
-  internal::MutexLock lock(impl_->mu);
+  base::MutexLock lock(impl_->mu);
   return impl_->flights.find(key) != impl_->flights.end();
 }
 

@@ -2,10 +2,10 @@
 
 #include <utility>
 
+#include "base/shared_mutex.h"
+#include "base/thread_annotations.h"
 #include "cache/internal/entry_index.h"
-#include "cache/internal/shared_mutex.h"
 #include "cache/internal/stats_counters.h"
-#include "cache/internal/thread_annotations.h"
 
 namespace queuemon::cache {
 namespace {
@@ -71,7 +71,7 @@ struct TtlLruCache::Impl {
 
   // Drops `key` if it still holds `seen` and is still expired (Get's lazy expiry).
   void DropIfExpired(std::string_view key, const Entry* seen) EXCLUDES(mu) {
-    internal::WriterLock lock(mu);
+    base::WriterLock lock(mu);
     Node* node = index.Find(key);
     if (node == nullptr || node->entry.get() != seen) return;
     if (!Expired(*node, clock.Now())) return;
@@ -80,7 +80,7 @@ struct TtlLruCache::Impl {
   }
 
   const Clock& clock;
-  mutable internal::SharedMutex mu;
+  mutable base::SharedMutex mu;
   CacheOptions options GUARDED_BY(mu);
   Limits limits GUARDED_BY(mu);
   internal::EntryIndex index GUARDED_BY(mu);
@@ -97,7 +97,7 @@ Lookup TtlLruCache::Get(std::string_view key) const {
   const TimePoint now = impl.clock.Now();
   const Entry* expired = nullptr;
   {
-    internal::ReaderLock lock(impl.mu);
+    base::ReaderLock lock(impl.mu);
     Impl::Node* node = impl.index.Find(key);
     if (node == nullptr) return Lookup{};
     Lookup out = impl.Classify(*node, now);
@@ -118,7 +118,7 @@ Lookup TtlLruCache::Get(std::string_view key) const {
 
 Lookup TtlLruCache::Peek(std::string_view key) const {
   const TimePoint now = impl_->clock.Now();
-  internal::ReaderLock lock(impl_->mu);
+  base::ReaderLock lock(impl_->mu);
   Impl::Node* node = impl_->index.Find(key);
   return node == nullptr ? Lookup{} : impl_->Classify(*node, now);
 }
@@ -132,7 +132,7 @@ void TtlLruCache::Put(std::string_view key, std::shared_ptr<const Entry> entry) 
   if (entry == nullptr) return;
   const std::size_t bytes = internal::EntryIndex::BytesOf(key, *entry);
   const TimePoint now = impl.clock.Now();
-  internal::WriterLock lock(impl.mu);
+  base::WriterLock lock(impl.mu);
   const bool too_big = impl.options.max_bytes != 0 && bytes > impl.options.max_bytes;
   if (too_big || impl.options.max_entries == 0) {
     // Not storable. Drop the older entry under this key too: it is superseded by data we
@@ -148,7 +148,7 @@ void TtlLruCache::Put(std::string_view key, std::shared_ptr<const Entry> entry) 
 }
 
 bool TtlLruCache::Erase(std::string_view key) {
-  internal::WriterLock lock(impl_->mu);
+  base::WriterLock lock(impl_->mu);
   Impl::Node* node = impl_->index.Find(key);
   if (node == nullptr) return false;
   impl_->index.Remove(node);
@@ -157,7 +157,7 @@ bool TtlLruCache::Erase(std::string_view key) {
 }
 
 std::size_t TtlLruCache::Clear() {
-  internal::WriterLock lock(impl_->mu);
+  base::WriterLock lock(impl_->mu);
   const std::size_t n = impl_->index.Clear();
   impl_->counters.AddInvalidations(n);
   return n;
@@ -166,7 +166,7 @@ std::size_t TtlLruCache::Clear() {
 std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
   Impl& impl = *impl_;
   const TimePoint now = impl.clock.Now();
-  internal::WriterLock lock(impl.mu);
+  base::WriterLock lock(impl.mu);
   const std::size_t removed = impl.index.SweepFromCursor(
       max_batch, [&](const internal::Slot& slot)
                      NO_THREAD_SAFETY_ANALYSIS { return impl.Expired(slot, now); });
@@ -175,21 +175,21 @@ std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
 }
 
 void TtlLruCache::SetOptions(const CacheOptions& options) {
-  internal::WriterLock lock(impl_->mu);
+  base::WriterLock lock(impl_->mu);
   impl_->options = options;
   impl_->limits = Limits(options);
   impl_->EnforceBudgets(nullptr);
 }
 
 CacheOptions TtlLruCache::options() const {
-  internal::ReaderLock lock(impl_->mu);
+  base::ReaderLock lock(impl_->mu);
   return impl_->options;
 }
 
 CacheStats TtlLruCache::Stats() const {
   CacheStats out;
   impl_->counters.Snapshot(out);
-  internal::ReaderLock lock(impl_->mu);
+  base::ReaderLock lock(impl_->mu);
   out.size = impl_->index.size();
   out.max_size = impl_->options.max_entries;
   out.bytes = impl_->index.bytes();

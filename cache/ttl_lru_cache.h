@@ -7,7 +7,7 @@
 // per entry). Put/Erase/Clear/SweepExpired/SetOptions take the exclusive lock. No callback,
 // I/O or serialization ever runs under a lock.
 //
-// Locking: the "shared lock" is internal::SharedMutex, a striped std::shared_mutex (each thread
+// Locking: the "shared lock" is base::SharedMutex, a striped std::shared_mutex (each thread
 // takes the shared side of its own stripe; writers take all stripes), so hits on different
 // cores do not contend on one cache line.
 //

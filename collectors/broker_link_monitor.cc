@@ -42,7 +42,7 @@ void BrokerLinkMonitor::Disconnected(std::string_view reason, std::chrono::milli
 void BrokerLinkMonitor::Failed(std::string_view what, std::string_view reason,
                                std::chrono::milliseconds retry_in) {
   const auto now = now_();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   backoff_seconds_ = Seconds(retry_in);
   if (!down_.exchange(true)) {
     down_since_ = now;
@@ -66,7 +66,7 @@ void BrokerLinkMonitor::LinkAnswered(bool after_failure) {
   answered_links_.fetch_add(1, std::memory_order_acq_rel);
   std::vector<AnswerListener> listeners;
   {
-    std::lock_guard lock(listeners_mu_);
+    base::MutexLock lock(listeners_mu_);
     if (listeners_.empty()) return;
     listeners.reserve(listeners_.size());
     for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
@@ -75,20 +75,20 @@ void BrokerLinkMonitor::LinkAnswered(bool after_failure) {
 }
 
 std::uint64_t BrokerLinkMonitor::AddAnswerListener(AnswerListener listener) {
-  std::lock_guard lock(listeners_mu_);
+  base::MutexLock lock(listeners_mu_);
   listeners_.emplace_back(++next_listener_id_, std::move(listener));
   return next_listener_id_;
 }
 
 void BrokerLinkMonitor::RemoveAnswerListener(std::uint64_t id) {
-  std::lock_guard lock(listeners_mu_);
+  base::MutexLock lock(listeners_mu_);
   std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
 }
 
 void BrokerLinkMonitor::Answered() {
   if (!down_.load(std::memory_order_acquire)) return;
   const auto now = now_();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   if (!down_.exchange(false)) return;
   backoff_seconds_ = 0;
   spdlog::info("broker link up again: {} {} after {:.1f} s ({} failures)", who_, url_,
@@ -100,7 +100,7 @@ BrokerLinkStats BrokerLinkMonitor::Stats() const {
   stats.connect_failures = connect_failures_.load(std::memory_order_relaxed);
   stats.disconnects = disconnects_.load(std::memory_order_relaxed);
   stats.reconnects = reconnects_.load(std::memory_order_relaxed);
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   stats.backoff_seconds = backoff_seconds_;
   stats.down = down_.load(std::memory_order_relaxed);
   return stats;

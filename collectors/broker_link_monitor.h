@@ -30,11 +30,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 
 namespace queuemon::collectors {
 
@@ -95,15 +97,15 @@ class BrokerLinkMonitor final {
   std::atomic<std::uint64_t> answered_links_{0};
   std::atomic<bool> down_{false};  // read lock-free by Answered() on every reply
 
-  mutable std::mutex mu_;
-  double backoff_seconds_ = 0;             // GUARDED_BY(mu_)
-  Clock::time_point down_since_{};         // GUARDED_BY(mu_)
-  Clock::time_point last_warning_{};       // GUARDED_BY(mu_)
-  std::uint64_t failures_while_down_ = 0;  // GUARDED_BY(mu_)
+  mutable base::Mutex mu_;
+  double backoff_seconds_ GUARDED_BY(mu_) = 0;
+  Clock::time_point down_since_ GUARDED_BY(mu_){};
+  Clock::time_point last_warning_ GUARDED_BY(mu_){};
+  std::uint64_t failures_while_down_ GUARDED_BY(mu_) = 0;
 
-  mutable std::mutex listeners_mu_;     // not mu_: listeners run outside it, Stats() never waits
-  std::uint64_t next_listener_id_ = 0;  // GUARDED_BY(listeners_mu_)
-  std::vector<std::pair<std::uint64_t, AnswerListener>> listeners_;  // GUARDED_BY(listeners_mu_)
+  mutable base::Mutex listeners_mu_;     // not mu_: listeners run outside it, Stats() never waits
+  std::uint64_t next_listener_id_ GUARDED_BY(listeners_mu_) = 0;
+  std::vector<std::pair<std::uint64_t, AnswerListener>> listeners_ GUARDED_BY(listeners_mu_);
 };
 
 }  // namespace queuemon::collectors

@@ -92,7 +92,7 @@ void CeleryCollector::Stop() {
 CollectorStats CeleryCollector::Stats() const {
   CollectorStats out;
   {
-    std::lock_guard lock(stats_mu_);
+    base::MutexLock lock(stats_mu_);
     out = stats_;
   }
   out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events_.table().malformed();
@@ -110,7 +110,7 @@ CollectorStats CeleryCollector::Stats() const {
 }
 
 void CeleryCollector::Record(bool ok, double seconds, bool broker_up) {
-  std::lock_guard lock(stats_mu_);
+  base::MutexLock lock(stats_mu_);
   (ok ? stats_.collections : stats_.errors) += 1;
   stats_.last_duration_seconds = seconds;
   stats_.up = broker_up;

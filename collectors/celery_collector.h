@@ -22,8 +22,9 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
-#include <mutex>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "cache/clock.h"
 #include "collectors/celery_events.h"
 #include "collectors/celery_inspect.h"
@@ -77,8 +78,8 @@ class CeleryCollector final : public Collector {
   CeleryResults results_;
   std::atomic<bool> stopped_{false};
 
-  mutable std::mutex stats_mu_;
-  CollectorStats stats_;  // GUARDED_BY(stats_mu_); malformed/broadcasts/workers filled on read
+  mutable base::Mutex stats_mu_;
+  CollectorStats stats_ GUARDED_BY(stats_mu_);  // malformed/broadcasts/workers filled on read
   std::atomic<std::uint64_t> malformed_{0};
 };
 

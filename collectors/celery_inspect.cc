@@ -66,14 +66,14 @@ CeleryInspector::~CeleryInspector() { Close(); }
 
 void CeleryInspector::Close() {
   closed_ = true;
-  std::lock_guard lock(pool_mu_);
+  base::MutexLock lock(pool_mu_);
   for (auto& conn : idle_) conn->Close();
   idle_.clear();
 }
 
 std::unique_ptr<RedisConnection> CeleryInspector::Lease() {
   {
-    std::lock_guard lock(pool_mu_);
+    base::MutexLock lock(pool_mu_);
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
@@ -84,7 +84,7 @@ std::unique_ptr<RedisConnection> CeleryInspector::Lease() {
 }
 
 void CeleryInspector::Return(std::unique_ptr<RedisConnection> conn) {
-  std::lock_guard lock(pool_mu_);
+  base::MutexLock lock(pool_mu_);
   if (closed_ || idle_.size() >= kMaxIdle) {
     conn->Close();
     return;

@@ -24,11 +24,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "collectors/celery_keys.h"
 #include "collectors/celery_options.h"
 #include "collectors/redis_connection.h"
@@ -86,8 +87,8 @@ class CeleryInspector final {
   RedisConnection& commands_;
   std::atomic<std::uint64_t> broadcasts_{0};
   std::atomic<bool> closed_{false};
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<RedisConnection>> idle_;  // GUARDED_BY(pool_mu_)
+  base::Mutex pool_mu_;
+  std::vector<std::unique_ptr<RedisConnection>> idle_ GUARDED_BY(pool_mu_);
 };
 
 }  // namespace queuemon::collectors

@@ -41,12 +41,12 @@ CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, RedisC
 
 boost::asio::awaitable<boost::system::error_code> CeleryQueues::DiscoverIfDue() {
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (discovering_ || clock_.Now() < next_discovery_) co_return boost::system::error_code{};
     discovering_ = true;
   }
   auto found = co_await DiscoverBindings(commands_, keys_, options_);
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   discovering_ = false;
   if (!found) co_return found.error();  // due again at the next collection
   bindings_ = std::move(*found);
@@ -58,7 +58,7 @@ std::vector<std::string> CeleryQueues::Candidates(const std::vector<std::string>
                                                   QueueBindings& bindings) {
   std::set<std::string> names(options_.queues.begin(), options_.queues.end());
   names.insert(consumed.begin(), consumed.end());
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   bindings = bindings_;
   names.insert(bindings.queues.begin(), bindings.queues.end());
   for (const auto& [name, at] : last_active_) names.insert(name);
@@ -116,7 +116,7 @@ std::vector<QueueInfo> CeleryQueues::Listed(std::vector<QueueInfo> queues,
                                             const std::vector<std::string>& consumed) {
   const auto now = clock_.Now();
   std::vector<QueueInfo> listed;
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   for (QueueInfo& queue : queues) {
     const bool active = queue.messages > 0 || queue.unacked.value_or(0) > 0 ||
                         std::find(consumed.begin(), consumed.end(), queue.name) != consumed.end();

@@ -18,12 +18,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "cache/clock.h"
 #include "collectors/celery_keys.h"
 #include "collectors/celery_options.h"
@@ -68,11 +69,11 @@ class CeleryQueues final {
   const CeleryKeys keys_;
   RedisConnection& commands_;
   const cache::Clock& clock_;
-  std::mutex mu_;
-  QueueBindings bindings_;                             // GUARDED_BY(mu_)
-  cache::TimePoint next_discovery_{};                  // GUARDED_BY(mu_)
-  bool discovering_ = false;                           // GUARDED_BY(mu_)
-  std::map<std::string, cache::TimePoint> last_active_;  // GUARDED_BY(mu_)
+  base::Mutex mu_;
+  QueueBindings bindings_ GUARDED_BY(mu_);
+  cache::TimePoint next_discovery_ GUARDED_BY(mu_){};
+  bool discovering_ GUARDED_BY(mu_) = false;
+  std::map<std::string, cache::TimePoint> last_active_ GUARDED_BY(mu_);
 };
 
 }  // namespace queuemon::collectors

@@ -59,7 +59,7 @@ WorkerTable::WorkerTable(const cache::Clock& clock, std::chrono::milliseconds pu
 bool WorkerTable::OnMessage(std::string_view payload) {
   auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
   if (!body) {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     ++malformed_;
     return false;
   }
@@ -70,7 +70,7 @@ bool WorkerTable::ApplyBody(std::string_view body) {
   // Parse outside the lock; only the table update holds it.
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   const auto now = clock_.Now();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   if (!doc.is_object() && !doc.is_array()) {
     ++malformed_;
     return false;
@@ -110,7 +110,7 @@ bool WorkerTable::Online(const Entry& entry, cache::TimePoint now) const {
 std::vector<WorkerInfo> WorkerTable::Snapshot() {
   const auto now = clock_.Now();
   std::vector<WorkerInfo> out;
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   for (auto it = workers_.begin(); it != workers_.end();) {
     const bool online = Online(it->second, now);
     if (!online && now - it->second.last_seen > purge_after_) {
@@ -126,14 +126,14 @@ std::vector<WorkerInfo> WorkerTable::Snapshot() {
 
 std::size_t WorkerTable::OnlineCount() const {
   const auto now = clock_.Now();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   std::size_t n = 0;
   for (const auto& [name, entry] : workers_) n += Online(entry, now) ? 1 : 0;
   return n;
 }
 
 std::uint64_t WorkerTable::malformed() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return malformed_;
 }
 

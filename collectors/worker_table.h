@@ -15,11 +15,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "cache/clock.h"
 #include "collectors/sample.h"
 
@@ -54,9 +55,9 @@ class WorkerTable final {
   const cache::Clock& clock_;
   const std::chrono::milliseconds purge_after_;
   const std::size_t max_event_bytes_;
-  mutable std::mutex mu_;
-  std::map<std::string, Entry> workers_;  // GUARDED_BY(mu_)
-  std::uint64_t malformed_ = 0;           // GUARDED_BY(mu_)
+  mutable base::Mutex mu_;
+  std::map<std::string, Entry> workers_ GUARDED_BY(mu_);
+  std::uint64_t malformed_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace queuemon::collectors

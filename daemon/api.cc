@@ -58,24 +58,24 @@ Response Api::NotFound(std::string_view path) const {
 
 void Api::SetReady(bool ready, std::string reason) {
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     not_ready_reason_ = std::move(reason);
   }
   ready_.store(ready, std::memory_order_release);
 }
 
 void Api::SetAuthToken(std::string token) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auth_token_ = std::move(token);
 }
 
 std::string Api::AuthToken() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return auth_token_;
 }
 
 std::string Api::NotReadyReason() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return not_ready_reason_;
 }
 

@@ -14,10 +14,11 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "daemon/http_metrics.h"
 #include "daemon/router.h"
 #include "daemon/source_views.h"
@@ -55,9 +56,9 @@ class Api final {
   std::vector<ViewService*> sources_;
   HttpMetrics& metrics_;
   std::atomic<bool> ready_{false};
-  mutable std::mutex mu_;
-  std::string auth_token_;        // guarded by mu_
-  std::string not_ready_reason_;  // guarded by mu_
+  mutable base::Mutex mu_;
+  std::string auth_token_ GUARDED_BY(mu_);
+  std::string not_ready_reason_ GUARDED_BY(mu_);
   Router router_;
 };
 

@@ -1,8 +1,8 @@
-#include "cache/internal/shared_mutex.h"
+#include "base/shared_mutex.h"
 
 #include <atomic>
 
-namespace queuemon::cache::internal {
+namespace queuemon::base {
 
 std::size_t SharedMutex::ThreadStripe() {
   // Round-robin, so the threads of a small io_context pool each get a stripe of their own.
@@ -11,4 +11,4 @@ std::size_t SharedMutex::ThreadStripe() {
   return stripe;
 }
 
-}  // namespace queuemon::cache::internal
+}  // namespace queuemon::base

@@ -17,9 +17,9 @@
 #include <cstddef>
 #include <shared_mutex>
 
-#include "cache/internal/thread_annotations.h"
+#include "base/thread_annotations.h"
 
-namespace queuemon::cache::internal {
+namespace queuemon::base {
 
 class CAPABILITY("mutex") SharedMutex final {
  public:
@@ -76,4 +76,4 @@ class SCOPED_CAPABILITY WriterLock final {
   SharedMutex& mu_;
 };
 
-}  // namespace queuemon::cache::internal
+}  // namespace queuemon::base

@@ -7,9 +7,9 @@
 
 #include <mutex>
 
-#include "cache/internal/thread_annotations.h"
+#include "base/thread_annotations.h"
 
-namespace queuemon::cache::internal {
+namespace queuemon::base {
 
 class CAPABILITY("mutex") Mutex final {
  public:
@@ -35,4 +35,4 @@ class SCOPED_CAPABILITY MutexLock final {
   Mutex& mu_;
 };
 
-}  // namespace queuemon::cache::internal
+}  // namespace queuemon::base

@@ -5,7 +5,7 @@ namespace queuemon::daemon::internal {
 
 ServerContext::Admission ServerContext::TryRegister(
     const std::shared_ptr<Connection>& connection) {
-  std::lock_guard lock(mu);
+  base::MutexLock lock(mu);
   if (stopping.load()) return Admission::kStopping;
   if (connections.size() >= options.max_connections) return Admission::kAtLimit;
   connections.insert(connection);
@@ -13,33 +13,39 @@ ServerContext::Admission ServerContext::TryRegister(
 }
 
 void ServerContext::Unregister(const std::shared_ptr<Connection>& connection) {
-  std::unique_lock lock(mu);
-  connections.erase(connection);
-  MaybeFinish(lock);
+  std::function<void()> done;
+  {
+    base::MutexLock lock(mu);
+    connections.erase(connection);
+    done = TakeOnEmptyIfDone();
+  }
+  if (done) done();
 }
 
 std::size_t ServerContext::Count() const {
-  std::lock_guard lock(mu);
+  base::MutexLock lock(mu);
   return connections.size();
 }
 
 std::set<std::shared_ptr<Connection>> ServerContext::Snapshot() const {
-  std::lock_guard lock(mu);
+  base::MutexLock lock(mu);
   return connections;
 }
 
 void ServerContext::OnEmpty(std::function<void()> done) {
-  std::unique_lock lock(mu);
-  on_empty = std::move(done);
-  MaybeFinish(lock);
+  {
+    base::MutexLock lock(mu);
+    on_empty = std::move(done);
+    done = TakeOnEmptyIfDone();
+  }
+  if (done) done();
 }
 
-void ServerContext::MaybeFinish(std::unique_lock<std::mutex>& lock) {
-  if (!connections.empty() || !on_empty) return;
-  auto done = std::move(on_empty);
+std::function<void()> ServerContext::TakeOnEmptyIfDone() {
+  if (!connections.empty() || !on_empty) return nullptr;
+  std::function<void()> done = std::move(on_empty);
   on_empty = nullptr;
-  lock.unlock();  // never call out under the lock
-  done();
+  return done;
 }
 
 }  // namespace queuemon::daemon::internal

@@ -18,6 +18,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "daemon/config.h"
 #include "daemon/http_metrics.h"
 #include "daemon/router.h"
@@ -60,10 +62,12 @@ struct ServerContext {
   std::atomic<bool> access_log{false};
 
  private:
-  void MaybeFinish(std::unique_lock<std::mutex>& lock);
-  mutable std::mutex mu;
-  std::set<std::shared_ptr<Connection>> connections;  // guarded by mu
-  std::function<void()> on_empty;                     // guarded by mu
+  // The armed on_empty callback once the registry is empty (the caller runs it after
+  // releasing the lock: never call out under it); else null.
+  std::function<void()> TakeOnEmptyIfDone() REQUIRES(mu);
+  mutable base::Mutex mu;
+  std::set<std::shared_ptr<Connection>> connections GUARDED_BY(mu);
+  std::function<void()> on_empty GUARDED_BY(mu);
 };
 
 // Serves one connection until it closes; unregisters it at the end. Never throws.

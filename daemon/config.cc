@@ -34,8 +34,20 @@ void ReadHttp(ObjectReader& r, HttpOptions& http) {
   r.ReadSize(keys::kMaxHeaderBytes, http.max_header_bytes, 1024, 1 << 20);
   r.ReadSize(keys::kMaxBodyBytes, http.max_body_bytes, 0, 64 << 20);
   r.ReadSize(keys::kMaxConnections, http.max_connections, 1, 1'000'000);
+  std::size_t per_address = http.PerAddressLimit();
+  if (r.Child(keys::kMaxConnectionsPerAddress) != nullptr) {
+    r.ReadSize(keys::kMaxConnectionsPerAddress, per_address, 0, 1'000'000);
+    http.max_connections_per_address = per_address;
+  }
+  r.ReadStringList(keys::kTrustedProxies, http.trusted_proxies);
+  for (std::size_t i = 0; i < http.trusted_proxies.size(); ++i) {
+    // Stored as the server prints a peer, so that the per-connection check is a string compare.
+    http.trusted_proxies[i] = CanonicalIpAddress(
+        http.trusted_proxies[i], r.PathOf(keys::kTrustedProxies) + "[" + std::to_string(i) + "]");
+  }
   r.ReadSize(keys::kMaxRequestsPerConnection, http.max_requests_per_connection, 0, kMaxCount);
   r.ReadMillis(keys::kReadTimeoutMs, http.read_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kHeaderTimeoutMs, http.header_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kIdleTimeoutMs, http.idle_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kWriteTimeoutMs, http.write_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kDrainTimeoutMs, http.drain_timeout, 0, kMaxTimeoutMs);

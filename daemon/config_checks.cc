@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -51,6 +52,13 @@ void CheckListenAddress(std::string_view value, std::string_view path) {
   if (!ParseNumber(authority->port(), port) || port > 65535) {
     Fail(path, "port must be 0..65535", value);
   }
+}
+
+std::string CanonicalIpAddress(std::string_view value, std::string_view path) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(value), ec);
+  if (ec) Fail(path, "must be an IP address, e.g. 10.0.0.5 or ::1", value);
+  return address.to_string();
 }
 
 void CheckRedisUrl(std::string_view value, std::string_view path) {

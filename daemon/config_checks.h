@@ -18,4 +18,8 @@ void CheckListenAddress(std::string_view value, std::string_view path);
 // ConfigError naming `path`; the message shows the URL redacted.
 void CheckRedisUrl(std::string_view value, std::string_view path);
 
+// An IPv4 or IPv6 address in the form the HTTP server prints a peer (e.g. "::1"); throws
+// ConfigError at `path` for anything else (a host name, a CIDR range, a port).
+std::string CanonicalIpAddress(std::string_view value, std::string_view path);
+
 }  // namespace queuemon::daemon

@@ -25,7 +25,12 @@ HttpMetrics::Snapshot HttpMetrics::Read() const {
   }
   s.latency_sum_seconds = static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9;
   s.count = count_.load(std::memory_order_relaxed);
-  s.connections_refused = refused_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < refused_.size(); ++i) {
+    s.connections_refused[i] = refused_[i].load(std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < cut_.size(); ++i) {
+    s.connections_cut[i] = cut_[i].load(std::memory_order_relaxed);
+  }
   s.connections_open =
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, open_.load(std::memory_order_relaxed)));
   return s;

@@ -8,6 +8,15 @@
 
 namespace queuemon::daemon {
 
+// Why a connection was refused at accept (queuemon_http_connections_refused_total{reason}).
+enum class Refusal { kMaxConnections, kPerAddress, kShuttingDown };
+inline constexpr const char* kRefusalNames[] = {"max_connections", "per_address",
+                                                "shutting_down"};
+// Why the server closed a connection it had admitted (queuemon_http_connections_closed_total).
+enum class Cutoff { kHeaderTimeout, kReadTimeout, kIdleEvicted, kWriteTimeout };
+inline constexpr const char* kCutoffNames[] = {"header_timeout", "read_timeout", "idle_evicted",
+                                               "write_timeout"};
+
 class HttpMetrics final {
  public:
   // Upper bounds (seconds) of the latency histogram buckets; +Inf is implicit.
@@ -20,14 +29,20 @@ class HttpMetrics final {
     std::array<std::uint64_t, kBuckets.size() + 1> bucket_counts{};  // non-cumulative; last=+Inf
     double latency_sum_seconds = 0;
     std::uint64_t count = 0;
-    std::uint64_t connections_refused = 0;  // beyond max_connections
+    std::array<std::uint64_t, 3> connections_refused{};  // by Refusal
+    std::array<std::uint64_t, 4> connections_cut{};      // by Cutoff
     std::uint64_t connections_open = 0;
   };
 
   void Record(int status, double seconds);
   void ConnectionOpened() { open_.fetch_add(1, std::memory_order_relaxed); }
   void ConnectionClosed() { open_.fetch_sub(1, std::memory_order_relaxed); }
-  void ConnectionRefused() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionRefused(Refusal why) {
+    refused_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void ConnectionCut(Cutoff why) {
+    cut_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+  }
   Snapshot Read() const;
 
  private:
@@ -35,7 +50,8 @@ class HttpMetrics final {
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets_{};
   std::atomic<std::uint64_t> sum_nanos_{0};
   std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::uint64_t> refused_{0};
+  std::array<std::atomic<std::uint64_t>, 3> refused_{};
+  std::array<std::atomic<std::uint64_t>, 4> cut_{};
   std::atomic<std::int64_t> open_{0};
 };
 

@@ -104,14 +104,21 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
 void HttpServer::Impl::Admit(tcp::socket socket) {
   auto executor = socket.get_executor();
   auto connection = std::make_shared<Connection>(std::move(socket));
-  const auto admission = context->TryRegister(connection);
-  if (admission != internal::ServerContext::Admission::kRegistered) {
-    const bool stopping = admission == internal::ServerContext::Admission::kStopping;
+  auto admission = context->TryRegister(connection);
+  if (admission.kind == internal::ServerContext::Admission::Kind::kRefused) {
     asio::co_spawn(executor,
                    internal::RefuseConnection(context, std::move(connection->stream.socket()),
-                                              stopping),
+                                              admission.refusal),
                    asio::detached);
     return;
+  }
+  if (auto victim = std::move(admission.evicted)) {
+    // Wake its wait for a request on its own strand; one that meanwhile received a request
+    // answers it first and then closes (the session checks `evicted`).
+    context->metrics.ConnectionCut(Cutoff::kIdleEvicted);
+    asio::post(victim->stream.get_executor(), [victim] {
+      if (victim->idle()) victim->stream.cancel();
+    });
   }
   asio::co_spawn(executor, internal::RunSession(context, connection), asio::detached);
 }
@@ -168,7 +175,7 @@ void HttpServer::BeginShutdown(std::function<void()> done) {
   // finish their response and then close because `stopping` is set.
   for (const auto& connection : impl->context->Snapshot()) {
     asio::post(connection->stream.get_executor(), [connection] {
-      if (connection->idle) connection->stream.cancel();
+      if (connection->idle()) connection->stream.cancel();
     });
   }
   impl->drain_timer.expires_after(impl->context->options.drain_timeout);
@@ -185,6 +192,14 @@ void HttpServer::BeginShutdown(std::function<void()> done) {
 }
 
 std::size_t HttpServer::connections() const { return impl_->context->Count(); }
+
+std::size_t HttpServer::idle_connections() const {
+  std::size_t idle = 0;
+  for (const auto& connection : impl_->context->Snapshot()) {
+    idle += connection->idle() && !connection->evicted.load();
+  }
+  return idle;
+}
 
 void HttpServer::SetAccessLog(bool on) { impl_->context->access_log.store(on); }
 

@@ -55,6 +55,8 @@ class HttpServer final {
   void Start();
   void BeginShutdown(std::function<void()> done);
   std::size_t connections() const;
+  // Connections with no request in progress and not yet evicted (evictable at the cap).
+  std::size_t idle_connections() const;
   // One spdlog line per request (client, method, target, status, seconds) when on (the
   // log.access_log option; off by default because it is the hot path). Any thread, any time.
   void SetAccessLog(bool on);

@@ -1,22 +1,74 @@
 // ServerContext's connection registry (see http_session.h). No Beast templates instantiated.
 #include "daemon/http_session.h"
 
+#include <algorithm>
+
 namespace queuemon::daemon::internal {
+
+namespace {
+
+ServerContext::Admission Refused(Refusal why) {
+  ServerContext::Admission admission;
+  admission.kind = ServerContext::Admission::Kind::kRefused;
+  admission.refusal = why;
+  return admission;
+}
+
+}  // namespace
+
+bool ServerContext::Limited(const Connection& connection) const {
+  if (options.PerAddressLimit() == 0) return false;
+  const auto& trusted = options.trusted_proxies;
+  return std::find(trusted.begin(), trusted.end(), connection.client_address) == trusted.end();
+}
+
+// The connection waiting longest for its next request. O(connections), and only at the cap.
+std::shared_ptr<Connection> ServerContext::OldestIdle() const {
+  std::shared_ptr<Connection> oldest;
+  std::int64_t oldest_since = 0;
+  for (const auto& c : connections) {
+    const std::int64_t since = c->idle_since.load(std::memory_order_relaxed);
+    if (since == 0 || c->evicted.load(std::memory_order_relaxed)) continue;
+    if (!oldest || since < oldest_since) oldest = c, oldest_since = since;
+  }
+  return oldest;
+}
 
 ServerContext::Admission ServerContext::TryRegister(
     const std::shared_ptr<Connection>& connection) {
+  const bool limited = Limited(*connection);
   base::MutexLock lock(mu);
-  if (stopping.load()) return Admission::kStopping;
-  if (connections.size() >= options.max_connections) return Admission::kAtLimit;
+  if (stopping.load()) return Refused(Refusal::kShuttingDown);
+  if (limited) {
+    const auto it = per_address.find(connection->client_address);
+    if (it != per_address.end() && it->second >= options.PerAddressLimit()) {
+      return Refused(Refusal::kPerAddress);
+    }
+  }
+  Admission admission;
+  if (live >= options.max_connections) {
+    admission.evicted = OldestIdle();
+    if (!admission.evicted) return Refused(Refusal::kMaxConnections);
+    admission.evicted->evicted.store(true);
+    --live;
+  }
   connections.insert(connection);
-  return Admission::kRegistered;
+  ++live;
+  if (limited) ++per_address[connection->client_address];
+  return admission;
 }
 
 void ServerContext::Unregister(const std::shared_ptr<Connection>& connection) {
+  const bool limited = Limited(*connection);
   std::function<void()> done;
   {
     base::MutexLock lock(mu);
-    connections.erase(connection);
+    if (connections.erase(connection) == 0) return;
+    if (!connection->evicted.load()) --live;
+    if (limited) {
+      const auto it = per_address.find(connection->client_address);
+      if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+    }
     done = TakeOnEmptyIfDone();
   }
   if (done) done();

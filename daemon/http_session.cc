@@ -3,6 +3,7 @@
 // order. Everything Beast-specific of serving lives here and in http_server.cc.
 #include "daemon/http_session.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -89,34 +90,64 @@ bool WouldBlock(const error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
-// Waits for the next request's first byte (idle timeout), then reads the whole request (read
-// timeout). Marks the connection idle while it waits so that a drain can close it. A request
-// usually arrives whole with its first bytes, so it is first parsed synchronously from what
-// the non-blocking socket already holds; only the rest of a partial one re-arms the timer and
-// suspends.
+// Waits for the first byte of a request: of the first one within the header budget of the
+// accept, of a later one within idle_timeout. Marks the connection idle meanwhile, so that a
+// drain or an eviction can wake and close it; bytes that arrived anyway are read (a request in
+// flight is never cut off). Returns the error that ends the connection, or none.
+asio::awaitable<error_code> AwaitFirstByte(ServerContext& context, Connection& connection,
+                                           beast::flat_buffer& buffer, bool first,
+                                           std::chrono::steady_clock::time_point header_deadline) {
+  const auto closing = [&] {
+    return (context.stopping.load() || connection.evicted.load()) && !RequestPending(connection);
+  };
+  if (closing()) co_return asio::error::operation_aborted;
+  if (!connection.idle()) connection.idle_since.store(IdleStamp());  // else: since its response
+  if (first) {
+    connection.stream.expires_at(header_deadline);
+  } else {
+    connection.stream.expires_after(context.options.idle_timeout);
+  }
+  auto [ec, n] = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
+  // A drain or an eviction cancelled the wait, but bytes had already arrived: read them.
+  if (ec == asio::error::operation_aborted && !closing()) {
+    std::tie(ec, n) = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
+  }
+  if (ec == beast::error::timeout && first) context.metrics.ConnectionCut(Cutoff::kHeaderTimeout);
+  if (!ec) buffer.commit(n);
+  co_return ec;
+}
+
+// Reads one request. Two deadlines, counted from the accept for a connection's first request
+// and from its first byte for later ones: the request line and headers within header_timeout
+// (slowloris: trickling header bytes holds a slot that long at most), the whole request within
+// read_timeout. A request usually arrives whole with its first bytes, so it is first parsed
+// synchronously from what the non-blocking socket already holds; only the rest of a partial
+// one arms a deadline and suspends.
 asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& connection,
                                         beast::flat_buffer& buffer, Parser& parser, bool first) {
+  const auto& options = context.options;
+  const auto header_budget = std::min(options.header_timeout, options.read_timeout);
+  auto start = first ? connection.accepted_at : std::chrono::steady_clock::now();
   if (buffer.size() == 0) {
-    const auto draining = [&] { return context.stopping.load() && !RequestPending(connection); };
-    if (draining()) co_return asio::error::operation_aborted;
-    connection.idle = true;
-    connection.stream.expires_after(first ? context.options.read_timeout
-                                          : context.options.idle_timeout);
-    auto [ec, n] = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
-    connection.idle = false;
-    // The drain cancelled the wait, but bytes had already arrived: read them (no wait).
-    if (ec == asio::error::operation_aborted && !draining()) {
-      std::tie(ec, n) = co_await connection.stream.async_read_some(buffer.prepare(4096), kTuple);
+    if (auto ec = co_await AwaitFirstByte(context, connection, buffer, first, start + header_budget)) {
+      co_return ec;
     }
-    if (ec) co_return ec;
-    buffer.commit(n);
+    if (!first) start = std::chrono::steady_clock::now();
   }
+  connection.idle_since.store(0);  // a request is in progress: never evicted
   error_code ec;
   http::read(connection.stream.socket(), buffer, parser, ec);
   if (!WouldBlock(ec)) co_return ec;
-  connection.stream.expires_after(context.options.read_timeout);
-  auto [async_ec, n] = co_await http::async_read(connection.stream, buffer, parser, kTuple);
-  co_return async_ec;
+  if (!parser.is_header_done()) {
+    connection.stream.expires_at(start + header_budget);
+    auto [header_ec, n] = co_await http::async_read_header(connection.stream, buffer, parser, kTuple);
+    if (header_ec == beast::error::timeout) context.metrics.ConnectionCut(Cutoff::kHeaderTimeout);
+    if (header_ec || parser.is_done()) co_return header_ec;
+  }
+  connection.stream.expires_at(start + options.read_timeout);
+  auto [body_ec, n] = co_await http::async_read(connection.stream, buffer, parser, kTuple);
+  if (body_ec == beast::error::timeout) context.metrics.ConnectionCut(Cutoff::kReadTimeout);
+  co_return body_ec;
 }
 
 asio::awaitable<Response> Dispatch(ServerContext& context, const Request& request) {
@@ -153,9 +184,12 @@ asio::awaitable<error_code> Write(ServerContext& context, Connection& connection
     buffers[0] = {};
     buffers[1] += sent - out.size();
   }
+  // A client that does not read its response holds one response (shared with the cache) and
+  // the socket's send buffer, never more, and for write_timeout at most.
   connection.stream.expires_after(context.options.write_timeout);
   auto [async_ec, n] = co_await asio::async_write(connection.stream, buffers, kTuple);
   connection.stream.expires_never();
+  if (async_ec == beast::error::timeout) context.metrics.ConnectionCut(Cutoff::kWriteTimeout);
   co_return async_ec;
 }
 
@@ -194,9 +228,10 @@ asio::awaitable<bool> ServeOne(ServerContext& context, Connection& connection,
   const Response response = co_await Dispatch(context, request);
   const std::size_t limit = context.options.max_requests_per_connection;
   const bool keep_alive = message.keep_alive() && !context.stopping.load() &&
-                          (limit == 0 || served + 1 < limit);
+                          !connection.evicted.load() && (limit == 0 || served + 1 < limit);
   const error_code write_ec = co_await Write(context, connection, response, message.version(),
                                             keep_alive, request.method == Method::kHead);
+  if (keep_alive) connection.idle_since.store(IdleStamp());  // until the next request's bytes
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   context.metrics.Record(response.status, seconds);
@@ -236,15 +271,30 @@ asio::awaitable<void> RunSession(std::shared_ptr<ServerContext> context,
 }
 
 asio::awaitable<void> RefuseConnection(std::shared_ptr<ServerContext> context,
-                                       asio::ip::tcp::socket socket, bool stopping) {
-  context->metrics.ConnectionRefused();
+                                       asio::ip::tcp::socket socket, Refusal why) {
+  context->metrics.ConnectionRefused(why);
   try {
     Connection connection(std::move(socket));
     Response refusal =
-        stopping ? JsonError(503, "shutting_down", "the server is shutting down; retry later")
-                 : JsonError(503, "too_many_connections",
-                             "the server is at its connection limit; retry later");
+        why == Refusal::kShuttingDown
+            ? JsonError(503, "shutting_down", "the server is shutting down; retry later")
+        : why == Refusal::kPerAddress
+            ? JsonError(503, "too_many_connections_from_address",
+                        "this client address holds http.max_connections_per_address "
+                        "connections already; retry later")
+            : JsonError(503, "too_many_connections",
+                        "the server is at its connection limit; retry later");
     refusal.SetHeader("Retry-After", "1");
+    if (why == Refusal::kPerAddress) {
+      std::string& head = connection.head;
+      AppendResponseHead(head, refusal, 11, false);
+      std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(refusal.Body())};
+      error_code ignored;
+      connection.stream.socket().write_some(buffers, ignored);  // non-blocking: all or part
+      connection.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      connection.stream.socket().close(ignored);
+      co_return;
+    }
     co_await Write(*context, connection, refusal, 11, false, false);
     co_await LingerClose(connection);
   } catch (...) {

@@ -212,8 +212,22 @@ void HttpFamilies(Exposition& e, const HttpMetrics& http) {
   e.Family("queuemon_http_connections", "gauge", "Open HTTP connections.");
   e.Sample("queuemon_http_connections", "", static_cast<double>(s.connections_open));
   e.Family("queuemon_http_connections_refused_total", "counter",
-           "Connections refused beyond max_connections.");
-  e.Sample("queuemon_http_connections_refused_total", "", static_cast<double>(s.connections_refused));
+           "Connections refused at accept, by reason: max_connections (every slot busy, none "
+           "idle to evict), per_address (http.max_connections_per_address), shutting_down.");
+  for (std::size_t i = 0; i < s.connections_refused.size(); ++i) {
+    e.Sample("queuemon_http_connections_refused_total",
+             std::string("reason=\"") + kRefusalNames[i] + "\"",
+             static_cast<double>(s.connections_refused[i]));
+  }
+  e.Family("queuemon_http_connections_closed_total", "counter",
+           "Admitted connections the server closed, by reason: header_timeout, read_timeout, "
+           "idle_evicted (oldest idle keep-alive closed to admit a new one at the cap), "
+           "write_timeout (a client not reading its response).");
+  for (std::size_t i = 0; i < s.connections_cut.size(); ++i) {
+    e.Sample("queuemon_http_connections_closed_total",
+             std::string("reason=\"") + kCutoffNames[i] + "\"",
+             static_cast<double>(s.connections_cut[i]));
+  }
 }
 
 }  // namespace

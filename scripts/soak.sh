@@ -144,7 +144,8 @@ pids+=($!)
 cat >"$out/queuemond.json" <<EOF
 {
   "listen": "127.0.0.1:$http_port", "threads": 2, "log_level": "info",
-  "http": {"max_connections": $((conns + 100)), "drain_timeout_ms": 5000,
+  "http": {"max_connections": $((conns + 100)), "max_connections_per_address": 0,
+           "drain_timeout_ms": 5000,
            "request_timeout_ms": 10000},
   "caches": {
     "worker_status":   {"stale_for_seconds": 600},
@@ -225,8 +226,9 @@ metrics_answered=yes
 rm -f "$out/metrics.txt"
 curl -sf --max-time 10 -o "$out/metrics.txt" "$base/metrics" || metrics_answered=no
 # No /metrics answer leaves no file: awk's failure must not end the script under errexit.
-refused=$(awk '/^queuemon_http_connections_refused_total/ {print $2}' "$out/metrics.txt" \
-  2>/dev/null || true)
+# Summed over the reasons (max_connections, per_address, shutting_down).
+refused=$(awk '/^queuemon_http_connections_refused_total/ {s += $2; n++} END {if (n) print s}' \
+  "$out/metrics.txt" 2>/dev/null || true)
 kill -TERM "$daemon_pid"
 exit_code=timeout
 for _ in $(seq 300); do  # up to 30 s: the drain deadline is 5 s

@@ -211,7 +211,9 @@ class Stack:
 
     def start_queuemond(self, binary, threads, cpu=None, extra_config=None):
         port = free_port()
-        config = {'threads': threads, 'log_level': 'warn'}
+        # One load generator on loopback opens every connection: no per-address limit.
+        config = {'threads': threads, 'log_level': 'warn',
+                  'http': {'max_connections_per_address': 0}}
         config.update(extra_config or {})
         path = os.path.join(self.state, 'queuemond.json')
         with open(path, 'w') as f:

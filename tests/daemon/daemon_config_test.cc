@@ -264,6 +264,31 @@ TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
   EXPECT_EQ(shipped.sources[0].sep, defaults.sources[0].sep);
   EXPECT_EQ(shipped.sources[0].priority_steps, defaults.sources[0].priority_steps);
   EXPECT_EQ(shipped.sources[0].purge_offline_after, defaults.sources[0].purge_offline_after);
+  EXPECT_EQ(shipped.http.header_timeout, defaults.http.header_timeout);
+  EXPECT_EQ(shipped.http.PerAddressLimit(), defaults.http.PerAddressLimit());
+  EXPECT_EQ(shipped.http.trusted_proxies, defaults.http.trusted_proxies);
+  EXPECT_EQ(shipped.sources[0].queue_discovery_interval,
+            defaults.sources[0].queue_discovery_interval);
+  EXPECT_EQ(shipped.sources[0].idle_queue_grace, defaults.sources[0].idle_queue_grace);
+}
+
+// Issue 19: the limits against slow and greedy clients.
+TEST(DaemonConfigTest, SlowClientLimitsHaveDerivedDefaultsAndNamedErrors) {
+  const Config defaults = ParseConfig(R"({"http": {"max_connections": 100}})");
+  EXPECT_EQ(defaults.http.PerAddressLimit(), 25u) << "a quarter of max_connections";
+  EXPECT_EQ(defaults.http.header_timeout, milliseconds(5000));
+  EXPECT_EQ(ParseConfig(R"({"http": {"max_connections": 2}})").http.PerAddressLimit(), 1u);
+  const Config set = ParseConfig(R"({"http": {"max_connections_per_address": 0,
+      "trusted_proxies": ["10.0.0.5", "0:0:0:0:0:0:0:1"], "header_timeout_ms": 1500}})");
+  EXPECT_EQ(set.http.PerAddressLimit(), 0u) << "0 = no per-address limit";
+  EXPECT_EQ(set.http.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "::1"}));
+  EXPECT_EQ(set.http.header_timeout, milliseconds(1500));
+  EXPECT_THAT(RejectionOf(R"({"http": {"trusted_proxies": ["10.0.0.0/8"]}})"),
+              HasSubstr("http.trusted_proxies[0]: must be an IP address"));
+  EXPECT_THAT(RejectionOf(R"({"http": {"header_timeout_ms": 0}})"),
+              HasSubstr("http.header_timeout_ms"));
+  EXPECT_THAT(RejectionOf(R"({"http": {"max_connections_per_address": -1}})"),
+              HasSubstr("http.max_connections_per_address"));
 }
 
 }  // namespace

@@ -98,33 +98,72 @@ TEST_F(HostileConnectionTest, SilentConnectionsAreClosedWithoutAnAnswer) {
   EXPECT_EQ(r->status, 200);
 }
 
-TEST_F(HostileConnectionTest, IdleFloodIsBoundedByMaxConnectionsWithACleanRefusal) {
+// Issue 19: at the cap, connections waiting for a request (silent ones, idle keep-alive) are
+// closed oldest first to admit new ones; only when every slot is busy is a newcomer refused.
+TEST_F(HostileConnectionTest, IdleFloodAtTheCapEvictsTheOldestIdleConnections) {
   HttpOptions options;
   options.max_connections = 50;
+  options.max_connections_per_address = 0;      // this case is about the global cap
   options.read_timeout = milliseconds(60'000);  // the idle sockets outlive the test
+  options.header_timeout = milliseconds(60'000);
   StartServer(options);                           // good_ holds connection #1
-  std::vector<std::unique_ptr<RawSocket>> idle;
-  for (int i = 0; i < 49; ++i) {
-    idle.push_back(std::make_unique<RawSocket>(port()));
-    ASSERT_TRUE(idle.back()->connected());
+  // Two waves of silent sockets; the second opens once the server waits on the first, so
+  // good_ and the first wave have waited longest.
+  std::vector<std::unique_ptr<RawSocket>> older, younger;
+  for (int i = 0; i < 9; ++i) older.push_back(std::make_unique<RawSocket>(port()));
+  ASSERT_TRUE(Eventually([&] { return server_->idle_connections() == 10; }));
+  for (int i = 0; i < 40; ++i) younger.push_back(std::make_unique<RawSocket>(port()));
+  ASSERT_TRUE(Eventually([&] { return server_->idle_connections() == 50; }))
+      << server_->idle_connections();
+  // Every newcomer is served, each by closing the connection that has waited longest.
+  std::vector<std::unique_ptr<HttpClient>> newcomers;
+  for (int i = 0; i < 10; ++i) {
+    newcomers.push_back(std::make_unique<HttpClient>(port()));
+    auto served = newcomers.back()->Request("GET", "/healthz");
+    ASSERT_TRUE(served) << "newcomer " << i;
+    EXPECT_EQ(served->status, 200);
   }
-  ASSERT_TRUE(Eventually([&] { return server_->connections() == 50; }))
-      << server_->connections();
-  // Past the limit: each new connection gets 503 JSON + Retry-After and is closed, in a burst.
-  for (int i = 0; i < 100; ++i) {
+  EXPECT_TRUE(good_->WaitForClose(kBound)) << "the oldest idle connection is closed first";
+  for (auto& socket : older) EXPECT_TRUE(socket->ReadUntilClosed(kBound));
+  for (auto& socket : younger) EXPECT_FALSE(socket->ReadUntilClosed(milliseconds(1)));
+  EXPECT_EQ(metrics_.Read().connections_cut[static_cast<int>(Cutoff::kIdleEvicted)], 10u);
+  EXPECT_EQ(metrics_.Read().connections_refused[static_cast<int>(Refusal::kMaxConnections)], 0u);
+  newcomers.clear();
+  younger.clear();
+  good_ = std::make_unique<HttpClient>(port(), std::chrono::seconds(5), kGoodClient);
+  ExpectStillServing();
+}
+
+TEST_F(HostileConnectionTest, AtTheCapWithEverySlotMidRequestNewcomersGetACleanRefusal) {
+  HttpOptions options;
+  options.max_connections = 20;
+  options.max_connections_per_address = 0;
+  options.read_timeout = milliseconds(60'000);
+  options.header_timeout = milliseconds(60'000);
+  StartServer(options);
+  good_.reset();  // an idle connection would be evicted: this case has none
+  ASSERT_TRUE(Eventually([&] { return server_->connections() == 0; }));
+  std::vector<std::unique_ptr<RawSocket>> busy;
+  for (int i = 0; i < 20; ++i) {
+    busy.push_back(std::make_unique<RawSocket>(port()));
+    ASSERT_TRUE(busy.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // never finished
+  }
+  // Once the server has read the partial requests, no connection waits for a first byte.
+  ASSERT_TRUE(Eventually(
+      [&] { return server_->connections() == 20 && server_->idle_connections() == 0; }));
+  for (int i = 0; i < 30; ++i) {
     HttpClient extra(port());
     auto refused = extra.Read();
     ExpectJsonError(refused, 503, "too_many_connections");
     EXPECT_EQ(refused->Header("Retry-After"), "1");
     EXPECT_TRUE(extra.WaitForClose(kBound));
   }
-  EXPECT_EQ(server_->connections(), 50u);
-  auto still = good_->Request("GET", "/api/v1/celery/queues/status");
-  ASSERT_TRUE(still);
-  EXPECT_EQ(still->status, 200);
-  // Freeing slots makes room again.
-  idle.resize(39);
-  ASSERT_TRUE(Eventually([&] { return server_->connections() == 40; }));
+  EXPECT_EQ(metrics_.Read().connections_refused[static_cast<int>(Refusal::kMaxConnections)], 30u);
+  EXPECT_EQ(metrics_.Read().connections_cut[static_cast<int>(Cutoff::kIdleEvicted)], 0u);
+  for (auto& socket : busy) EXPECT_FALSE(socket->ReadUntilClosed(milliseconds(1)));
+  busy.resize(10);  // freeing slots makes room again
+  ASSERT_TRUE(Eventually([&] { return server_->connections() == 10; }));
+  good_ = std::make_unique<HttpClient>(port(), std::chrono::seconds(5), kGoodClient);
   ExpectStillServing();
 }
 

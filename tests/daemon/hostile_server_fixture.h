@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -37,15 +38,29 @@ using testing::Eventually;
 
 // A raw loopback TCP socket for attacks the Beast client cannot make (trickling bytes, reading
 // whatever arrives without parsing, half-closing, resetting). Every call is bounded.
+// The well-behaved client's address; attacks come from 127.0.0.1.
+inline constexpr const char* kGoodClient = "127.0.0.2";
+
 class RawSocket final {
  public:
-  explicit RawSocket(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // Connects to 127.0.0.1:`port` from `source` (a loopback address: 127.0.0.1 is the attacker
+  // in these suites, 127.0.0.2 the well-behaved client). `receive_buffer` > 0 shrinks
+  // SO_RCVBUF first (a slow reader).
+  explicit RawSocket(std::uint16_t port, const char* source = "127.0.0.1", int receive_buffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) return;
+    if (receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    }
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) return;
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = fd_ >= 0 &&
-                 ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
   }
   ~RawSocket() {
     if (fd_ >= 0) ::close(fd_);
@@ -98,7 +113,7 @@ class HostileServerTest : public testing::InProcessServerTest {
  protected:
   void StartServer(HttpOptions options = {}) {
     InProcessServerTest::StartServer(std::move(options));
-    good_ = std::make_unique<HttpClient>(port());
+    good_ = std::make_unique<HttpClient>(port(), std::chrono::seconds(5), kGoodClient);
     ASSERT_TRUE(good_->Request("GET", "/healthz"));
   }
 
@@ -135,7 +150,7 @@ class HostileServerTest : public testing::InProcessServerTest {
     auto old_connection = good_->Request("GET", "/healthz");
     ASSERT_TRUE(old_connection) << "the established keep-alive client was not served";
     EXPECT_EQ(old_connection->status, 200);
-    HttpClient fresh(port());
+    HttpClient fresh(port(), std::chrono::seconds(5), kGoodClient);
     auto fresh_response = fresh.Request("GET", "/api/v1/celery/workers/status");
     ASSERT_TRUE(fresh_response) << "a new client was not served";
     EXPECT_EQ(fresh_response->status, 200);

@@ -139,19 +139,38 @@ TEST_F(HttpServerTest, ConnectionClosesAfterMaxRequestsPerConnection) {
   EXPECT_TRUE(client.WaitForClose(milliseconds(5000)));
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503AndClose) {
+// At max_connections an idle keep-alive connection makes room for a new one (issue 19); with
+// the only slot busy mid-request, the newcomer gets 503 and is closed.
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitEvictAnIdleOneOrGet503AndClose) {
   HttpOptions options;
   options.max_connections = 1;
+  options.max_connections_per_address = 0;
   StartServer(options);
   HttpClient first(port());
-  ASSERT_TRUE(first.Request("GET", "/healthz"));  // surely registered by now
+  ASSERT_TRUE(first.Request("GET", "/healthz"));
+  ASSERT_TRUE(testing::Eventually([&] { return server_->idle_connections() == 1; }));  // idle
   HttpClient second(port());
-  auto refused = second.Read();
+  auto served = second.Request("GET", "/healthz");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_TRUE(first.WaitForClose(milliseconds(5000))) << "the idle one was evicted";
+  EXPECT_EQ(metrics_.Read().connections_cut[static_cast<int>(Cutoff::kIdleEvicted)], 1u);
+
+  // second waits for its next request (the server marks it idle once its response is out)...
+  ASSERT_TRUE(testing::Eventually([&] { return server_->idle_connections() == 1; }));
+  ASSERT_TRUE(second.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // ...mid-request now
+  // Once the server has read those bytes, nothing is idle (first is gone or on its way out).
+  ASSERT_TRUE(testing::Eventually([&] { return server_->idle_connections() == 0; }));
+  HttpClient third(port());
+  auto refused = third.Read();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(nlohmann::json::parse(refused->body)["error"], "too_many_connections");
-  EXPECT_TRUE(second.WaitForClose(milliseconds(5000)));
-  ASSERT_TRUE(first.Request("GET", "/healthz"));
+  EXPECT_TRUE(third.WaitForClose(milliseconds(5000)));
+  ASSERT_TRUE(second.SendRaw("\r\n"));
+  auto finished = second.Read();
+  ASSERT_TRUE(finished) << "the request in the middle was never cut";
+  EXPECT_EQ(finished->status, 200);
 }
 
 TEST_F(HttpServerTest, DrainLetsAnInFlightRequestCompleteAndClosesIdleOnes) {

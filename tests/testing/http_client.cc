@@ -57,9 +57,18 @@ struct HttpClient::Impl {
   beast::flat_buffer buffer;
 };
 
-HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
+HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout,
+                       std::string_view source)
     : impl_(std::make_unique<Impl>(timeout)) {
   error_code result;
+  if (!source.empty()) {
+    auto& socket = impl_->stream.socket();
+    socket.open(asio::ip::tcp::v4(), result);
+    if (!result) {
+      socket.bind(asio::ip::tcp::endpoint(asio::ip::make_address(std::string(source)), 0), result);
+    }
+    if (result) throw std::runtime_error("HttpClient: bind " + std::string(source) + ": " + result.message());
+  }
   impl_->stream.expires_after(timeout);
   impl_->stream.async_connect(
       asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),

@@ -26,9 +26,12 @@ struct HttpResponse {
 
 class HttpClient final {
  public:
-  // Connects to 127.0.0.1:`port`. Throws std::runtime_error if that fails within `timeout`.
+  // Connects to 127.0.0.1:`port`, from `source` when given (another loopback address such as
+  // 127.0.0.2, to act as a second client host). Throws std::runtime_error if that fails within
+  // `timeout`.
   explicit HttpClient(std::uint16_t port,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                      std::string_view source = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

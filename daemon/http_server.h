@@ -2,8 +2,11 @@
 // HttpServer: Beast HTTP/1.1 server with one C++20 coroutine per connection. Requests on a
 // connection are read, answered and written one at a time in order (keep-alive; pipelining-safe).
 // Limits are HttpOptions values: header bytes (431), body bytes (413), requests per connection,
-// read timeout (one whole request), idle timeout (keep-alive wait), write timeout, and max
-// connections (beyond it a new connection gets 503 + close). Malformed requests get 400 JSON.
+// header timeout (request line + headers), read timeout (one whole request), idle timeout
+// (keep-alive wait), write timeout, connections per client address (beyond it a cheap 503 +
+// close; trusted proxies exempt) and max connections (at the cap the longest-idle connection
+// is closed to admit a new one; with none idle the newcomer gets 503 + close). Refusals and
+// cutoffs are counted by reason in HttpMetrics. Malformed requests get 400 JSON.
 //
 // Lifecycle (all on the caller's io_context, which the daemon owns and runs with N threads):
 //   HttpServer server(ioc, options, api.router(), metrics);

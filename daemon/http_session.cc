@@ -127,17 +127,19 @@ asio::awaitable<error_code> ReadRequest(ServerContext& context, Connection& conn
                                         beast::flat_buffer& buffer, Parser& parser, bool first) {
   const auto& options = context.options;
   const auto header_budget = std::min(options.header_timeout, options.read_timeout);
-  auto start = first ? connection.accepted_at : std::chrono::steady_clock::now();
   if (buffer.size() == 0) {
-    if (auto ec = co_await AwaitFirstByte(context, connection, buffer, first, start + header_budget)) {
+    const auto header_deadline = connection.accepted_at + header_budget;  // used if `first`
+    if (auto ec = co_await AwaitFirstByte(context, connection, buffer, first, header_deadline)) {
       co_return ec;
     }
-    if (!first) start = std::chrono::steady_clock::now();
   }
   connection.idle_since.store(0);  // a request is in progress: never evicted
   error_code ec;
   http::read(connection.stream.socket(), buffer, parser, ec);
   if (!WouldBlock(ec)) co_return ec;
+  // Only a partial request reads the clock (a whole one, the common case, never does): for a
+  // later request its deadlines count from about now, a few microseconds after its first byte.
+  const auto start = first ? connection.accepted_at : std::chrono::steady_clock::now();
   if (!parser.is_header_done()) {
     connection.stream.expires_at(start + header_budget);
     auto [header_ec, n] = co_await http::async_read_header(connection.stream, buffer, parser, kTuple);

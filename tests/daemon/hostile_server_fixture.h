@@ -100,6 +100,16 @@ class RawSocket final {
     }
     return closed_;
   }
+  // Sends `byte` every 20 ms (each one well within any per-read timeout) until the peer
+  // closes or `within` passes; true if it closed. What arrived meanwhile is in received().
+  bool TrickleUntilClosed(std::string_view byte, milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (!closed_ && std::chrono::steady_clock::now() < deadline) {
+      Send(byte);
+      ReadUntilClosed(milliseconds(20));
+    }
+    return closed_;
+  }
   const std::string& received() const { return received_; }
 
  private:

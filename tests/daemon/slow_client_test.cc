@@ -96,12 +96,7 @@ TEST_F(SlowClientTest, TricklingHeadersAreCutAtTheHeaderDeadline) {
   RawSocket slow(port(), kAttacker);
   ASSERT_TRUE(slow.Send("GET /healthz HTTP/1.1\r\nX-Slow: "));
   const auto start = std::chrono::steady_clock::now();
-  bool closed = false;
-  while (!closed && std::chrono::steady_clock::now() - start < kBound) {
-    slow.Send("a");  // one byte every 20 ms
-    closed = slow.ReadUntilClosed(milliseconds(20));
-  }
-  ASSERT_TRUE(closed) << "the trickling client was never cut off";
+  ASSERT_TRUE(slow.TrickleUntilClosed("a", kBound)) << "the trickling client was never cut off";
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(3000))
       << "cut by the 300 ms header deadline, not the 60 s read timeout";
   EXPECT_EQ(slow.received(), "");
@@ -111,13 +106,7 @@ TEST_F(SlowClientTest, TricklingHeadersAreCutAtTheHeaderDeadline) {
   // Keep-alive: a first request served, then a second one trickled: cut as well.
   RawSocket keep(port(), kAttacker);
   ASSERT_TRUE(keep.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nX-S: "));
-  closed = false;
-  const auto second = std::chrono::steady_clock::now();
-  while (!closed && std::chrono::steady_clock::now() - second < kBound) {
-    keep.Send("b");
-    closed = keep.ReadUntilClosed(milliseconds(20));
-  }
-  ASSERT_TRUE(closed);
+  ASSERT_TRUE(keep.TrickleUntilClosed("b", kBound));
   EXPECT_EQ(keep.received().rfind("HTTP/1.1 200", 0), 0u) << "the first request was answered";
   EXPECT_TRUE(Eventually([&] { return Cut(metrics_, Cutoff::kHeaderTimeout) == 2; }));
   EXPECT_EQ(Cut(metrics_, Cutoff::kReadTimeout), 0u);

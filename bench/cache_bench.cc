@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cache/clock.h"
-#include "cache/coarse_clock.h"
+#include "base/clock.h"
+#include "base/coarse_clock.h"
 #include "cache/entry.h"
 #include "cache/ttl_lru_cache.h"
 #include "tests/testing/numbered.h"
@@ -40,7 +40,7 @@ struct FilledCache {
   explicit FilledCache(std::size_t n) : keys(MakeKeys(n)), cache("bench", LongLived(n), clock) {
     for (const auto& k : keys) cache.Put(k, Entry::Make(std::string(1024, 'x') + k, clock.Now()));
   }
-  CoarseSteadyClock clock;  // what the daemon uses
+  base::CoarseSteadyClock clock;  // what the daemon uses
   std::vector<std::string> keys;
   TtlLruCache cache;
 };
@@ -101,7 +101,7 @@ void BM_GetHitOneHotKey(benchmark::State& state) {
 BENCHMARK(BM_GetHitOneHotKey)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_MissThenInsert(benchmark::State& state) {
-  CoarseSteadyClock clock;
+  base::CoarseSteadyClock clock;
   constexpr std::size_t kKeys = 100'000;
   const auto keys = MakeKeys(kKeys);
   TtlLruCache cache("bench", LongLived(kKeys), clock);
@@ -125,7 +125,7 @@ void BM_MissThenInsert(benchmark::State& state) {
 BENCHMARK(BM_MissThenInsert);
 
 void BM_InsertEvicting(benchmark::State& state) {
-  CoarseSteadyClock clock;
+  base::CoarseSteadyClock clock;
   const std::size_t capacity = static_cast<std::size_t>(state.range(0));
   const auto keys = MakeKeys(capacity * 2);  // twice the capacity: nearly every Put evicts
   TtlLruCache cache("bench", LongLived(capacity), clock);
@@ -146,7 +146,7 @@ void BM_Sweep100k(benchmark::State& state) {
   constexpr std::size_t kEntries = 100'000;
   const std::size_t batch = static_cast<std::size_t>(state.range(0));
   const auto keys = MakeKeys(kEntries);
-  ManualClock clock;
+  base::ManualClock clock;
   auto entry = Entry::Make(std::string(256, 'x'), clock.Now());
   CacheOptions o = LongLived(kEntries);
   o.ttl = std::chrono::seconds(1);
@@ -170,7 +170,7 @@ BENCHMARK(BM_Sweep100k)->Arg(1'000)->Unit(benchmark::kMillisecond);
 
 void BM_EntryMake4KiB(benchmark::State& state) {
   const std::string body(4096, 'j');
-  const TimePoint now{};
+  const base::TimePoint now{};
   for (auto _ : state) benchmark::DoNotOptimize(Entry::Make(body, now));
   state.SetBytesProcessed(state.iterations() * 4096);
 }
@@ -180,11 +180,11 @@ BENCHMARK(BM_EntryMake4KiB);
 template <typename C>
 void BM_ClockNow(benchmark::State& state) {
   C clock;
-  const Clock& c = clock;
+  const base::Clock& c = clock;
   for (auto _ : state) benchmark::DoNotOptimize(c.Now());
 }
-BENCHMARK(BM_ClockNow<SteadyClock>);
-BENCHMARK(BM_ClockNow<CoarseSteadyClock>);
+BENCHMARK(BM_ClockNow<base::SteadyClock>);
+BENCHMARK(BM_ClockNow<base::CoarseSteadyClock>);
 
 }  // namespace
 }  // namespace queuemon::cache

@@ -13,7 +13,7 @@ StatsCounters::Stripe& StatsCounters::Mine() {
   return stripes_[stripe];
 }
 
-void StatsCounters::Snapshot(CacheStats& out) const {
+void StatsCounters::CopyTo(CacheStats& out) const {
   out.hits = out.misses = out.stale = 0;
   for (const Stripe& s : stripes_) {
     out.hits += s.hits.load(std::memory_order_relaxed);

@@ -22,13 +22,13 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
 
 }  // namespace
 
-std::shared_ptr<const Entry> Entry::Make(std::string body, TimePoint collected_at) {
+std::shared_ptr<const Entry> Entry::Make(std::string body, base::TimePoint collected_at) {
   EntryContent content;
   content.body = std::move(body);
   return Make(std::move(content), collected_at);
 }
 
-std::shared_ptr<const Entry> Entry::Make(EntryContent content, TimePoint collected_at) {
+std::shared_ptr<const Entry> Entry::Make(EntryContent content, base::TimePoint collected_at) {
   auto entry = std::make_shared<Entry>();
   const bool weak = !content.identity.empty();
   const std::uint64_t hash = Fnv1a64(weak ? content.identity : content.body);

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "cache/clock.h"
+#include "base/clock.h"
 
 namespace queuemon::cache {
 
@@ -29,9 +29,9 @@ struct EntryContent {
 struct Entry {
   // Builds an entry for `body`, computing its strong ETag (a quoted hash of the body) and its
   // fixed header lines once.
-  static std::shared_ptr<const Entry> Make(std::string body, TimePoint collected_at);
+  static std::shared_ptr<const Entry> Make(std::string body, base::TimePoint collected_at);
   // As above; the ETag hashes `content.identity` when it is set, and is then weak (W/"...").
-  static std::shared_ptr<const Entry> Make(EntryContent content, TimePoint collected_at);
+  static std::shared_ptr<const Entry> Make(EntryContent content, base::TimePoint collected_at);
 
   std::string body;          // the HTTP response body (JSON)
   std::string etag;          // quoted hash, e.g. "\"9f2c4e1ab03d77c1\"" or W/"9f2c4e1ab03d77c1"
@@ -39,7 +39,7 @@ struct Entry {
   // serialised once so that a HIT does not build them: exactly
   // "Content-Type: application/json\r\nETag: <etag>\r\n".
   std::string header_lines;
-  TimePoint collected_at{};  // when the collector produced `body`
+  base::TimePoint collected_at{};  // when the collector produced `body`
   std::shared_ptr<const void> data;  // EntryContent::data
   std::uint16_t status = 200;        // EntryContent::status
 };

@@ -12,14 +12,14 @@ namespace {
 
 // The options' durations resolved once per SetOptions, so a read compares three integers.
 struct Limits {
-  Duration refresh_after{};
-  Duration ttl{};
-  Duration expire_after{};  // ttl + stale_for: from here on the entry is unusable
+  base::Duration refresh_after{};
+  base::Duration ttl{};
+  base::Duration expire_after{};  // ttl + stale_for: from here on the entry is unusable
 
   explicit Limits(const CacheOptions& o)
       : refresh_after(o.EffectiveRefreshAfter()), ttl(o.ttl), expire_after(o.ttl + o.stale_for) {}
 
-  Freshness Classify(Duration age) const {
+  Freshness Classify(base::Duration age) const {
     if (age < refresh_after && age < ttl) return Freshness::kFresh;
     if (age < ttl) return Freshness::kFreshRefresh;
     if (age < expire_after) return Freshness::kStale;
@@ -27,20 +27,20 @@ struct Limits {
   }
 };
 
-std::int64_t Nanos(TimePoint t) { return t.time_since_epoch().count(); }
+std::int64_t Nanos(base::TimePoint t) { return t.time_since_epoch().count(); }
 
 }  // namespace
 
 struct TtlLruCache::Impl {
   using Node = internal::EntryIndex::Node;
 
-  Impl(CacheOptions o, const Clock& c) : clock(c), options(std::move(o)), limits(options) {}
+  Impl(CacheOptions o, const base::Clock& c) : clock(c), options(std::move(o)), limits(options) {}
 
   // Classifies `node` at `now` under the current limits; a kMiss is returned as Lookup{}.
-  Lookup Classify(const Node& node, TimePoint now) const REQUIRES_SHARED(mu) {
+  Lookup Classify(const Node& node, base::TimePoint now) const REQUIRES_SHARED(mu) {
     Lookup out;
     const auto& entry = node.entry;
-    out.age = now > entry->collected_at ? now - entry->collected_at : Duration::zero();
+    out.age = now > entry->collected_at ? now - entry->collected_at : base::Duration::zero();
     out.ttl = limits.ttl;
     out.freshness = limits.Classify(out.age);
     if (out.freshness == Freshness::kMiss) return Lookup{};  // as if absent: no entry, age 0
@@ -48,7 +48,7 @@ struct TtlLruCache::Impl {
     return out;
   }
 
-  bool Expired(const internal::Slot& slot, TimePoint now) const REQUIRES_SHARED(mu) {
+  bool Expired(const internal::Slot& slot, base::TimePoint now) const REQUIRES_SHARED(mu) {
     return now - slot.entry->collected_at >= limits.expire_after;
   }
 
@@ -79,7 +79,7 @@ struct TtlLruCache::Impl {
     counters.AddExpirations(1);
   }
 
-  const Clock& clock;
+  const base::Clock& clock;
   mutable base::SharedMutex mu;
   CacheOptions options GUARDED_BY(mu);
   Limits limits GUARDED_BY(mu);
@@ -87,14 +87,14 @@ struct TtlLruCache::Impl {
   internal::StatsCounters counters;
 };
 
-TtlLruCache::TtlLruCache(std::string name, CacheOptions options, const Clock& clock)
+TtlLruCache::TtlLruCache(std::string name, CacheOptions options, const base::Clock& clock)
     : name_(std::move(name)), impl_(std::make_unique<Impl>(std::move(options), clock)) {}
 
 TtlLruCache::~TtlLruCache() = default;
 
 Lookup TtlLruCache::Get(std::string_view key) const {
   Impl& impl = *impl_;
-  const TimePoint now = impl.clock.Now();
+  const base::TimePoint now = impl.clock.Now();
   const Entry* expired = nullptr;
   {
     base::ReaderLock lock(impl.mu);
@@ -117,7 +117,7 @@ Lookup TtlLruCache::Get(std::string_view key) const {
 }
 
 Lookup TtlLruCache::Peek(std::string_view key) const {
-  const TimePoint now = impl_->clock.Now();
+  const base::TimePoint now = impl_->clock.Now();
   base::ReaderLock lock(impl_->mu);
   Impl::Node* node = impl_->index.Find(key);
   return node == nullptr ? Lookup{} : impl_->Classify(*node, now);
@@ -131,7 +131,7 @@ void TtlLruCache::Put(std::string_view key, std::shared_ptr<const Entry> entry) 
   impl.counters.AddSets(1);
   if (entry == nullptr) return;
   const std::size_t bytes = internal::EntryIndex::BytesOf(key, *entry);
-  const TimePoint now = impl.clock.Now();
+  const base::TimePoint now = impl.clock.Now();
   base::WriterLock lock(impl.mu);
   const bool too_big = impl.options.max_bytes != 0 && bytes > impl.options.max_bytes;
   if (too_big || impl.options.max_entries == 0) {
@@ -165,7 +165,7 @@ std::size_t TtlLruCache::Clear() {
 
 std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {
   Impl& impl = *impl_;
-  const TimePoint now = impl.clock.Now();
+  const base::TimePoint now = impl.clock.Now();
   base::WriterLock lock(impl.mu);
   const std::size_t removed = impl.index.SweepFromCursor(
       max_batch, [&](const internal::Slot& slot)
@@ -188,7 +188,7 @@ CacheOptions TtlLruCache::options() const {
 
 CacheStats TtlLruCache::Stats() const {
   CacheStats out;
-  impl_->counters.Snapshot(out);
+  impl_->counters.CopyTo(out);
   base::ReaderLock lock(impl_->mu);
   out.size = impl_->index.size();
   out.max_size = impl_->options.max_entries;

@@ -15,7 +15,7 @@
 // entry put earliest). Exact up to 256 entries; above that Redis-style sampling: the least
 // recently read of 16 random entries goes, so the victim is on average within the oldest ~6%,
 // and with p = 0.99 within the oldest 25% (see internal/entry_index.h and the test bounding it).
-// With CoarseSteadyClock recency has kernel-tick (1-4 ms) resolution.
+// With base::CoarseSteadyClock recency has kernel-tick (1-4 ms) resolution.
 //
 // Ownership: the cache owns its index; entries are shared with readers via shared_ptr, so an
 // entry removed while a response is being written stays alive until the writer drops it.
@@ -36,7 +36,7 @@
 
 #include "cache/cache_options.h"
 #include "cache/cache_stats.h"
-#include "cache/clock.h"
+#include "base/clock.h"
 #include "cache/entry.h"
 
 namespace queuemon::cache {
@@ -51,13 +51,13 @@ enum class Freshness {
 struct Lookup {
   Freshness freshness = Freshness::kMiss;
   std::shared_ptr<const Entry> entry;  // null for kMiss
-  Duration age{};                      // now - entry->collected_at (0 for kMiss)
-  Duration ttl{};                      // the ttl in force at lookup (for Cache-Control max-age)
+  base::Duration age{};                      // now - entry->collected_at (0 for kMiss)
+  base::Duration ttl{};                      // the ttl in force at lookup (for Cache-Control max-age)
 };
 
 class TtlLruCache final {
  public:
-  TtlLruCache(std::string name, CacheOptions options, const Clock& clock);
+  TtlLruCache(std::string name, CacheOptions options, const base::Clock& clock);
   ~TtlLruCache();
   TtlLruCache(const TtlLruCache&) = delete;
   TtlLruCache& operator=(const TtlLruCache&) = delete;

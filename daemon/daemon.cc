@@ -13,30 +13,30 @@
 #include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
-#include "cache/clock.h"
-#include "cache/coarse_clock.h"
-#include "collectors/redis_url.h"
-#include "daemon/api.h"
-#include "daemon/auth_token_file.h"
-#include "daemon/collector_list.h"
-#include "daemon/http_metrics.h"
-#include "daemon/http_server.h"
+#include "base/clock.h"
+#include "base/coarse_clock.h"
+#include "redis/url.h"
+#include "api/api.h"
+#include "config/auth_token_file.h"
+#include "daemon/source_list.h"
+#include "http/metrics.h"
+#include "http/server.h"
 #include "daemon/logging.h"
 #include "daemon/periodic_task.h"
-#include "daemon/reload_plan.h"
+#include "config/reload_plan.h"
 #include "daemon/signals.h"
-#include "daemon/source_views.h"
-#include "daemon/status_line.h"
+#include "api/source_views.h"
+#include "api/status_line.h"
 #include "daemon/sweeper.h"
 #include "daemon/systemd_notify.h"
-#include "daemon/view_service.h"
+#include "api/view_service.h"
 #include "daemon/watchdog.h"
 
 namespace queuemon::daemon {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::View;
+using sources::View;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 // The views re-fetched when a source comes back.
@@ -57,7 +57,7 @@ int ThreadCount(int configured) {
 }  // namespace
 
 struct Daemon::Impl {
-  Impl(Config c, ConfigLoader l) : config(std::move(c)), loader(std::move(l)) {}
+  Impl(config::Config c, ConfigLoader l) : config(std::move(c)), loader(std::move(l)) {}
 
   void Build();
   void StartServing();
@@ -72,23 +72,23 @@ struct Daemon::Impl {
   void Stop();
   void OnDrained();
 
-  Config config;  // the running configuration; guarded by control_mu after start-up
+  config::Config config;  // the running configuration; guarded by control_mu after start-up
   ConfigLoader loader;
   std::shared_ptr<spdlog::logger> log = ModuleLogger("daemon");
   SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
   // The caches' TTLs are seconds: a tick-resolution clock read (a few ns) instead of a precise
   // one (25-50 ns, most of a cache hit's budget) on every request. See cache/coarse_clock.h.
-  cache::CoarseSteadyClock clock;
+  base::CoarseSteadyClock clock;
   // Concurrency hint 1 when one thread runs the loop (http.threads == 1): the scheduler then
   // skips waking other threads. Posting from other threads stays safe.
   boost::asio::io_context ioc{config.http.threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-  std::vector<std::unique_ptr<collectors::Collector>> collectors;
-  std::vector<std::unique_ptr<ViewService>> views;
-  std::vector<ViewService*> view_list;
-  HttpMetrics metrics;
-  std::unique_ptr<Api> api;
-  std::unique_ptr<HttpServer> server;
+  std::vector<std::unique_ptr<sources::Source>> collectors;
+  std::vector<std::unique_ptr<api::ViewService>> views;
+  std::vector<api::ViewService*> view_list;
+  http::HttpMetrics metrics;
+  std::unique_ptr<api::Api> api;
+  std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<Sweeper> sweeper;
   std::unique_ptr<PeriodicTask> maintenance;
   std::unique_ptr<Watchdog> watchdog;
@@ -114,17 +114,17 @@ void Daemon::Impl::Build() {
   health_ttl_ms.store(config.caches.at("health_check").ttl.count());
   collectors = MakeCollectors(executor, config.sources, clock);
   for (auto& collector : collectors) {
-    views.push_back(std::make_unique<ViewService>(executor, *collector, config.caches, clock,
+    views.push_back(std::make_unique<api::ViewService>(executor, *collector, config.caches, clock,
                                                   config.http.request_timeout));
     view_list.push_back(views.back().get());
   }
-  api = std::make_unique<Api>(view_list, metrics,
-                              ApiOptions{LoadAuthToken(config.http.auth_token_file)});
-  server = std::make_unique<HttpServer>(ioc, config.http, api->router(), metrics);
+  api = std::make_unique<api::Api>(view_list, metrics,
+                              api::ApiOptions{config::LoadAuthToken(config.http.auth_token_file)});
+  server = std::make_unique<http::HttpServer>(ioc, config.http, api->router(), metrics);
   server->SetAccessLog(config.log.access_log);
   server->Listen();  // throws with the address and reason: start-up fails before READY=1
   std::vector<Sweeper::Target> targets;
-  for (ViewService* view : view_list) {
+  for (api::ViewService* view : view_list) {
     targets.push_back([view](std::size_t batch) { return view->SweepExpired(batch); });
   }
   sweeper = std::make_unique<Sweeper>(executor, config.sweep, std::move(targets));
@@ -162,17 +162,17 @@ void Daemon::Impl::StartServing() {
   log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
             server->port(), count, collectors.size());
   for (const auto& source : config.sources) {
-    log->info("source {}: broker {}", source.name, collectors::RedactRedisUrl(source.broker.url));
+    log->info("source {}: broker {}", source.name, redis::RedactRedisUrl(source.broker.url));
   }
 }
 
-// Loads every source's default views (ViewService::WarmUp, bounded by the deadline; a down
+// Loads every source's default views (api::ViewService::WarmUp, bounded by the deadline; a down
 // broker fails fast) so that the first dashboards get HITs. The main thread waits on futures;
 // the loads run on the io threads.
 void Daemon::Impl::WarmUp() {
   const auto deadline = std::chrono::steady_clock::now() + config.startup.warmup_deadline;
   std::vector<std::future<bool>> loads;
-  for (ViewService* view : view_list) {
+  for (api::ViewService* view : view_list) {
     view->Prefetch(View::kTasks);  // not part of WarmUp's set; warmed in the background
     loads.push_back(boost::asio::co_spawn(ioc, view->WarmUp(deadline), boost::asio::use_future));
   }
@@ -193,13 +193,13 @@ void Daemon::Impl::WarmUp() {
 
 // Ready when every source's latest health view (kept fresh by the maintenance tick) says its
 // broker answered, and its workers and queues views hold data (warm: the workers that answered
-// the warm-up inspect round are listed online). CollectorStats.up alone is not enough: a health
+// the warm-up inspect round are listed online). SourceStats.up alone is not enough: a health
 // collection succeeds, and reports "unreachable", when the broker is down.
 bool Daemon::Impl::ComputeReady(std::string& reason) const {
-  for (ViewService* view : view_list) {
+  for (api::ViewService* view : view_list) {
     const std::string source = "source " + std::string(view->source()) + ": ";
     const auto health = view->Latest(View::kHealth);
-    const auto* health_view = TypedView<collectors::HealthView>(health.get());
+    const auto* health_view = api::TypedView<sources::HealthView>(health.get());
     if (!health_view || !health_view->broker_reachable) {
       reason = source + "broker unreachable";
       return false;
@@ -217,7 +217,7 @@ bool Daemon::Impl::ComputeReady(std::string& reason) const {
 // follows the broker even when nobody polls /health. Single-flight: one load per source.
 void Daemon::Impl::RefreshHealth() {
   const auto max_age = std::chrono::milliseconds(health_ttl_ms.load());
-  for (ViewService* view : view_list) {
+  for (api::ViewService* view : view_list) {
     const auto health = view->Latest(View::kHealth);
     if (!health || clock.Now() - health->collected_at >= max_age) view->Prefetch(View::kHealth);
   }
@@ -226,19 +226,19 @@ void Daemon::Impl::RefreshHealth() {
 // The STATUS= line from every source's workers and queues views, read like a client would
 // (source_views.h) but counted nowhere. Blocks: call it from a thread that runs no io_context.
 std::string Daemon::Impl::CurrentStatusLine(bool ready) {
-  auto read = boost::asio::co_spawn(ioc, ReadSourceViews(view_list, Reader::kInternal),
+  auto read = boost::asio::co_spawn(ioc, api::ReadSourceViews(view_list, cache::Reader::kInternal),
                                     boost::asio::use_future);
-  return StatusLine(read.get(), ready);
+  return api::StatusLine(read.get(), ready);
 }
 
 // STATUS= (or READY=1 with it) once the views are read, without blocking the loop thread.
 void Daemon::Impl::SendStatus(bool ready, bool as_ready_notification) {
   boost::asio::co_spawn(
-      ioc, ReadSourceViews(view_list, Reader::kInternal),
+      ioc, api::ReadSourceViews(view_list, cache::Reader::kInternal),
       [this, ready, as_ready_notification](std::exception_ptr error,
-                                           std::vector<SourceViews> views) {
+                                           std::vector<api::SourceViews> views) {
         if (error) return;
-        const std::string line = StatusLine(views, ready);
+        const std::string line = api::StatusLine(views, ready);
         if (as_ready_notification) {
           notifier.Ready(line);
         } else {
@@ -259,7 +259,7 @@ void Daemon::Impl::MaintenanceTick() {
     api->SetReady(ready, reason);
     if (ready) {
       log->info("ready: every source's broker is reachable");
-      for (ViewService* view : view_list) {
+      for (api::ViewService* view : view_list) {
         for (const View v : kDefaultViews) view->Prefetch(v);
       }
     } else {
@@ -277,21 +277,21 @@ void Daemon::Impl::Reload() {
   notifier.Reloading();
   log->info("reloading configuration");
   auto finish = [this] { SendStatus(api->ready(), /*as_ready_notification=*/true); };
-  Config next;
+  config::Config next;
   std::string token;
   try {
     // A small local file read on a loop thread, once per SIGHUP: acceptable.
     next = loader();
-    if (const auto key = RestartOnlyChange(config, next)) {
-      throw ConfigError(*key + ": changed, but it applies only at start-up (restart queuemond)");
+    if (const auto key = config::RestartOnlyChange(config, next)) {
+      throw config::ConfigError(*key + ": changed, but it applies only at start-up (restart queuemond)");
     }
-    token = LoadAuthToken(next.http.auth_token_file);
+    token = config::LoadAuthToken(next.http.auth_token_file);
   } catch (const std::exception& e) {
     log->error("reload rejected, keeping the running configuration: {}", e.what());
     finish();
     return;
   }
-  for (ViewService* view : view_list) {
+  for (api::ViewService* view : view_list) {
     view->SetCacheOptions(next.caches);
     view->SetRequestTimeout(next.http.request_timeout);
   }
@@ -344,7 +344,7 @@ void Daemon::Impl::WaitUntilStopped() {
   threads.clear();
 }
 
-Daemon::Daemon(Config config, ConfigLoader loader)
+Daemon::Daemon(config::Config config, ConfigLoader loader)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(loader))) {}
 
 Daemon::~Daemon() {

@@ -1,6 +1,6 @@
 #pragma once
 // Daemon: queuemond's wiring. Owns the io_context and its N threads, one collector and one
-// ViewService (category caches) per configured source, the HTTP server and API, the sweeper,
+// api::ViewService (category caches) per configured source, the HTTP server and API, the sweeper,
 // the systemd notifier and watchdog, and the signal handler. It decides nothing about HTTP,
 // caching or Celery itself; those live in their libraries.
 //
@@ -24,16 +24,16 @@
 #include <functional>
 #include <memory>
 
-#include "daemon/config.h"
+#include "config/config.h"
 
 namespace queuemon::daemon {
 
 class Daemon final {
  public:
-  // Re-reads the configuration for Reload; throws ConfigError for a bad one.
-  using ConfigLoader = std::function<Config()>;
+  // Re-reads the configuration for Reload; throws config::ConfigError for a bad one.
+  using ConfigLoader = std::function<config::Config()>;
 
-  Daemon(Config config, ConfigLoader loader);
+  Daemon(config::Config config, ConfigLoader loader);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

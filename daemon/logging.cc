@@ -81,7 +81,7 @@ std::shared_ptr<spdlog::logger> ModuleLogger(std::string_view module) {
   return logger;
 }
 
-void SetupLogging(const LogOptions& options) {
+void SetupLogging(const config::LogOptions& options) {
   Sink()->set_formatter(MakeFormatter());
   {
     // Libraries that log through spdlog's default logger share the sink and the format.
@@ -92,7 +92,7 @@ void SetupLogging(const LogOptions& options) {
   ApplyLogLevel(options);
 }
 
-void ApplyLogLevel(const LogOptions& options) {
+void ApplyLogLevel(const config::LogOptions& options) {
   // spdlog::set_level applies to every registered logger and becomes the level of new ones.
   spdlog::set_level(spdlog::level::from_str(options.level));
 }

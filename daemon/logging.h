@@ -1,5 +1,5 @@
 #pragma once
-// Logging: spdlog set-up from LogOptions. One named logger per module ("daemon", "config",
+// Logging: spdlog set-up from config::LogOptions. One named logger per module ("daemon", "config",
 // "http", "collector", "cache"), all writing one line per event to one stderr sink.
 // Under systemd (JOURNAL_STREAM or INVOCATION_ID set) lines carry no timestamp of their own
 // and start with a "<N>" syslog priority, which journald turns into the entry's priority.
@@ -11,7 +11,7 @@
 #include <memory>
 #include <string_view>
 
-#include "daemon/config.h"
+#include "config/config.h"
 
 namespace spdlog {
 class logger;
@@ -24,9 +24,9 @@ inline constexpr std::string_view kLogModules[] = {"daemon", "config", "http", "
                                                    "cache"};
 
 // Installs the format (journal or terminal) and the level. Call once at start-up.
-void SetupLogging(const LogOptions& options);
+void SetupLogging(const config::LogOptions& options);
 // Reload: applies a new level to every module logger without touching the sink.
-void ApplyLogLevel(const LogOptions& options);
+void ApplyLogLevel(const config::LogOptions& options);
 // The logger of `module`, created on first use.
 std::shared_ptr<spdlog::logger> ModuleLogger(std::string_view module);
 // True when stderr is (most likely) the journal.

@@ -6,12 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/cli.h"
+#include "config/cli.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
 
 int main(int argc, char** argv) {
   using namespace queuemon::daemon;
+  using namespace queuemon::config;
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   StartupDecision startup = DecideStartup(args, std::cout, std::cerr);
   if (startup.exit_code) return *startup.exit_code;

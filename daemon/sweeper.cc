@@ -2,7 +2,7 @@
 
 namespace queuemon::daemon {
 
-Sweeper::Sweeper(boost::asio::any_io_executor executor, SweepOptions options,
+Sweeper::Sweeper(boost::asio::any_io_executor executor, config::SweepOptions options,
                  std::vector<Target> targets)
     : state_(std::make_shared<State>()),
       task_(std::move(executor), options.interval, [state = state_] {
@@ -18,7 +18,7 @@ Sweeper::Sweeper(boost::asio::any_io_executor executor, SweepOptions options,
   state_->last_tick.store(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
-void Sweeper::SetOptions(const SweepOptions& options) {
+void Sweeper::SetOptions(const config::SweepOptions& options) {
   state_->batch.store(options.batch);
   task_.SetPeriod(options.interval);
 }

@@ -18,7 +18,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "daemon/config.h"
+#include "config/config.h"
 #include "daemon/periodic_task.h"
 
 namespace queuemon::daemon {
@@ -28,12 +28,12 @@ class Sweeper final {
   // Returns how many entries it removed, at most `max_batch`.
   using Target = std::function<std::size_t(std::size_t max_batch)>;
 
-  Sweeper(boost::asio::any_io_executor executor, SweepOptions options, std::vector<Target> targets);
+  Sweeper(boost::asio::any_io_executor executor, config::SweepOptions options, std::vector<Target> targets);
 
   void Start() { task_.Start(/*tick_now=*/false); }
   void Stop() { task_.Stop(); }
   // Reload: the new interval applies from the next tick, the new batch at once.
-  void SetOptions(const SweepOptions& options);
+  void SetOptions(const config::SweepOptions& options);
 
   std::uint64_t sweeps() const { return state_->sweeps.load(); }
   std::uint64_t removed() const { return state_->removed.load(); }

@@ -1,17 +1,17 @@
 // Fuzz target: the event path (celery-redis-protocol.md §6): pub/sub messages into a
 // WorkerTable, as kombu envelopes (OnMessage) and as decoded bodies (ApplyBody), then a
-// Snapshot. Contract (worker_table.h): undecodable events are counted and skipped, never a
+// Workers(). Contract (worker_table.h): undecodable events are counted and skipped, never a
 // crash or an exception; one table survives any sequence of messages.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "cache/clock.h"
-#include "collectors/worker_table.h"
+#include "base/clock.h"
+#include "sources/celery/worker_table.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static queuemon::cache::ManualClock clock;
-  queuemon::collectors::WorkerTable table(clock, std::chrono::seconds(60), 64 * 1024);
+  static queuemon::base::ManualClock clock;
+  queuemon::sources::celery::WorkerTable table(clock, std::chrono::seconds(60), 64 * 1024);
   std::string_view input(reinterpret_cast<const char*>(data), size);
   // Messages are separated by a 0 byte; the first byte of each says how it is fed.
   while (!input.empty()) {
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!ok && table.malformed() != before + 1) __builtin_trap();  // every reject is counted
     clock.Advance(std::chrono::milliseconds(static_cast<unsigned char>(mode) * 10));
   }
-  for (const auto& worker : table.Snapshot()) {
+  for (const auto& worker : table.Workers()) {
     if (worker.hostname.empty()) __builtin_trap();
   }
   return 0;

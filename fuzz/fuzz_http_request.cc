@@ -1,6 +1,6 @@
 // Fuzz target: request handling from bytes to response, without sockets: Beast's request parser
 // (with the server's header/body limits) reads as many pipelined requests as the input holds;
-// each goes through the real Router and the real handlers of daemon::Api over a ViewService
+// each goes through the real Router and the real handlers of queuemon::api::Api over a ViewService
 // whose collector answers at once. Contract: every response has a valid status; every error
 // response (>= 400) has a JSON body {"error": ..., "detail": ...}; no exception escapes a
 // handler; nothing crashes.
@@ -22,9 +22,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cache/clock.h"
-#include "daemon/api.h"
-#include "daemon/auth.h"
+#include "base/clock.h"
+#include "api/api.h"
+#include "api/auth.h"
 
 namespace {
 
@@ -33,46 +33,47 @@ namespace http = boost::beast::http;
 using namespace queuemon;
 
 // Answers every view at once with a small body naming it.
-class InstantCollector final : public collectors::Collector {
+class InstantCollector final : public queuemon::sources::Source {
  public:
   std::string_view Name() const override { return "celery"; }
+  std::string_view Kind() const override { return "celery"; }
   void Start() override {}
   void Stop() override {}
-  asio::awaitable<boost::system::result<collectors::Snapshot>> Collect(
-      collectors::ViewRequest request) override {
-    collectors::Snapshot snapshot;
-    snapshot.body = nlohmann::json{{"view", collectors::ViewKey(request.view, request.task_id)}}.dump();
+  asio::awaitable<boost::system::result<queuemon::sources::Collected>> Collect(
+      queuemon::sources::ViewRequest request) override {
+    queuemon::sources::Collected snapshot;
+    snapshot.body = nlohmann::json{{"view", queuemon::sources::ViewKey(request.view, request.task_id)}}.dump();
     co_return snapshot;
   }
-  collectors::CollectorStats Stats() const override { return {}; }
+  queuemon::sources::SourceStats Stats() const override { return {}; }
 };
 
 struct Harness {
   Harness()
       : service(ioc.get_executor(), collector, std::map<std::string, cache::CacheOptions>{}, clock,
                 std::chrono::milliseconds(50)),
-        api(std::vector<daemon::ViewService*>{&service}, metrics, daemon::ApiOptions{"token"}) {
+        api(std::vector<queuemon::api::ViewService*>{&service}, metrics, queuemon::api::ApiOptions{"token"}) {
     api.SetReady(true);
   }
   asio::io_context ioc;
-  cache::ManualClock clock;
+  queuemon::base::ManualClock clock;
   InstantCollector collector;
-  daemon::HttpMetrics metrics;
-  daemon::ViewService service;
-  daemon::Api api;
+  queuemon::http::HttpMetrics metrics;
+  queuemon::api::ViewService service;
+  queuemon::api::Api api;
 };
 
-daemon::Method ToMethod(http::verb verb) {
+queuemon::http::Method ToMethod(http::verb verb) {
   switch (verb) {
-    case http::verb::get: return daemon::Method::kGet;
-    case http::verb::head: return daemon::Method::kHead;
-    case http::verb::post: return daemon::Method::kPost;
-    case http::verb::delete_: return daemon::Method::kDelete;
-    default: return daemon::Method::kOther;
+    case http::verb::get: return queuemon::http::Method::kGet;
+    case http::verb::head: return queuemon::http::Method::kHead;
+    case http::verb::post: return queuemon::http::Method::kPost;
+    case http::verb::delete_: return queuemon::http::Method::kDelete;
+    default: return queuemon::http::Method::kOther;
   }
 }
 
-void CheckResponse(const daemon::Response& response) {
+void CheckResponse(const queuemon::http::Response& response) {
   if (response.status < 200 || response.status > 599) __builtin_trap();
   if (response.status < 400) return;
   const auto body = nlohmann::json::parse(response.Body(), nullptr, false);
@@ -82,13 +83,13 @@ void CheckResponse(const daemon::Response& response) {
   }
 }
 
-daemon::Response Serve(Harness& h, const daemon::Request& request) {
+queuemon::http::Response Serve(Harness& h, const queuemon::http::Request& request) {
   auto routed = h.api.router().Route(request.method, request.target);
-  if (auto* error = std::get_if<daemon::Response>(&routed)) return std::move(*error);
-  auto& match = std::get<daemon::Router::Match>(routed);
-  std::optional<daemon::Response> out;
+  if (auto* error = std::get_if<queuemon::http::Response>(&routed)) return std::move(*error);
+  auto& match = std::get<queuemon::http::Router::Match>(routed);
+  std::optional<queuemon::http::Response> out;
   asio::co_spawn(h.ioc, (*match.handler)(request, match.params),
-                 [&out](std::exception_ptr e, daemon::Response r) {
+                 [&out](std::exception_ptr e, queuemon::http::Response r) {
                    if (e) __builtin_trap();  // handlers must not throw
                    out = std::move(r);
                  });
@@ -120,13 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (ec || !parser.is_done()) break;  // malformed or incomplete: the server answers 400/408
     const auto& message = parser.get();
-    daemon::Request request;
+    queuemon::http::Request request;
     request.method = ToMethod(message.method());
     request.target = std::string(message.target());
     request.if_none_match = std::string(message[http::field::if_none_match]);
     request.authorization = std::string(message[http::field::authorization]);
     request.client_address = (size & 1) ? "127.0.0.1" : "192.0.2.1";
-    request.client_is_loopback = daemon::IsLoopbackAddress(request.client_address);
+    request.client_is_loopback = queuemon::api::IsLoopbackAddress(request.client_address);
     CheckResponse(Serve(*harness, request));
     harness->clock.Advance(std::chrono::milliseconds(700));
   }

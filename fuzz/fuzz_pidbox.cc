@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/celery_results.h"
-#include "collectors/inspect_replies.h"
-#include "collectors/pidbox_codec.h"
+#include "sources/celery/redis/results.h"
+#include "sources/celery/inspect_replies.h"
+#include "sources/celery/pidbox_codec.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Fuzz target: collectors::RedisReplyDecoder (hiredis' redisReader behind our owning wrapper).
+// Fuzz target: queuemon::redis::RedisReplyDecoder (hiredis' redisReader behind our owning wrapper).
 // Bytes arrive in pieces whose sizes the input chooses, as from a socket; every reply is taken
 // out. Contract: no crash, no leak, the reply size limit holds, and after an error every call
 // fails.
@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/redis_wire.h"
+#include "redis/wire.h"
 
 namespace {
 
-std::size_t CountBytes(const queuemon::collectors::RedisReply& reply) {
+std::size_t CountBytes(const queuemon::redis::RedisReply& reply) {
   std::size_t n = reply.str.size();
   for (const auto& element : reply.elements) n += CountBytes(element);
   return n;
@@ -20,7 +20,7 @@ std::size_t CountBytes(const queuemon::collectors::RedisReply& reply) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   constexpr std::size_t kLimit = 4096;
-  queuemon::collectors::RedisReplyDecoder decoder(kLimit);
+  queuemon::redis::RedisReplyDecoder decoder(kLimit);
   std::string_view input(reinterpret_cast<const char*>(data), size);
   bool failed = false;
   while (!input.empty()) {

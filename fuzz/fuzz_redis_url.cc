@@ -1,8 +1,8 @@
 // Fuzz target: the two readers of broker URLs and their redaction.
-// (1) Differential: a URL the config check accepts (daemon::CheckRedisUrl) must also parse in the
-//     collector (collectors::ParseRedisUrl); otherwise the daemon passes --check-config and then
+// (1) Differential: a URL the config check accepts (queuemon::config::CheckRedisUrl) must also parse in the
+//     collector (queuemon::redis::ParseRedisUrl); otherwise the daemon passes --check-config and then
 //     fails at start-up.
-// (2) Redaction (collectors::RedactRedisUrl, the one used by logs, errors and /metrics) changes
+// (2) Redaction (queuemon::redis::RedactRedisUrl, the one used by logs, errors and /metrics) changes
 //     the password and nothing else: for a URL Boost.URL reads with a password, the redacted URL
 //     reads back with the password "***" and every other part equal; for any other URL with an
 //     '@' after "://", everything between "://" and the last '@' is hidden; a URL without one
@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/redis_url.h"
-#include "daemon/config.h"
-#include "daemon/config_checks.h"
+#include "redis/url.h"
+#include "config/config.h"
+#include "config/checks.h"
 
 namespace {
 
@@ -28,9 +28,9 @@ namespace urls = boost::urls;
 
 bool ConfigAccepts(const std::string& url) {
   try {
-    queuemon::daemon::CheckRedisUrl(url, "sources[0].broker");
+    queuemon::config::CheckRedisUrl(url, "sources[0].broker");
     return true;
-  } catch (const queuemon::daemon::ConfigError&) {
+  } catch (const queuemon::config::ConfigError&) {
     return false;
   }
 }
@@ -60,9 +60,9 @@ bool RedactsOnlyThePassword(std::string_view url, const std::string& redacted) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string url(reinterpret_cast<const char*>(data), size);
-  const auto parsed = queuemon::collectors::ParseRedisUrl(url);
+  const auto parsed = queuemon::redis::ParseRedisUrl(url);
   if (ConfigAccepts(url) && !parsed) __builtin_trap();
-  const std::string redacted = queuemon::collectors::RedactRedisUrl(url);
+  const std::string redacted = queuemon::redis::RedactRedisUrl(url);
   if (!RedactsOnlyThePassword(url, redacted)) __builtin_trap();
   // (A password that is "***" already may come back unchanged.)
   if (parsed && !parsed->password.empty() && parsed->password != "***" && redacted == url) {

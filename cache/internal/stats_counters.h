@@ -30,7 +30,7 @@ class StatsCounters final {
   void AddInvalidations(std::uint64_t n) { invalidations_.fetch_add(n, std::memory_order_relaxed); }
 
   // Fills the cumulative fields of `out` (not size, max_size, bytes, max_bytes).
-  void Snapshot(CacheStats& out) const;
+  void CopyTo(CacheStats& out) const;
 
  private:
   static constexpr std::size_t kStripes = 16;

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <string>
 
-#include "cache/coarse_clock.h"
+#include "base/coarse_clock.h"
 #include "cache/ttl_lru_cache.h"
 #include "tests/testing/counting_new/counting_new.h"
 
@@ -13,7 +13,7 @@ namespace queuemon::cache {
 namespace {
 
 TEST(HitPathTest, GetOfFreshEntryDoesNotAllocate) {
-  ManualClock clock;
+  base::ManualClock clock;
   TtlLruCache cache("alloc", CacheOptions{}, clock);
   // Long enough that a std::string copy of the key would have to allocate.
   const std::string key = "task_status:0123456789abcdef0123456789abcdef";
@@ -35,9 +35,9 @@ TEST(HitPathTest, GetOfFreshEntryDoesNotAllocate) {
 TEST(HitPathTest, CoarseClockAgreesWithSteadyClockWithinATick) {
   // Same epoch: the coarse reading lies between a precise reading taken before it (minus the
   // coarse clock's lag of one kernel tick, 1-4 ms; 100 ms is generous) and one taken after it.
-  const TimePoint before = SteadyClock().Now();
-  const TimePoint coarse = CoarseSteadyClock().Now();
-  const TimePoint after = SteadyClock().Now();
+  const base::TimePoint before = base::SteadyClock().Now();
+  const base::TimePoint coarse = base::CoarseSteadyClock().Now();
+  const base::TimePoint after = base::SteadyClock().Now();
   EXPECT_LE(coarse, after);
   EXPECT_GE(coarse, before - std::chrono::milliseconds(100));
 }

@@ -49,7 +49,7 @@ Loader MakeLoader(Shared& shared, int key) {
     std::string body = std::to_string(key);  // appended, not `a + b`: see GCC bug 105329
     body += '#';
     body += std::to_string(started);
-    co_return LoadResult(Entry::Make(std::move(body), TimePoint{}));
+    co_return LoadResult(Entry::Make(std::move(body), base::TimePoint{}));
   };
 }
 

@@ -46,7 +46,7 @@ struct Tally {
 
 class Worker {
  public:
-  Worker(TtlLruCache& cache, ManualClock& clock, int id)
+  Worker(TtlLruCache& cache, base::ManualClock& clock, int id)
       : cache_(cache),
         clock_(clock),
         id_(id),
@@ -129,14 +129,14 @@ class Worker {
   }
 
   TtlLruCache& cache_;
-  ManualClock& clock_;
+  base::ManualClock& clock_;
   const int id_;
   std::uint64_t rng_;
   Tally tally_;
 };
 
 TEST(TtlLruCacheConcurrencyTest, MixedTrafficKeepsStatsExactAndEntriesConsistent) {
-  ManualClock clock;
+  base::ManualClock clock;
   TtlLruCache cache("stress", OptionsVariant(0), clock);
   std::vector<Tally> tallies(kThreads);
   std::vector<std::thread> threads;

@@ -43,7 +43,7 @@ class EvictionTest : public ::testing::Test {
   }
   bool Has(const std::string& key) { return cache_->Peek(key).entry != nullptr; }
 
-  ManualClock clock_;
+  base::ManualClock clock_;
   std::unique_ptr<TtlLruCache> cache_;
 };
 

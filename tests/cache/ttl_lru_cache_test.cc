@@ -1,5 +1,5 @@
 // TtlLruCache: freshness edges, refresh-ahead, stale window, invalidation, sweeping, options
-// and the counting contract. Time moves only through a ManualClock.
+// and the counting contract. Time moves only through a base::ManualClock.
 #include "cache/ttl_lru_cache.h"
 #include "tests/testing/numbered.h"
 
@@ -32,21 +32,21 @@ class TtlLruCacheTest : public ::testing::Test {
     cache_.Put(key, Entry::Make(std::move(body), clock_.Now()));
   }
 
-  ManualClock clock_;
+  base::ManualClock clock_;
   TtlLruCache cache_{"test", Options(seconds(10), seconds(30)), clock_};
 };
 
 TEST(EntryTest, EtagIsQuotedStableHexHashOfBody) {
-  auto a = Entry::Make("{\"x\":1}", TimePoint{});
-  auto b = Entry::Make("{\"x\":1}", TimePoint{} + seconds(5));
-  auto c = Entry::Make("{\"x\":2}", TimePoint{});
+  auto a = Entry::Make("{\"x\":1}", base::TimePoint{});
+  auto b = Entry::Make("{\"x\":1}", base::TimePoint{} + seconds(5));
+  auto c = Entry::Make("{\"x\":2}", base::TimePoint{});
   EXPECT_EQ(a->etag, b->etag);
   EXPECT_NE(a->etag, c->etag);
   ASSERT_EQ(a->etag.size(), 18u);
   EXPECT_EQ(a->etag.front(), '"');
   EXPECT_EQ(a->etag.back(), '"');
   EXPECT_EQ(a->etag.find_first_not_of("0123456789abcdef", 1), 17u);
-  EXPECT_EQ(Entry::Make("", TimePoint{})->etag, "\"cbf29ce484222325\"");  // FNV-1a offset basis
+  EXPECT_EQ(Entry::Make("", base::TimePoint{})->etag, "\"cbf29ce484222325\"");  // FNV-1a offset basis
 }
 
 TEST_F(TtlLruCacheTest, MissingKeyIsMissAndCountsNothing) {
@@ -90,7 +90,7 @@ TEST_F(TtlLruCacheTest, StaleWindowEndsExactlyAtTtlPlusStaleForAndGetDropsLazily
   Lookup peeked = cache_.Peek("k");
   EXPECT_EQ(peeked.freshness, Freshness::kMiss);
   EXPECT_EQ(peeked.entry, nullptr);
-  EXPECT_EQ(peeked.age, Duration::zero());
+  EXPECT_EQ(peeked.age, base::Duration::zero());
   EXPECT_EQ(cache_.Stats().size, 1u);  // Peek never drops
   Lookup l = cache_.Get("k");
   EXPECT_EQ(l.freshness, Freshness::kMiss);

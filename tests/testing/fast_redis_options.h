@@ -7,13 +7,13 @@
 #include <string>
 #include <utility>
 
-#include "collectors/redis_options.h"
+#include "redis/options.h"
 
 namespace queuemon::testing {
 
-inline collectors::RedisOptions FastRedisOptions(std::string url) {
+inline redis::RedisOptions FastRedisOptions(std::string url) {
   using namespace std::chrono_literals;
-  collectors::RedisOptions options;
+  redis::RedisOptions options;
   options.url = std::move(url);
   options.connect_timeout = 2s;
   options.command_timeout = 5s;

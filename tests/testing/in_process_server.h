@@ -1,6 +1,6 @@
 #pragma once
 // InProcessServerTest: a GoogleTest fixture running the daemon's HttpServer in-process on
-// 127.0.0.1:0 over a FakeCollector and a ManualClock, for the suites that drive the HTTP layer
+// 127.0.0.1:0 over a FakeSource and a ManualClock, for the suites that drive the HTTP layer
 // without a real broker (http_server_test, the hostile-input suites). Two io_context threads, or
 // one when options.threads is 1 (the promise that lets the server drop its strands). TearDown
 // drains the server, bounded, then joins the threads.
@@ -20,25 +20,25 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "cache/clock.h"
-#include "daemon/api.h"
-#include "daemon/http_server.h"
+#include "base/clock.h"
+#include "api/api.h"
+#include "http/server.h"
 #include "tests/testing/eventually.h"
-#include "tests/testing/fake_collector.h"
+#include "sources/fake/fake_source.h"
 
 namespace queuemon::testing {
 
 class InProcessServerTest : public ::testing::Test {
  protected:
   // `token`: the bearer token of the mutating endpoints ("" = loopback-only, no token).
-  void StartServer(daemon::HttpOptions options = {}, std::string token = "") {
+  void StartServer(http::HttpOptions options = {}, std::string token = "") {
     options.listen = "127.0.0.1:0";
-    service_ = std::make_unique<daemon::ViewService>(
+    service_ = std::make_unique<api::ViewService>(
         ioc_.get_executor(), collector_, std::map<std::string, cache::CacheOptions>{}, clock_,
         options.request_timeout);
-    api_ = std::make_unique<daemon::Api>(std::vector<daemon::ViewService*>{service_.get()},
-                                         metrics_, daemon::ApiOptions{std::move(token)});
-    server_ = std::make_unique<daemon::HttpServer>(ioc_, options, api_->router(), metrics_);
+    api_ = std::make_unique<api::Api>(std::vector<api::ViewService*>{service_.get()},
+                                         metrics_, api::ApiOptions{std::move(token)});
+    server_ = std::make_unique<http::HttpServer>(ioc_, options, api_->router(), metrics_);
     server_->Listen();
     server_->Start();
     const int threads = options.threads == 1 ? 1 : 2;
@@ -61,12 +61,12 @@ class InProcessServerTest : public ::testing::Test {
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       ioc_.get_executor()};
-  cache::ManualClock clock_;
-  FakeCollector collector_;
-  daemon::HttpMetrics metrics_;
-  std::unique_ptr<daemon::ViewService> service_;
-  std::unique_ptr<daemon::Api> api_;
-  std::unique_ptr<daemon::HttpServer> server_;
+  base::ManualClock clock_;
+  sources::fake::FakeSource collector_;
+  http::HttpMetrics metrics_;
+  std::unique_ptr<api::ViewService> service_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<http::HttpServer> server_;
   std::vector<std::thread> threads_;
 };
 

@@ -44,7 +44,7 @@ class LoadScript final {
     gate->try_send(boost::system::error_code{});
   }
   void Succeed(std::size_t n, std::string body) {
-    Finish(n, cache::LoadResult(cache::Entry::Make(std::move(body), cache::TimePoint{})));
+    Finish(n, cache::LoadResult(cache::Entry::Make(std::move(body), base::TimePoint{})));
   }
 
   // Loads that have entered the loader so far.

@@ -1,0 +1,126 @@
+#include "api/view_handler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "sources/errors.h"
+#include "http/response.h"
+
+namespace queuemon::api {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view OpaqueTag(std::string_view tag) {
+  if (tag.starts_with("W/")) tag.remove_prefix(2);
+  return tag;
+}
+
+std::int64_t WholeSeconds(base::Duration d) {
+  return std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+const char* OutcomeName(cache::Outcome outcome) {
+  switch (outcome) {
+    case cache::Outcome::kHit: return "HIT";
+    case cache::Outcome::kStale: return "STALE";
+    default: return "MISS";
+  }
+}
+
+http::Response ErrorResponse(const cache::ReadResult& result, std::string_view source) {
+  const auto& ec = result.error;
+  if (ec == sources::Errc::kInvalidArgument) {
+    return http::JsonError(400, "bad_request", ec.message());
+  }
+  if (ec == sources::Errc::kNotFound) {
+    return http::JsonError(404, "not_found", ec.message());
+  }
+  // Any layer's deadline: the source's, the Redis client's, or the wait for a shared load.
+  const bool timeout = ec == boost::system::errc::timed_out;
+  // The cause first (the broker); then why no cached data stood in for it.
+  const char* why_no_cache = result.bypassed_cache
+                                 ? "use_cache=false asks for fresh data, so cached data is not "
+                                   "served instead"
+                                 : "no cached data recent enough to serve";
+  http::Response response = http::JsonError(timeout ? 504 : 503,
+                                timeout ? "collector_timeout" : "collector_unavailable",
+                                std::string(source) + ": " + ec.message() + "; " + why_no_cache);
+  response.SetHeader("Retry-After", std::to_string(std::max<std::int64_t>(1, WholeSeconds(result.ttl))));
+  return response;
+}
+
+}  // namespace
+
+bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match.empty() || etag.empty()) return false;
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    const std::string_view tag = Trim(if_none_match.substr(0, comma));
+    if (tag == "*" || OpaqueTag(tag) == OpaqueTag(etag)) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+http::Response ViewResponse(const cache::ReadResult& result, std::string_view if_none_match,
+                      std::string_view source) {
+  if (result.outcome == cache::Outcome::kError || !result.entry) {
+    return ErrorResponse(result, source);
+  }
+  // Content-Type and ETag come pre-serialised with the entry (Entry::header_lines); only the
+  // fields below vary per request, and they fit the http::Response's inline header storage.
+  http::Response response;
+  response.SetHeader("X-Cache", OutcomeName(result.outcome));
+  if (result.outcome != cache::Outcome::kMiss) {
+    const std::string age = std::to_string(WholeSeconds(result.age));
+    response.SetHeader("X-Cache-Age", age);
+    response.SetHeader("Age", age);
+  }
+  response.SetHeader("Cache-Control",
+                     "max-age=" + std::to_string(WholeSeconds(result.ttl - result.age)));
+  response.header_block = result.entry->header_lines;
+  response.body_owner = result.entry;  // keeps header_block and body_view alive until written
+  // 304 only stands in for a 200 (RFC 9110 13.1.2): an entry that reports a failure (a health
+  // view with its broker down, 503) is always sent whole.
+  if (result.entry->status == 200 && IfNoneMatchMatches(if_none_match, result.entry->etag)) {
+    response.status = 304;
+    return response;
+  }
+  response.status = result.entry->status;
+  response.body_view = result.entry->body;
+  return response;
+}
+
+boost::asio::awaitable<http::Response> ServeView(ViewService& service, sources::View view,
+                                           const http::Request& request, const http::RouteParams& params) {
+  bool use_cache = true;
+  if (auto raw = params.Query("use_cache")) {
+    const std::optional<bool> parsed = http::ParseBoolParam(*raw);
+    if (!parsed) {
+      co_return http::JsonError(400, "bad_request",
+                          "query parameter 'use_cache' must be true, false, 1 or 0 (got '" +
+                              std::string(*raw) + "')");
+    }
+    use_cache = *parsed;
+  }
+  std::string task_id;
+  if (view == sources::View::kTask) {
+    const auto it = params.path.find("task_id");
+    task_id = it == params.path.end() ? std::string() : it->second;
+    if (!sources::ValidTaskId(task_id)) {
+      co_return http::JsonError(400, "bad_request",
+                          "invalid task id: expected 1..155 characters of [A-Za-z0-9_.:@-]");
+    }
+  }
+  cache::ReadResult result = co_await service.Get(view, std::move(task_id), use_cache);
+  co_return ViewResponse(result, request.if_none_match, service.source());
+}
+
+}  // namespace queuemon::api

@@ -1,0 +1,159 @@
+#include "api/view_service.h"
+
+#include <utility>
+
+#include "sources/errors.h"
+
+namespace queuemon::api {
+namespace {
+
+using sources::View;
+
+// A health view that finds its broker unreachable answers 503: load balancers and uptime
+// checkers read the status line, not the body. Every other view answers 200.
+std::uint16_t HttpStatusOf(const sources::ViewData& data) {
+  const auto* health = std::get_if<sources::HealthView>(&data);
+  return health != nullptr && !health->broker_reachable ? 503 : 200;
+}
+
+cache::EntryContent ContentOf(sources::Collected collected) {
+  cache::EntryContent content;
+  content.status = HttpStatusOf(collected.data);
+  content.body = std::move(collected.body);
+  content.identity = std::move(collected.identity);
+  content.data = std::make_shared<const sources::ViewData>(std::move(collected.data));
+  return content;
+}
+
+// A coroutine with by-value parameters, so its frame owns everything it touches; the loader
+// lambda below only forwards to it (a lambda coroutine's captures would die with the lambda).
+boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
+                                                  const base::Clock* clock, View view,
+                                                  std::string task_id) {
+  boost::system::result<sources::Collected> collected =
+      sources::MakeErrorCode(sources::Errc::kUnavailable);
+  // A named request, not a temporary inside the co_await expression: g++ 12 mis-destroys
+  // temporaries of class type there (double free).
+  sources::ViewRequest request{view, task_id};
+  try {
+    collected = co_await source->Collect(std::move(request));
+  } catch (...) {
+    // Sources return errors, but a loader must never throw into SingleFlight.
+    collected = sources::MakeErrorCode(sources::Errc::kUnavailable);
+  }
+  if (!collected) co_return collected.error();
+  co_return cache::Entry::Make(ContentOf(std::move(*collected)), clock->Now());
+}
+
+std::size_t CategoryIndex(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(sources::kCategories); ++i) {
+    if (sources::kCategories[i].name == name) return i;
+  }
+  return 0;  // unreachable: every view names a category of the table (views_test checks)
+}
+
+}  // namespace
+
+ViewService::ViewService(boost::asio::any_io_executor executor, sources::Source& source,
+                         const std::map<std::string, cache::CacheOptions>& caches,
+                         const base::Clock& clock, std::chrono::milliseconds request_timeout)
+    : executor_(executor), source_(source), clock_(clock) {
+  for (const sources::CategorySpec& category : sources::kCategories) {
+    const std::string name(category.name);
+    const auto it = caches.find(name);
+    const cache::CacheOptions options = it == caches.end() ? cache::CacheOptions{} : it->second;
+    categories_.push_back(std::make_unique<cache::ReadThrough>(name, options, clock, executor));
+  }
+  SetRequestTimeout(request_timeout);
+}
+
+ViewService::~ViewService() = default;
+
+std::string_view ViewService::source() const { return source_.Name(); }
+std::string_view ViewService::source_kind() const { return source_.Kind(); }
+sources::Source& ViewService::data_source() const { return source_; }
+const base::Clock& ViewService::clock() const { return clock_; }
+
+void ViewService::SetRequestTimeout(std::chrono::milliseconds request_timeout) {
+  request_timeout_ms_.store(request_timeout.count(), std::memory_order_relaxed);
+}
+
+cache::ReadThrough& ViewService::CategoryOf(View view) const {
+  return *categories_[CategoryIndex(sources::SpecOf(view).category)];
+}
+
+cache::Loader ViewService::LoaderOf(View view, std::string task_id) const {
+  return [source = &source_, clock = &clock_, view, task_id = std::move(task_id)] {
+    return Collect(source, clock, view, task_id);
+  };
+}
+
+boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string task_id,
+                                                           bool use_cache, cache::Reader reader) {
+  std::string key = sources::ViewKey(view, task_id);
+  cache::Loader load = LoaderOf(view, std::move(task_id));
+  const std::chrono::milliseconds wait(request_timeout_ms_.load(std::memory_order_relaxed));
+  co_return co_await CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader,
+                                           wait);
+}
+
+bool ViewService::Prefetch(View view) {
+  return CategoryOf(view).Prefetch(sources::ViewKey(view), LoaderOf(view, {}));
+}
+
+void ViewService::PrefetchUnlessFresh(View view) {
+  CategoryOf(view).PrefetchUnlessFresh(sources::ViewKey(view), LoaderOf(view, {}));
+}
+
+boost::asio::awaitable<bool> ViewService::WarmUp(std::chrono::steady_clock::time_point deadline) {
+  for (const sources::ViewSpec& spec : sources::kViews) {
+    if (spec.warm) Prefetch(spec.view);  // all in parallel
+  }
+  bool all_loaded = true;
+  for (const sources::ViewSpec& spec : sources::kViews) {
+    if (!spec.warm) continue;
+    cache::ReadThrough& category = CategoryOf(spec.view);
+    const bool loaded =
+        co_await category.Warm(sources::ViewKey(spec.view), LoaderOf(spec.view, {}), deadline);
+    all_loaded = all_loaded && loaded;
+  }
+  co_return all_loaded;
+}
+
+std::optional<std::map<std::string, std::size_t>> ViewService::Invalidate(
+    std::optional<std::string_view> cache_name) {
+  std::map<std::string, std::size_t> removed;
+  for (auto& category : categories_) {
+    if (cache_name && category->cache().name() != *cache_name) continue;
+    removed[category->cache().name()] = category->cache().Clear();
+  }
+  if (cache_name && removed.empty()) return std::nullopt;
+  return removed;
+}
+
+void ViewService::SetCacheOptions(const std::map<std::string, cache::CacheOptions>& caches) {
+  for (auto& category : categories_) {
+    const auto it = caches.find(category->cache().name());
+    if (it != caches.end()) category->cache().SetOptions(it->second);
+  }
+}
+
+std::size_t ViewService::SweepExpired(std::size_t max_batch) {
+  std::size_t removed = 0;
+  for (auto& category : categories_) removed += category->cache().SweepExpired(max_batch);
+  return removed;
+}
+
+std::vector<std::pair<std::string, cache::CacheStats>> ViewService::CacheStats() const {
+  std::vector<std::pair<std::string, cache::CacheStats>> stats;
+  for (const auto& category : categories_) {
+    stats.emplace_back(category->cache().name(), category->cache().Stats());
+  }
+  return stats;
+}
+
+std::shared_ptr<const cache::Entry> ViewService::Latest(View view) const {
+  return CategoryOf(view).Latest(sources::ViewKey(view));
+}
+
+}  // namespace queuemon::api

@@ -1,0 +1,110 @@
+#pragma once
+// ViewService: the views of ONE source, each read through its category's cache. It owns one
+// cache::ReadThrough per category of the view table (sources/views.h) and answers "give me
+// view V" with the read-through policy (HIT / refresh-ahead / single-flight MISS / STALE /
+// error, counted by ReadThrough). Its loaders call Source::Collect and build an Entry
+// (cache::Entry::Make) that carries the typed view too (TypedView, for /metrics and STATUS=).
+//
+// Ownership: the source and the clock are borrowed and must outlive every load (loads run
+// detached on `executor`; destroy the ViewService only after its io_context stopped running).
+//
+// Thread-safety: every method may be called from any thread concurrently.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "base/clock.h"
+#include "cache/cache_options.h"
+#include "cache/cache_stats.h"
+#include "cache/entry.h"
+#include "cache/read_through.h"
+#include "sources/source.h"
+#include "sources/typed_views.h"
+
+namespace queuemon::api {
+
+// The typed view an entry was built from (ViewService stores sources::ViewData in
+// cache::Entry::data), or null when the entry is null or holds another view.
+template <class T>
+const T* TypedView(const cache::Entry* entry) {
+  if (entry == nullptr || entry->data == nullptr) return nullptr;
+  return std::get_if<T>(static_cast<const sources::ViewData*>(entry->data.get()));
+}
+
+class ViewService final {
+ public:
+  // `caches`: options by category name; a category without options gets the defaults.
+  // `request_timeout` bounds how long a request waits for a load (then STALE or 504).
+  ViewService(boost::asio::any_io_executor executor, sources::Source& source,
+              const std::map<std::string, cache::CacheOptions>& caches,
+              const base::Clock& clock, std::chrono::milliseconds request_timeout);
+  ~ViewService();
+  ViewService(const ViewService&) = delete;
+  ViewService& operator=(const ViewService&) = delete;
+
+  // The source's configured name and kind.
+  std::string_view source() const;
+  std::string_view source_kind() const;
+  sources::Source& data_source() const;
+
+  // Answers one request for `view` (task_id for kTask only; REQUIRES: ValidTaskId(task_id)).
+  boost::asio::awaitable<cache::ReadResult> Get(sources::View view, std::string task_id,
+                                                bool use_cache,
+                                                cache::Reader reader = cache::Reader::kClient);
+
+  // Starts a background load of `view` unless one is in flight. True if started. Counts nothing.
+  bool Prefetch(sources::View view);
+  // Prefetch unless the entry of `view` is younger than refresh_after. Lets a reader of several
+  // views start their loads together before awaiting each with Get.
+  void PrefetchUnlessFresh(sources::View view);
+
+  // The stored entry of an aggregate view while it is younger than ttl + stale_for, else null.
+  // Counts nothing and starts no load (readiness checks).
+  std::shared_ptr<const cache::Entry> Latest(sources::View view) const;
+
+  // Start-up warm-up: loads the views the table marks `warm` concurrently (joining loads
+  // already in flight) and waits for them until `deadline`. True if all stored an entry.
+  // Counts nothing. A broker that is down makes this return false at the deadline (or sooner,
+  // when the loads fail); the daemon then starts not-ready and retries later.
+  boost::asio::awaitable<bool> WarmUp(std::chrono::steady_clock::time_point deadline);
+
+  // Drops every entry of one cache (by name) or of all (nullopt). Returns name -> entries
+  // removed; nullopt if `cache_name` is not a known cache.
+  std::optional<std::map<std::string, std::size_t>> Invalidate(
+      std::optional<std::string_view> cache_name);
+
+  // Applies new options to the caches (SIGHUP); stored entries stay.
+  void SetCacheOptions(const std::map<std::string, cache::CacheOptions>& caches);
+  void SetRequestTimeout(std::chrono::milliseconds request_timeout);
+
+  // Runs SweepExpired(max_batch) on every cache; returns the total removed (for the sweeper).
+  std::size_t SweepExpired(std::size_t max_batch);
+
+  // name -> stats, in the order of sources::kCategories.
+  std::vector<std::pair<std::string, cache::CacheStats>> CacheStats() const;
+  const base::Clock& clock() const;
+
+ private:
+  cache::ReadThrough& CategoryOf(sources::View view) const;
+  cache::Loader LoaderOf(sources::View view, std::string task_id) const;
+
+  boost::asio::any_io_executor executor_;
+  sources::Source& source_;
+  const base::Clock& clock_;
+  std::atomic<std::int64_t> request_timeout_ms_{2000};
+  // One per sources::kCategories row, in that order; built in the constructor, never changed.
+  std::vector<std::unique_ptr<cache::ReadThrough>> categories_;
+};
+
+}  // namespace queuemon::api

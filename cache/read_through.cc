@@ -1,0 +1,136 @@
+#include "cache/read_through.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+namespace queuemon::cache {
+
+struct ReadThrough::State {
+  State(std::string name, CacheOptions options, const base::Clock& c,
+        boost::asio::any_io_executor executor)
+      : cache(std::move(name), options, c), flight(std::move(executor)), clock(c) {}
+
+  TtlLruCache cache;
+  SingleFlight flight;
+  const base::Clock& clock;
+};
+
+namespace {
+
+using State = ReadThrough::State;
+
+// A coroutine with by-value parameters, so its frame owns everything it touches; the lambda
+// below only forwards to it (a lambda coroutine's captures would die with the lambda).
+boost::asio::awaitable<LoadResult> LoadAndStore(std::shared_ptr<State> state, std::string key,
+                                                Loader load) {
+  LoadResult loaded = co_await load();
+  if (loaded && *loaded) state->cache.Put(key, *loaded);
+  co_return loaded;
+}
+
+Loader Storing(std::shared_ptr<State> state, std::string key, Loader load) {
+  return [state = std::move(state), key = std::move(key), load = std::move(load)] {
+    return LoadAndStore(state, key, load);
+  };
+}
+
+ReadResult Answer(Outcome outcome, std::shared_ptr<const Entry> entry, const base::Clock& clock,
+                  base::Duration ttl) {
+  ReadResult result;
+  result.outcome = outcome;
+  result.age = std::max(base::Duration::zero(), clock.Now() - entry->collected_at);
+  result.entry = std::move(entry);
+  result.ttl = ttl;
+  return result;
+}
+
+bool IsFresh(Freshness freshness) {
+  return freshness == Freshness::kFresh || freshness == Freshness::kFreshRefresh;
+}
+
+}  // namespace
+
+ReadThrough::ReadThrough(std::string name, CacheOptions options, const base::Clock& clock,
+                         boost::asio::any_io_executor executor)
+    : state_(std::make_shared<State>(std::move(name), options, clock, std::move(executor))) {}
+
+ReadThrough::~ReadThrough() = default;
+
+TtlLruCache& ReadThrough::cache() { return state_->cache; }
+const TtlLruCache& ReadThrough::cache() const { return state_->cache; }
+
+boost::asio::awaitable<ReadResult> ReadThrough::Read(std::string key, Loader load, bool use_cache,
+                                                     Reader reader,
+                                                     std::chrono::milliseconds wait) {
+  std::shared_ptr<State> state = state_;
+  Lookup lookup;
+  if (use_cache) {
+    lookup = reader == Reader::kClient ? state->cache.Get(key) : state->cache.Peek(key);
+    if (lookup.freshness == Freshness::kFreshRefresh) {
+      state->flight.StartIfIdle(key, Storing(state, key, load));
+    }
+    if (IsFresh(lookup.freshness)) {
+      ReadResult hit;
+      hit.outcome = Outcome::kHit;
+      hit.age = std::max(base::Duration::zero(), lookup.age);
+      hit.ttl = lookup.ttl;
+      hit.entry = std::move(lookup.entry);
+      co_return hit;
+    }
+  }
+  // Miss, expired, or bypass: wait for the shared load. A bypass only joins a load that
+  // starts after it arrived, so its data is fresh, and it never gets stale data on failure.
+  // (The deadline is read only here: a clock read is a measurable part of a hit.)
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const auto join = use_cache ? SingleFlight::Join::kAny : SingleFlight::Join::kStartedAfterNow;
+  std::optional<LoadResult> loaded =
+      co_await state->flight.Do(key, join, deadline, Storing(state, key, std::move(load)));
+  const base::Duration ttl = state->cache.options().ttl;
+  if (loaded && loaded->has_value()) {
+    if (reader == Reader::kClient) state->cache.RecordMiss();
+    co_return Answer(Outcome::kMiss, loaded->value(), state->clock, ttl);
+  }
+  if (use_cache && lookup.entry) {
+    // Serve the newest entry still inside ttl + stale_for (Peek drops nothing, counts nothing).
+    Lookup current = state->cache.Peek(key);
+    if (current.freshness != Freshness::kMiss && current.entry) {
+      if (reader == Reader::kClient) state->cache.RecordStale();
+      co_return Answer(Outcome::kStale, std::move(current.entry), state->clock, ttl);
+    }
+  }
+  if (reader == Reader::kClient) state->cache.RecordMiss();
+  ReadResult failure;
+  failure.error = loaded ? loaded->error()
+                         : make_error_code(boost::system::errc::timed_out);
+  failure.ttl = ttl;
+  failure.bypassed_cache = !use_cache;
+  co_return failure;
+}
+
+bool ReadThrough::Prefetch(std::string key, Loader load) {
+  Loader storing = Storing(state_, key, std::move(load));
+  return state_->flight.StartIfIdle(std::move(key), std::move(storing));
+}
+
+void ReadThrough::PrefetchUnlessFresh(std::string key, Loader load) {
+  if (state_->cache.Peek(key).freshness != Freshness::kFresh) {
+    Prefetch(std::move(key), std::move(load));
+  }
+}
+
+boost::asio::awaitable<bool> ReadThrough::Warm(std::string key, Loader load,
+                                               std::chrono::steady_clock::time_point deadline) {
+  std::shared_ptr<State> state = state_;
+  if (IsFresh(state->cache.Peek(key).freshness)) co_return true;
+  std::optional<LoadResult> loaded = co_await state->flight.Do(
+      key, SingleFlight::Join::kAny, deadline, Storing(state, key, std::move(load)));
+  co_return loaded && loaded->has_value();
+}
+
+std::shared_ptr<const Entry> ReadThrough::Latest(std::string_view key) const {
+  Lookup lookup = state_->cache.Peek(key);
+  return lookup.freshness == Freshness::kMiss ? nullptr : std::move(lookup.entry);
+}
+
+}  // namespace queuemon::cache

@@ -1,0 +1,190 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "config/checks.h"
+#include "config/keys.h"
+#include "config/object_reader.h"
+#include "config/celery_reader.h"
+
+namespace queuemon::config {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::int64_t kMaxTimeoutMs = 3'600'000;  // one hour: anything longer is a typo
+constexpr double kMaxTtlSeconds = 86'400;
+constexpr double kMaxStaleSeconds = 7 * 86'400;
+constexpr std::uint64_t kMaxCount = 100'000'000;
+constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 40;
+
+const char* const kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+void ReadHttp(ObjectReader& r, http::HttpOptions& http) {
+  r.ReadSize(keys::kMaxHeaderBytes, http.max_header_bytes, 1024, 1 << 20);
+  r.ReadSize(keys::kMaxBodyBytes, http.max_body_bytes, 0, 64 << 20);
+  r.ReadSize(keys::kMaxConnections, http.max_connections, 1, 1'000'000);
+  std::size_t per_address = http.PerAddressLimit();
+  if (r.Child(keys::kMaxConnectionsPerAddress) != nullptr) {
+    r.ReadSize(keys::kMaxConnectionsPerAddress, per_address, 0, 1'000'000);
+    http.max_connections_per_address = per_address;
+  }
+  r.ReadStringList(keys::kTrustedProxies, http.trusted_proxies);
+  for (std::size_t i = 0; i < http.trusted_proxies.size(); ++i) {
+    // Stored as the server prints a peer, so that the per-connection check is a string compare.
+    http.trusted_proxies[i] = CanonicalIpAddress(
+        http.trusted_proxies[i], r.PathOf(keys::kTrustedProxies) + "[" + std::to_string(i) + "]");
+  }
+  r.ReadSize(keys::kMaxRequestsPerConnection, http.max_requests_per_connection, 0, kMaxCount);
+  r.ReadMillis(keys::kReadTimeoutMs, http.read_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kHeaderTimeoutMs, http.header_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kIdleTimeoutMs, http.idle_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kWriteTimeoutMs, http.write_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kDrainTimeoutMs, http.drain_timeout, 0, kMaxTimeoutMs);
+  r.ReadMillis(keys::kRequestTimeoutMs, http.request_timeout, 1, kMaxTimeoutMs);
+  r.ReadString(keys::kAuthTokenFile, http.auth_token_file);
+  r.RejectUnknown();
+}
+
+void ReadTopLevel(ObjectReader& r, Config& config) {
+  r.ReadString(keys::kListen, config.http.listen);
+  CheckListenAddress(config.http.listen, r.PathOf(keys::kListen));
+  r.ReadInt(keys::kThreads, config.http.threads, 0, 1024);
+  r.ReadString(keys::kLogLevel, config.log.level);
+  if (std::find(std::begin(kLogLevels), std::end(kLogLevels), config.log.level) ==
+      std::end(kLogLevels)) {
+    FailAt(r.PathOf(keys::kLogLevel),
+           "must be one of trace, debug, info, warn, error, critical, off", json(config.log.level));
+  }
+  r.ReadBool(keys::kAccessLog, config.log.access_log);
+}
+
+void ReadCache(ObjectReader& r, cache::CacheOptions& options) {
+  r.ReadSeconds(keys::kTtlSeconds, options.ttl, false, kMaxTtlSeconds);
+  r.ReadOptionalSeconds(keys::kRefreshAfterSeconds, options.refresh_after, kMaxTtlSeconds);
+  r.ReadSeconds(keys::kStaleForSeconds, options.stale_for, true, kMaxStaleSeconds);
+  r.ReadSize(keys::kMaxEntries, options.max_entries, 1, kMaxCount);
+  r.ReadSize(keys::kMaxBytes, options.max_bytes, 0, kMaxBytes);
+  r.RejectUnknown();
+  if (options.refresh_after && *options.refresh_after > options.ttl) {
+    FailAt(r.PathOf(keys::kRefreshAfterSeconds),
+           "must be <= ttl_seconds (" + json(options.ttl.count() / 1000.0).dump() + ")",
+           json(options.refresh_after->count() / 1000.0));
+  }
+}
+
+void ReadCaches(ObjectReader& r, std::map<std::string, cache::CacheOptions>& caches) {
+  for (const char* name : kCacheNames) {
+    if (const json* v = r.Child(name); v != nullptr) {
+      ObjectReader cache_reader(*v, r.PathOf(name));
+      ReadCache(cache_reader, caches[name]);
+    }
+  }
+  r.RejectUnknown();
+}
+
+void ReadSweep(ObjectReader& r, SweepOptions& sweep) {
+  r.ReadSeconds(keys::kIntervalSeconds, sweep.interval, false, kMaxTtlSeconds);
+  r.ReadSize(keys::kBatch, sweep.batch, 1, kMaxCount);
+  r.RejectUnknown();
+}
+
+void ReadStartup(ObjectReader& r, StartupOptions& startup) {
+  r.ReadMillis(keys::kWarmupDeadlineMs, startup.warmup_deadline, 0, 600'000);
+  r.RejectUnknown();
+}
+
+// Each section's reader runs over the section's object with that section's path.
+template <typename Options, typename Fn>
+void ReadSection(ObjectReader& root, std::string_view key, Options& options, Fn read) {
+  if (const json* v = root.Child(key); v != nullptr) {
+    ObjectReader section(*v, root.PathOf(key));
+    read(section, options);
+  }
+}
+
+// A top-level parse that rejects a key given twice in one object: nlohmann would silently keep
+// the last one, which hides exactly the kind of mistake a config check is for.
+json ParseJson(const std::string& text) {
+  std::vector<std::set<std::string>> open_objects;
+  json::parser_callback_t reject_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end) open_objects.pop_back();
+    if (event == json::parse_event_t::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
+      throw ConfigError("config: key \"" + parsed.get<std::string>() + "\" appears twice in one object");
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, reject_duplicates, /*allow_exceptions=*/true,
+                       /*ignore_comments=*/true);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
+    std::string what = e.what();
+    if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw ConfigError("config: invalid JSON: " + what);
+  }
+}
+
+}  // namespace
+
+Config DefaultConfig() {
+  Config config;
+  struct CacheDefault {
+    const char* name;
+    int ttl_seconds;
+    std::size_t max_entries;
+  };
+  constexpr CacheDefault kDefaults[] = {{"task_status", 2, 500}, {"worker_status", 5, 100},
+                                        {"queue_status", 3, 100}, {"metrics_summary", 5, 100},
+                                        {"health_check", 10, 50}};
+  for (const auto& d : kDefaults) {
+    cache::CacheOptions options;
+    options.ttl = seconds(d.ttl_seconds);
+    options.stale_for = seconds(300);
+    options.max_entries = d.max_entries;
+    config.caches.emplace(d.name, options);
+  }
+  config.sources.emplace_back();  // "celery" on redis://127.0.0.1:6379/0
+  return config;
+}
+
+Config ParseConfig(const std::string& json_text) {
+  const json document = ParseJson(json_text);
+  Config config = DefaultConfig();
+  ObjectReader root(document, "");
+  ReadTopLevel(root, config);
+  ReadSection(root, keys::kHttp, config.http, ReadHttp);
+  ReadSection(root, keys::kSweep, config.sweep, ReadSweep);
+  ReadSection(root, keys::kStartup, config.startup, ReadStartup);
+  ReadSection(root, keys::kCaches, config.caches, ReadCaches);
+  if (const json* v = root.Child(keys::kSources); v != nullptr) {
+    config.sources = ReadSources(*v, root.PathOf(keys::kSources));
+  }
+  root.RejectUnknown();
+  return config;
+}
+
+Config LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+  try {
+    return ParseConfig(text.str());
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+}  // namespace queuemon::config

@@ -1,0 +1,64 @@
+#pragma once
+// Config: everything queuemond reads from its JSON config file (// comments allowed) and flags.
+// Declared once here with in-class defaults; LoadConfig validates it. Libraries receive the
+// plain option structs inside it (CacheOptions, CeleryOptions, HttpOptions), never JSON.
+//
+// Errors: LoadConfig/ParseConfig throw ConfigError at startup/reload (house style: startup may
+// throw); the message names the key's JSON path, e.g. "caches.task_status.ttl_seconds: must be
+// > 0 (got -1)".
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cache/cache_options.h"
+#include "http/options.h"
+#include "sources/celery/redis/options.h"
+
+namespace queuemon::config {
+
+// The five category caches, by their original names.
+inline constexpr const char* kCacheNames[] = {"task_status", "worker_status", "queue_status",
+                                              "metrics_summary", "health_check"};
+
+struct SweepOptions {
+  std::chrono::milliseconds interval{60'000};
+  std::size_t batch = 1000;  // max entries removed per cache per sweep
+};
+
+struct LogOptions {
+  std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  bool access_log = false;     // one line per request (off by default: hot path)
+};
+
+struct StartupOptions {
+  std::chrono::milliseconds warmup_deadline{3'000};  // READY=1 at the latest after this
+};
+
+struct Config {
+  http::HttpOptions http;
+  std::map<std::string, cache::CacheOptions> caches;  // always holds the five kCacheNames
+  SweepOptions sweep;
+  std::vector<sources::celery::over_redis::CeleryOptions> sources;      // at least one; names unique
+  LogOptions log;
+  StartupOptions startup;
+};
+
+class ConfigError final : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The defaults of design.md (one "celery" source on redis://127.0.0.1:6379/0).
+Config DefaultConfig();
+// Parses JSON text (with // comments) over the defaults. Throws ConfigError naming the key.
+Config ParseConfig(const std::string& json_text);
+// Reads and parses a file. Throws ConfigError (unreadable file, or as ParseConfig).
+Config LoadConfig(const std::string& path);
+
+}  // namespace queuemon::config

@@ -1,0 +1,66 @@
+#pragma once
+// The config file's key names, declared once (house style: key names are constexpr constants).
+// README's config table lists the same keys; daemon_config_test parses a file using every one.
+
+#include <string_view>
+
+namespace queuemon::config::keys {
+
+// Top level.
+inline constexpr std::string_view kListen = "listen";
+inline constexpr std::string_view kThreads = "threads";
+inline constexpr std::string_view kLogLevel = "log_level";
+inline constexpr std::string_view kAccessLog = "access_log";
+inline constexpr std::string_view kHttp = "http";
+inline constexpr std::string_view kSweep = "sweep";
+inline constexpr std::string_view kStartup = "startup";
+inline constexpr std::string_view kCaches = "caches";
+inline constexpr std::string_view kSources = "sources";
+
+// "http".
+inline constexpr std::string_view kMaxHeaderBytes = "max_header_bytes";
+inline constexpr std::string_view kMaxBodyBytes = "max_body_bytes";
+inline constexpr std::string_view kMaxConnections = "max_connections";
+inline constexpr std::string_view kMaxConnectionsPerAddress = "max_connections_per_address";
+inline constexpr std::string_view kTrustedProxies = "trusted_proxies";
+inline constexpr std::string_view kHeaderTimeoutMs = "header_timeout_ms";
+inline constexpr std::string_view kMaxRequestsPerConnection = "max_requests_per_connection";
+inline constexpr std::string_view kReadTimeoutMs = "read_timeout_ms";
+inline constexpr std::string_view kIdleTimeoutMs = "idle_timeout_ms";
+inline constexpr std::string_view kWriteTimeoutMs = "write_timeout_ms";
+inline constexpr std::string_view kDrainTimeoutMs = "drain_timeout_ms";
+inline constexpr std::string_view kRequestTimeoutMs = "request_timeout_ms";
+inline constexpr std::string_view kAuthTokenFile = "auth_token_file";
+
+// "sweep" and "startup".
+inline constexpr std::string_view kIntervalSeconds = "interval_seconds";
+inline constexpr std::string_view kBatch = "batch";
+inline constexpr std::string_view kWarmupDeadlineMs = "warmup_deadline_ms";
+
+// "caches.<name>".
+inline constexpr std::string_view kTtlSeconds = "ttl_seconds";
+inline constexpr std::string_view kRefreshAfterSeconds = "refresh_after_seconds";
+inline constexpr std::string_view kStaleForSeconds = "stale_for_seconds";
+inline constexpr std::string_view kMaxEntries = "max_entries";
+inline constexpr std::string_view kMaxBytes = "max_bytes";
+
+// "sources[i]".
+inline constexpr std::string_view kName = "name";
+inline constexpr std::string_view kBroker = "broker";
+inline constexpr std::string_view kResultBackend = "result_backend";
+inline constexpr std::string_view kQueues = "queues";
+inline constexpr std::string_view kGlobalKeyprefix = "global_keyprefix";
+inline constexpr std::string_view kPrioritySteps = "priority_steps";
+inline constexpr std::string_view kSep = "sep";
+inline constexpr std::string_view kPidboxExchange = "pidbox_exchange";
+inline constexpr std::string_view kEventsExchange = "events_exchange";
+inline constexpr std::string_view kInspectTimeoutMs = "inspect_timeout_ms";
+inline constexpr std::string_view kConnectTimeoutMs = "connect_timeout_ms";
+inline constexpr std::string_view kCommandTimeoutMs = "command_timeout_ms";
+inline constexpr std::string_view kReconnectBackoffMaxMs = "reconnect_backoff_max_ms";
+inline constexpr std::string_view kPurgeOfflineAfterSeconds = "purge_offline_after_seconds";
+inline constexpr std::string_view kMaxReplyBytes = "max_reply_bytes";
+inline constexpr std::string_view kQueueDiscoveryIntervalSeconds = "queue_discovery_interval_seconds";
+inline constexpr std::string_view kIdleQueueGraceSeconds = "idle_queue_grace_seconds";
+
+}  // namespace queuemon::config::keys

@@ -1,0 +1,130 @@
+// Pidbox envelopes (kombu's message shape) and the base64 wrapper.
+#include "sources/celery/pidbox_codec.h"
+
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sources/errors.h"
+
+namespace queuemon::sources::celery {
+namespace {
+
+namespace b64 = boost::beast::detail::base64;
+using nlohmann::json;
+
+boost::system::error_code Malformed(std::string* why, std::string reason) {
+  if (why != nullptr) *why = std::move(reason);
+  return MakeErrorCode(Errc::kMalformedReply);
+}
+
+}  // namespace
+
+std::string Base64Encode(std::string_view data) {
+  std::string out(b64::encoded_size(data.size()), '\0');
+  out.resize(b64::encode(out.data(), data.data(), data.size()));
+  return out;
+}
+
+boost::system::result<std::string> Base64Decode(std::string_view text) {
+  // Beast's decoder stops silently at the first bad character; check that it consumed
+  // everything but at most two trailing '=' and that the length is a multiple of 4.
+  if (text.size() % 4 != 0) return MakeErrorCode(Errc::kMalformedReply);
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  std::string out(b64::decoded_size(text.size()), '\0');
+  const auto [written, read] = b64::decode(out.data(), text.data(), text.size());
+  if (read != text.size() - padding) return MakeErrorCode(Errc::kMalformedReply);
+  out.resize(written);
+  return out;
+}
+
+std::string NewUuid() {
+  // One generator per thread: random_generator is not thread-safe and is costly to seed.
+  thread_local boost::uuids::random_generator generator;
+  return boost::uuids::to_string(generator());
+}
+
+std::string EncodePidboxRequest(const PidboxRequest& request) {
+  json arguments = json::parse(request.arguments_json, nullptr, /*allow_exceptions=*/false);
+  if (!arguments.is_object()) arguments = json::object();
+  const json body = {
+      {"method", request.method},
+      {"arguments", std::move(arguments)},
+      {"destination", request.destination.empty() ? json(nullptr) : json(request.destination)},
+      {"pattern", nullptr},
+      {"matcher", nullptr},
+      {"ticket", request.ticket},
+      {"reply_to",
+       {{"exchange", request.reply_exchange}, {"routing_key", request.reply_routing_key}}}};
+  const json envelope = {
+      {"body", Base64Encode(body.dump())},
+      {"content-encoding", "utf-8"},
+      {"content-type", "application/json"},
+      {"headers", {{"clock", 1}, {"expires", request.expires_unix}}},
+      {"properties",
+       {{"delivery_mode", 2},
+        {"delivery_info", {{"exchange", request.pidbox_exchange}, {"routing_key", ""}}},
+        {"priority", 0},
+        {"body_encoding", "base64"},
+        {"delivery_tag", request.delivery_tag}}}};
+  return envelope.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+boost::system::result<json> ParseEnvelope(std::string_view raw, std::size_t max_bytes,
+                                          std::string* why) {
+  if (raw.size() > max_bytes) return Malformed(why, "envelope exceeds max_reply_bytes");
+  json envelope = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (!envelope.is_object()) return Malformed(why, "envelope is not a JSON object");
+  return envelope;
+}
+
+boost::system::result<std::string> BodyOf(const json& envelope, std::string* why) {
+  const auto body = envelope.find("body");
+  if (body == envelope.end() || !body->is_string()) {
+    return Malformed(why, "envelope has no string body");
+  }
+  bool base64 = false;
+  const auto properties = envelope.find("properties");
+  if (properties != envelope.end() && properties->is_object()) {
+    base64 = properties->value("body_encoding", json()) == "base64";
+  }
+  const auto& text = body->get_ref<const std::string&>();
+  if (!base64) return text;
+  auto decoded = Base64Decode(text);
+  if (!decoded) return Malformed(why, "envelope body is not valid base64");
+  return decoded;
+}
+
+}  // namespace
+
+boost::system::result<std::string> DecodeEnvelopeBody(std::string_view raw, std::size_t max_bytes,
+                                                      std::string* why) {
+  auto envelope = ParseEnvelope(raw, max_bytes, why);
+  if (!envelope) return envelope.error();
+  return BodyOf(*envelope, why);
+}
+
+boost::system::result<PidboxReply> DecodePidboxReply(std::string_view raw, std::size_t max_bytes,
+                                                     std::string* why) {
+  auto envelope = ParseEnvelope(raw, max_bytes, why);
+  if (!envelope) return envelope.error();
+  PidboxReply reply;
+  const auto headers = envelope->find("headers");
+  if (headers != envelope->end() && headers->is_object()) {
+    const auto ticket = headers->find("ticket");
+    if (ticket != headers->end() && ticket->is_string()) reply.ticket = ticket->get<std::string>();
+  }
+  if (reply.ticket.empty()) return Malformed(why, "reply envelope has no headers.ticket");
+  auto body = BodyOf(*envelope, why);
+  if (!body) return body.error();
+  reply.body = std::move(*body);
+  return reply;
+}
+
+}  // namespace queuemon::sources::celery

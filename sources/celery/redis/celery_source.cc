@@ -1,0 +1,239 @@
+// CelerySource: wiring of inspector, queues, results and events into views.
+#include "sources/celery/redis/celery_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "redis/link_monitor.h"
+#include "redis/errors.h"
+#include "sources/errors.h"
+#include "redis/url.h"
+
+namespace queuemon::sources::celery::over_redis {
+namespace {
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int DbOrThrow(const std::string& url) {
+  auto db = RedisDbFromUrl(url);
+  if (!db) throw std::invalid_argument("celery: bad broker url (db): " + redis::RedactRedisUrl(url));
+  return *db;
+}
+
+template <typename View>
+Collected MakeCollected(View view) {
+  Collected s;
+  Serialized serialized = Serialize(view);
+  s.body = std::move(serialized.body);
+  s.identity = std::move(serialized.identity);
+  s.data = std::move(view);
+  return s;
+}
+
+// Built outside the coroutines: g++ 12 mis-compiles braced string literals inside them.
+template <typename... Names>
+std::vector<InspectMethod> Methods(Names... names) {
+  std::vector<InspectMethod> methods;
+  (methods.push_back(InspectMethod{std::string(names), "{}"}), ...);
+  return methods;
+}
+
+bool BrokerDown(const boost::system::error_code& ec) {
+  return ec == redis::MakeErrorCode(redis::Errc::kUnavailable) || ec == redis::MakeErrorCode(redis::Errc::kTimeout) ||
+         ec == redis::MakeErrorCode(redis::Errc::kAuthFailed);
+}
+
+}  // namespace
+
+CelerySource::CelerySource(boost::asio::any_io_executor executor, CeleryOptions options,
+                                 const base::Clock& clock)
+    : options_(WithLinkMonitors(std::move(options))),
+      clock_(clock),
+      keys_(options_, DbOrThrow(options_.broker.url)),
+      commands_(executor, options_.broker),
+      backend_(options_.result_backend.url.empty() ||
+                       options_.result_backend.url == options_.broker.url
+                   ? nullptr
+                   : std::make_unique<redis::RedisConnection>(executor, options_.result_backend)),
+      events_(executor, options_, keys_, clock_),
+      inspector_(executor, options_, keys_, commands_),
+      queues_(options_, keys_, commands_, clock_),
+      results_(backend_ ? *backend_ : commands_) {}
+
+CelerySource::~CelerySource() { Stop(); }
+
+CeleryOptions CelerySource::WithLinkMonitors(CeleryOptions options) {
+  if (!options.broker.monitor) {
+    options.broker.monitor = std::make_shared<redis::BrokerLinkMonitor>(
+        "celery[" + options.name + "] broker", options.broker.url);
+  }
+  const bool separate_backend =
+      !options.result_backend.url.empty() && options.result_backend.url != options.broker.url;
+  if (separate_backend && !options.result_backend.monitor) {
+    options.result_backend.monitor = std::make_shared<redis::BrokerLinkMonitor>(
+        "celery[" + options.name + "] result backend", options.result_backend.url);
+  }
+  return options;
+}
+
+void CelerySource::Start() { events_.Start(); }
+
+void CelerySource::Stop() {
+  if (stopped_.exchange(true)) return;
+  events_.Stop();
+  inspector_.Close();
+  commands_.Close();
+  if (backend_) backend_->Close();
+}
+
+SourceStats CelerySource::Stats() const {
+  SourceStats out;
+  {
+    base::MutexLock lock(stats_mu_);
+    out = stats_;
+  }
+  out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events_.table().malformed();
+  out.worker_requests = inspector_.broadcasts();
+  out.workers_online = events_.table().OnlineCount();
+  for (const auto* redis : {&options_.broker, &options_.result_backend}) {
+    if (!redis->monitor) continue;
+    const redis::BrokerLinkStats links = redis->monitor->Stats();
+    out.broker_connect_failures += links.connect_failures;
+    out.broker_disconnects += links.disconnects;
+    out.broker_reconnects += links.reconnects;
+    out.broker_backoff_seconds = std::max(out.broker_backoff_seconds, links.backoff_seconds);
+  }
+  return out;
+}
+
+void CelerySource::Record(bool ok, double seconds, bool broker_up) {
+  base::MutexLock lock(stats_mu_);
+  (ok ? stats_.collections : stats_.errors) += 1;
+  stats_.last_duration_seconds = seconds;
+  stats_.up = broker_up;
+  if (ok) stats_.last_success_unix = WallNow();
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest request) {
+  if (stopped_) co_return MakeErrorCode(Errc::kShuttingDown);
+  const auto start = clock_.Now();
+  Result result = co_await CollectView(request);
+  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  bool broker_up = result ? true : !BrokerDown(result.error());
+  if (result && request.view == View::kHealth) {
+    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
+  }
+  // A rejected task id says nothing about the broker or the collector's health.
+  if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
+    Record(result.has_value(), seconds, broker_up);
+  }
+  if (!result) {
+    spdlog::debug("celery[{}]: {} failed: {}", options_.name,
+                  ViewKey(request.view, request.task_id), result.error().message());
+  }
+  co_return result;
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::CollectView(
+    const ViewRequest& request) {
+  switch (request.view) {
+    case View::kWorkers:
+      co_return co_await Workers();
+    case View::kQueues:
+      co_return co_await Queues();
+    case View::kTasks:
+      co_return co_await Tasks();
+    case View::kTask:
+      co_return co_await Task(request.task_id);
+    case View::kSummary:
+      co_return co_await Summary();
+    case View::kHealth:
+      co_return co_await Health();
+  }
+  co_return MakeErrorCode(Errc::kNotFound);
+}
+
+boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspect(
+    std::vector<InspectMethod> methods) {
+  auto round = co_await inspector_.Round(std::move(methods));
+  if (!round) co_return round.error();
+  ParsedReplies parsed = ParseReplies(round->bodies);
+  const std::uint64_t bad = parsed.malformed + round->malformed;
+  if (bad > 0) {
+    malformed_.fetch_add(bad, std::memory_order_relaxed);
+    spdlog::warn("celery[{}]: skipped {} malformed worker replies", options_.name, bad);
+  }
+  if (!round->complete) {
+    spdlog::debug("celery[{}]: inspect round ended at its deadline with replies missing",
+                  options_.name);
+  }
+  co_return parsed;
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Workers() {
+  auto replies = co_await Inspect(Methods("stats", "active_queues"));
+  if (!replies) co_return replies.error();
+  co_return MakeCollected(BuildWorkersView(events_.table().Workers(), *replies, WallNow()));
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Queues() {
+  auto replies = co_await Inspect(Methods("active_queues"));
+  if (!replies) co_return replies.error();
+  auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
+  if (!queues) co_return queues.error();
+  queues->timestamp = WallNow();
+  AddConsumers(*replies, *queues);
+  co_return MakeCollected(std::move(*queues));
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Tasks() {
+  auto replies = co_await Inspect(Methods("active", "reserved", "scheduled"));
+  if (!replies) co_return replies.error();
+  co_return MakeCollected(BuildTasksView(*replies, WallNow()));
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Task(const std::string& task_id) {
+  if (!ValidTaskId(task_id)) {
+    spdlog::debug("celery[{}]: rejected task id (want 1..155 chars of [A-Za-z0-9_.:@-])",
+                  options_.name);
+    co_return MakeErrorCode(Errc::kInvalidArgument);
+  }
+  auto result = co_await results_.Lookup(task_id);
+  if (!result) co_return result.error();
+  co_return MakeCollected(std::move(*result));
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Summary() {
+  auto replies =
+      co_await Inspect(Methods("stats", "active_queues", "active", "reserved", "scheduled"));
+  if (!replies) co_return replies.error();
+  auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
+  if (!queues) co_return queues.error();
+  const double now = WallNow();
+  const WorkersView workers = BuildWorkersView(events_.table().Workers(), *replies, now);
+  co_return MakeCollected(BuildSummaryView(workers, BuildTasksView(*replies, now), *queues, now));
+}
+
+boost::asio::awaitable<CelerySource::Result> CelerySource::Health() {
+  const auto start = std::chrono::steady_clock::now();
+  redis::RedisCommand ping;
+  ping.emplace_back("PING");
+  auto pong = co_await commands_.Command(std::move(ping));
+  const double rtt_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const bool reachable = pong.has_value() && !pong->is_error();
+  std::int64_t answering = 0;
+  if (reachable) {
+    auto replies = co_await Inspect(Methods("ping"));
+    if (replies) answering = std::ssize(replies->pong);
+  }
+  const auto online = static_cast<std::int64_t>(events_.table().OnlineCount());
+  co_return MakeCollected(
+      BuildHealthView(reachable, reachable ? rtt_ms : 0, answering, online, WallNow()));
+}
+
+}  // namespace queuemon::sources::celery::over_redis

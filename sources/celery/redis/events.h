@@ -1,0 +1,43 @@
+#pragma once
+// CeleryEvents: the event subscription of one Celery app. One redis::RedisSubscriber PSUBSCRIBEs to
+// `/<db>.celeryev/*` (with global_keyprefix) for the owner's life and feeds every message into
+// a WorkerTable; the subscriber reconnects and resubscribes by itself after a broker outage.
+//
+// While the subscription is down no heartbeats arrive, so workers turn "offline" after 2 x freq
+// in the table; `connected()` lets views tell "broker unreachable" from "workers gone".
+// Thread-safety: Start/Stop from the owner's thread; table() and connected() from any thread.
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+
+#include "base/clock.h"
+#include "sources/celery/redis/keys.h"
+#include "sources/celery/redis/options.h"
+#include "redis/connection.h"
+#include "sources/celery/worker_table.h"
+
+namespace queuemon::sources::celery::over_redis {
+
+class CeleryEvents final {
+ public:
+  // REQUIRES: `clock` outlives this object.
+  CeleryEvents(boost::asio::any_io_executor executor, const CeleryOptions& options,
+               const CeleryKeys& keys, const base::Clock& clock);
+  ~CeleryEvents();
+
+  void Start();
+  void Stop();  // idempotent
+  WorkerTable& table() { return *table_; }
+  const WorkerTable& table() const { return *table_; }
+  bool connected() const { return connected_->load(std::memory_order_relaxed); }
+
+ private:
+  // Shared with the subscriber's handlers, which may outlive a Stop() by one strand turn.
+  std::shared_ptr<WorkerTable> table_;
+  std::shared_ptr<std::atomic<bool>> connected_;
+  std::unique_ptr<redis::RedisSubscriber> subscriber_;
+  bool started_ = false;
+};
+
+}  // namespace queuemon::sources::celery::over_redis

@@ -1,0 +1,217 @@
+// Pidbox broadcast rounds over Redis.
+#include "sources/celery/redis/inspector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "redis/errors.h"
+#include "sources/errors.h"
+#include "sources/celery/pidbox_codec.h"
+
+namespace queuemon::sources::celery::over_redis {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// The client-side deadline of a BRPOP exceeds its server-side timeout by this much, so that
+// Redis answers nil first; only a dead or blackholed broker hits the client deadline.
+constexpr auto kBrpopMargin = std::chrono::milliseconds(250);
+constexpr auto kMinWait = std::chrono::milliseconds(1);
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Commands are built by this plain function, never as braced lists inside a coroutine: g++ 12
+// mis-compiles those ("array used as initializer").
+template <typename... Args>
+redis::RedisCommand MakeCommand(Args&&... args) {
+  redis::RedisCommand command;
+  (command.emplace_back(std::forward<Args>(args)), ...);
+  return command;
+}
+
+std::string Seconds(Steady::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+}  // namespace
+
+// Tickets of one round and how many replies each still expects.
+struct CeleryInspector::Pending {
+  std::map<std::string, std::string> method_of_ticket;
+  std::map<std::string, std::int64_t> expected;  // ticket -> replies still to come
+  std::string queue;                             // the round's reply queue (prefixed key)
+  Steady::time_point deadline;
+
+  bool done() const {
+    return std::all_of(expected.begin(), expected.end(),
+                       [](const auto& e) { return e.second <= 0; });
+  }
+};
+
+CeleryInspector::CeleryInspector(boost::asio::any_io_executor executor,
+                                 const CeleryOptions& options, CeleryKeys keys,
+                                 redis::RedisConnection& commands)
+    : executor_(std::move(executor)),
+      options_(options),
+      keys_(std::move(keys)),
+      commands_(commands) {}
+
+CeleryInspector::~CeleryInspector() { Close(); }
+
+void CeleryInspector::Close() {
+  closed_ = true;
+  base::MutexLock lock(pool_mu_);
+  for (auto& conn : idle_) conn->Close();
+  idle_.clear();
+}
+
+std::unique_ptr<redis::RedisConnection> CeleryInspector::Lease() {
+  {
+    base::MutexLock lock(pool_mu_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+  }
+  return std::make_unique<redis::RedisConnection>(executor_, options_.broker);
+}
+
+void CeleryInspector::Return(std::unique_ptr<redis::RedisConnection> conn) {
+  base::MutexLock lock(pool_mu_);
+  if (closed_ || idle_.size() >= kMaxIdle) {
+    conn->Close();
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+std::vector<redis::RedisCommand> CeleryInspector::PublishCommands(
+    const std::vector<InspectMethod>& methods, const std::vector<std::string>& destination,
+    const std::string& routing_key, const std::string& member, Pending& pending) const {
+  // SADD first: in one pipeline Redis runs it before any worker can see the PUBLISH.
+  std::vector<redis::RedisCommand> publish = {
+      MakeCommand("SADD", keys_.Binding("reply." + options_.pidbox_exchange), member)};
+  for (const auto& m : methods) {
+    PidboxRequest request;
+    request.method = m.method;
+    request.arguments_json = m.arguments_json;
+    request.destination = destination;
+    request.ticket = NewUuid();
+    request.reply_exchange = "reply." + options_.pidbox_exchange;
+    request.reply_routing_key = routing_key;
+    request.pidbox_exchange = options_.pidbox_exchange;
+    request.expires_unix =
+        WallNow() + std::chrono::duration<double>(options_.inspect_timeout).count();
+    request.delivery_tag = NewUuid();
+    pending.method_of_ticket[request.ticket] = m.method;
+    publish.push_back(MakeCommand("PUBLISH", keys_.PidboxChannel(), EncodePidboxRequest(request)));
+  }
+  return publish;
+}
+
+void CeleryInspector::Expect(const std::vector<InspectMethod>& methods,
+                             const std::vector<redis::RedisReply>& published,
+                             std::size_t destination_count, Pending& pending, InspectRound& round) {
+  // published[0] is the SADD; then one PUBLISH receiver count per method. With a destination
+  // every worker still receives the message and filters it itself, so expect at most
+  // |destination| replies (as kombu does).
+  std::size_t i = 1;
+  for (const auto& m : methods) {
+    const redis::RedisReply& reply = published.at(i++);
+    std::int64_t n = reply.type == redis::RedisReply::Type::kInteger ? reply.integer : 0;
+    round.receivers[m.method] = n;
+    round.bodies[m.method];  // present even when nobody answers
+    if (destination_count > 0) n = std::min<std::int64_t>(n, destination_count);
+    for (const auto& [ticket, method] : pending.method_of_ticket) {
+      if (method == m.method) pending.expected[ticket] = n;
+    }
+  }
+}
+
+boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Round(
+    std::vector<InspectMethod> methods, std::vector<std::string> destination) {
+  if (closed_) co_return MakeErrorCode(Errc::kShuttingDown);
+  const std::string routing_key = NewUuid();
+  const std::string queue = routing_key + ".reply." + options_.pidbox_exchange;
+  const std::string member = keys_.ReplyBindingMember(routing_key, queue);
+  Pending pending;
+  pending.queue = keys_.Key(queue);
+  pending.deadline = Steady::now() + options_.inspect_timeout;
+  std::vector<redis::RedisCommand> publish =
+      PublishCommands(methods, destination, routing_key, member, pending);
+  auto published = co_await commands_.Pipeline(std::move(publish), pending.deadline);
+  broadcasts_.fetch_add(methods.size(), std::memory_order_relaxed);
+  InspectRound round;
+  if (!published) {
+    co_await Cleanup(member, queue, /*quiet=*/true);
+    co_return published.error();
+  }
+  if (published->size() != methods.size() + 1) {
+    co_await Cleanup(member, queue, /*quiet=*/true);
+    co_return MakeErrorCode(Errc::kProtocol);
+  }
+  Expect(methods, *published, destination.size(), pending, round);
+  if (!pending.done()) {
+    auto conn = Lease();
+    co_await Collect(*conn, pending, round);
+    Return(std::move(conn));
+  }
+  round.complete = pending.done();
+  co_await Cleanup(member, queue, /*quiet=*/false);
+  co_return round;
+}
+
+boost::asio::awaitable<void> CeleryInspector::Collect(redis::RedisConnection& conn, Pending& pending,
+                                                      InspectRound& round) {
+  while (!pending.done()) {
+    const auto left = pending.deadline - Steady::now();
+    if (left < kMinWait) break;
+    redis::RedisCommand brpop = MakeCommand("BRPOP", pending.queue, Seconds(left));
+    auto reply = co_await conn.Command(std::move(brpop), pending.deadline + kBrpopMargin);
+    if (!reply) {
+      spdlog::warn("celery inspect: BRPOP failed: {}", reply.error().message());
+      break;
+    }
+    if (reply->is_nil()) break;  // server-side timeout: the round is over
+    if (reply->type != redis::RedisReply::Type::kArray || reply->elements.size() != 2) {
+      ++round.malformed;
+      continue;
+    }
+    std::string why;
+    auto decoded = DecodePidboxReply(reply->elements[1].str, options_.max_reply_bytes, &why);
+    const auto method =
+        decoded ? pending.method_of_ticket.find(decoded->ticket) : pending.method_of_ticket.end();
+    if (method == pending.method_of_ticket.end()) {
+      ++round.malformed;
+      spdlog::debug("celery inspect: skipped reply: {}", decoded ? "unknown ticket" : why);
+      continue;
+    }
+    --pending.expected[decoded->ticket];
+    round.bodies[method->second].push_back(std::move(decoded->body));
+  }
+}
+
+boost::asio::awaitable<void> CeleryInspector::Cleanup(const std::string& member,
+                                                      const std::string& queue, bool quiet) {
+  // Its own short deadline: cleanup must run even when the round's deadline has passed.
+  std::vector<redis::RedisCommand> commands = {
+      MakeCommand("SREM", keys_.Binding("reply." + options_.pidbox_exchange), member),
+      MakeCommand("DEL", keys_.Key(queue))};
+  auto done = co_await commands_.Pipeline(std::move(commands),
+                                          Steady::now() + options_.broker.command_timeout);
+  if (!done && !quiet) {
+    // Stale members are harmless to workers (they LPUSH into a queue nobody reads) but grow
+    // the set; worth a line. After a failed publish the broker is known to be gone: stay quiet.
+    spdlog::warn("celery inspect: reply binding cleanup failed: {}", done.error().message());
+  }
+}
+
+}  // namespace queuemon::sources::celery::over_redis

@@ -1,0 +1,140 @@
+// Worker events -> live worker table.
+#include "sources/celery/worker_table.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sources/celery/pidbox_codec.h"
+
+namespace queuemon::sources::celery {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kDefaultFreqSeconds = 2.0;  // Celery's heartbeat default
+
+// An integer field that may arrive as a float; out-of-range values are ignored (the cast
+// would be undefined).
+std::optional<std::int64_t> AsInt(const json& v) {
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  const double d = v.get<double>();
+  if (!(d > -9.0e18 && d < 9.0e18)) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+
+// Copies the worker-event fields present in `event` onto `info` (absent fields keep old values).
+void UpdateInfo(const json& event, WorkerInfo& info) {
+  auto num = [&](const char* key) -> const json* {
+    const auto it = event.find(key);
+    return it != event.end() && it->is_number() ? &*it : nullptr;
+  };
+  auto str = [&](const char* key, std::string& out) {
+    const auto it = event.find(key);
+    if (it != event.end() && it->is_string()) out = it->get<std::string>();
+  };
+  if (const json* v = num("pid")) info.pid = AsInt(*v);
+  if (const json* v = num("freq"); v != nullptr && v->get<double>() > 0) {
+    info.heartbeat_freq = v->get<double>();
+  }
+  if (const json* v = num("active")) info.active = AsInt(*v);
+  if (const json* v = num("processed")) info.processed = AsInt(*v);
+  if (const json* v = num("timestamp")) info.last_heartbeat = v->get<double>();
+  const auto load = event.find("loadavg");
+  if (load != event.end() && load->is_array()) {
+    info.loadavg.clear();
+    for (const auto& x : *load) {
+      if (x.is_number()) info.loadavg.push_back(x.get<double>());
+    }
+  }
+  str("sw_ident", info.sw_ident);
+  str("sw_ver", info.sw_ver);
+  str("sw_sys", info.sw_sys);
+}
+
+}  // namespace
+
+WorkerTable::WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
+                         std::size_t max_event_bytes)
+    : clock_(clock), purge_after_(purge_offline_after), max_event_bytes_(max_event_bytes) {}
+
+bool WorkerTable::OnMessage(std::string_view payload) {
+  auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
+  if (!body) {
+    base::MutexLock lock(mu_);
+    ++malformed_;
+    return false;
+  }
+  return ApplyBody(*body);
+}
+
+bool WorkerTable::ApplyBody(std::string_view body) {
+  // Parse outside the lock; only the table update holds it.
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto now = clock_.Now();
+  base::MutexLock lock(mu_);
+  if (!doc.is_object() && !doc.is_array()) {
+    ++malformed_;
+    return false;
+  }
+  if (doc.is_object()) doc = json::array({std::move(doc)});
+  bool ok = true;
+  for (const auto& event : doc) {
+    if (!event.is_object() || !event.contains("hostname") || !event.at("hostname").is_string() ||
+        !event.contains("type") || !event.at("type").is_string()) {
+      ok = false;
+      continue;
+    }
+    const auto& hostname = event.at("hostname").get_ref<const std::string&>();
+    const auto& type = event.at("type").get_ref<const std::string&>();
+    if (type.rfind("worker-", 0) != 0) {
+      // A task event: proof of life for a worker we already know (and is not shut down).
+      auto it = workers_.find(hostname);
+      if (it != workers_.end() && !it->second.offline_event) it->second.last_seen = now;
+      continue;
+    }
+    Entry& entry = workers_[hostname];
+    entry.info.hostname = hostname;
+    UpdateInfo(event, entry.info);
+    entry.last_seen = now;
+    entry.offline_event = type == "worker-offline";
+  }
+  if (!ok) ++malformed_;
+  return ok;
+}
+
+bool WorkerTable::Online(const Entry& entry, base::TimePoint now) const {
+  if (entry.offline_event) return false;
+  const double freq = entry.info.heartbeat_freq.value_or(kDefaultFreqSeconds);
+  return now - entry.last_seen <= std::chrono::duration<double>(2 * freq);
+}
+
+std::vector<WorkerInfo> WorkerTable::Workers() {
+  const auto now = clock_.Now();
+  std::vector<WorkerInfo> out;
+  base::MutexLock lock(mu_);
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    const bool online = Online(it->second, now);
+    if (!online && now - it->second.last_seen > purge_after_) {
+      it = workers_.erase(it);
+      continue;
+    }
+    out.push_back(it->second.info);
+    out.back().status = online ? "online" : "offline";
+    ++it;
+  }
+  return out;
+}
+
+std::size_t WorkerTable::OnlineCount() const {
+  const auto now = clock_.Now();
+  base::MutexLock lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [name, entry] : workers_) n += Online(entry, now) ? 1 : 0;
+  return n;
+}
+
+std::uint64_t WorkerTable::malformed() const {
+  base::MutexLock lock(mu_);
+  return malformed_;
+}
+
+}  // namespace queuemon::sources::celery

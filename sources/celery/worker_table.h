@@ -1,0 +1,63 @@
+#pragma once
+// WorkerTable: the live worker table built from Celery worker events (worker-online,
+// worker-heartbeat, worker-offline; celery-redis-protocol.md §6).
+//
+// Liveness uses the LOCAL receive time from the injected clock, not the event's wall
+// timestamp (worker clocks may drift): a worker is "online" while its last event is younger
+// than 2 x its heartbeat frequency (Celery's own rule), "offline" after that or right after a
+// worker-offline event. Offline workers are dropped `purge_offline_after` after their last
+// event. Task events (task.multi lists) refresh the liveness of a worker already known; their
+// content is not used. Event bodies that cannot be decoded are counted and skipped.
+//
+// Thread-safety: all methods are thread-safe (one mutex; no I/O or callbacks under it).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
+#include "base/clock.h"
+#include "sources/typed_views.h"
+
+namespace queuemon::sources::celery {
+
+class WorkerTable final {
+ public:
+  // REQUIRES: `clock` outlives the table.
+  WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
+              std::size_t max_event_bytes);
+
+  // One pub/sub message: a kombu envelope whose body is one event object or a list of them.
+  // Returns false (and counts it) when the message is malformed.
+  bool OnMessage(std::string_view payload);
+  // The decoded body of one message (an event object or a list of events).
+  bool ApplyBody(std::string_view body);
+
+  // Every known worker with its status as of now, sorted by hostname; purges expired ones.
+  std::vector<WorkerInfo> Workers();
+  std::size_t OnlineCount() const;
+  std::uint64_t malformed() const;
+
+ private:
+  struct Entry {
+    WorkerInfo info;
+    base::TimePoint last_seen;
+    bool offline_event = false;
+  };
+
+  bool Online(const Entry& entry, base::TimePoint now) const;
+
+  const base::Clock& clock_;
+  const std::chrono::milliseconds purge_after_;
+  const std::size_t max_event_bytes_;
+  mutable base::Mutex mu_;
+  std::map<std::string, Entry> workers_ GUARDED_BY(mu_);
+  std::uint64_t malformed_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace queuemon::sources::celery

@@ -1,0 +1,101 @@
+#include "sources/fake/fake_source.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace queuemon::sources::fake {
+
+namespace asio = boost::asio;
+using sources::View;
+
+boost::asio::awaitable<boost::system::result<Collected>> FakeSource::Collect(
+    ViewRequest request) {
+  const std::uint64_t n = ++calls_;
+  // Held calls poll the flag: a timer cancelled from another thread could race with the wait's
+  // initiation on a multi-threaded io_context, and 1 ms polling inside a fake is harmless.
+  asio::steady_timer gate(co_await asio::this_coro::executor);
+  if (held()) {
+    ++waiting_;
+    while (held()) {
+      gate.expires_after(std::chrono::milliseconds(1));
+      co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    --waiting_;
+  }
+  std::optional<boost::system::error_code> fail;
+  {
+    base::MutexLock lock(mu_);
+    fail = fail_;
+  }
+  if (fail) {
+    ++errors_;
+    co_return *fail;
+  }
+  co_return MakeCollected(request, n);
+}
+
+Collected FakeSource::MakeCollected(const ViewRequest& request,
+                                                 std::uint64_t n) const {
+  Collected collected;
+  collected.body = "{\"view\":\"" + ViewKey(request.view, request.task_id) +
+                  "\",\"call\":" + std::to_string(n);
+  if (const std::size_t padding = padding_.load()) {
+    collected.body += ",\"pad\":\"" + std::string(padding, 'x') + "\"";
+  }
+  collected.body += "}";
+  if (call_is_timestamp_.load()) {
+    collected.identity = "{\"view\":\"" + ViewKey(request.view, request.task_id) + "\"}";
+  }
+  if (request.view == View::kWorkers) {
+    WorkersView workers;
+    WorkerInfo w;
+    w.hostname = "w1@host";
+    w.status = "online";
+    w.active = 2;
+    workers.workers.push_back(w);
+    collected.data = workers;
+  } else if (request.view == View::kQueues) {
+    QueuesView queues;
+    QueueInfo q;
+    q.name = "odd\"queue\\name";
+    q.messages = queue_depth_.load();
+    queues.queues.push_back(q);
+    collected.data = queues;
+  }
+  return collected;
+}
+
+SourceStats FakeSource::Stats() const {
+  SourceStats stats;
+  stats.collections = calls_.load() - errors_.load();
+  stats.errors = errors_.load();
+  stats.up = true;
+  return stats;
+}
+
+void FakeSource::Hold() {
+  base::MutexLock lock(mu_);
+  held_ = true;
+}
+
+void FakeSource::Release() {
+  base::MutexLock lock(mu_);
+  held_ = false;
+}
+
+bool FakeSource::held() const {
+  base::MutexLock lock(mu_);
+  return held_;
+}
+
+void FakeSource::Fail(std::optional<boost::system::error_code> error) {
+  base::MutexLock lock(mu_);
+  fail_ = error;
+}
+
+}  // namespace queuemon::sources::fake

@@ -1,0 +1,68 @@
+#pragma once
+// The one table of views. Every view a source answers has one row: its cache key, the category
+// cache that holds it, its route below /api/v1/{source}, and whether start-up loads it. The
+// category caches have their own rows (config name, defaults). The API's routes, the caches and
+// their stats, the config's defaults and checks, the 404 texts and the warm-up all read these
+// tables, so a new view is one row here plus its builder in each kind's Source::Collect.
+//
+// Thread-safety: constant data and pure functions.
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace queuemon::sources {
+
+enum class View { kWorkers, kQueues, kTasks, kTask, kSummary, kHealth };
+
+struct ViewSpec {
+  View view;
+  std::string_view key;       // the cache key ("workers"); a kTask entry is "task:<id>"
+  std::string_view category;  // the category cache that holds it ("worker_status")
+  std::string_view route;     // below /api/v1/{source}; "{task_id}" is the one placeholder
+  bool warm;                  // loaded before READY=1 (and kept warm by the clients after)
+};
+
+// In route order: routes match in order, so "tasks/status" precedes "tasks/{task_id}".
+inline constexpr ViewSpec kViews[] = {
+    {View::kWorkers, "workers", "worker_status", "/workers/status", true},
+    {View::kQueues, "queues", "queue_status", "/queues/status", true},
+    {View::kTasks, "tasks", "task_status", "/tasks/status", false},
+    {View::kTask, "task", "task_status", "/tasks/{task_id}", false},
+    {View::kSummary, "summary", "metrics_summary", "/metrics/summary", true},
+    {View::kHealth, "health", "health_check", "/health", true},
+};
+
+// A category cache: its name (the key under "caches" in the config, and in /cache/stats) and
+// the defaults of design.md.
+struct CategorySpec {
+  std::string_view name;
+  std::chrono::seconds ttl;
+  std::size_t max_entries;
+};
+
+inline constexpr CategorySpec kCategories[] = {
+    {"task_status", std::chrono::seconds(2), 500},
+    {"worker_status", std::chrono::seconds(5), 100},
+    {"queue_status", std::chrono::seconds(3), 100},
+    {"metrics_summary", std::chrono::seconds(5), 100},
+    {"health_check", std::chrono::seconds(10), 50},
+};
+// The stale window every category gets by default.
+inline constexpr std::chrono::seconds kDefaultStaleFor{300};
+
+const ViewSpec& SpecOf(View view);
+
+// The cache key of a view: "workers", ..., "task:<id>".
+std::string ViewKey(View view, std::string_view task_id = {});
+
+// "task_status, worker_status, ...": the category names, for error messages.
+std::string CategoryList();
+
+// A task id is accepted if it is 1..155 chars of [A-Za-z0-9_.:@-] (Celery ids are uuid4 by
+// default, but apps may set their own). Anything else could address other keys of a broker.
+bool ValidTaskId(std::string_view id);
+
+}  // namespace queuemon::sources

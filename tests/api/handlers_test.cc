@@ -1,0 +1,249 @@
+#include "api/view_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "sources/errors.h"
+#include "api/auth.h"
+#include "api/cache_handlers.h"
+#include "tests/testing/run_coroutine.h"
+#include "sources/fake/fake_source.h"
+
+namespace queuemon::api {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+cache::ReadResult Result(cache::Outcome outcome, base::Duration age, base::Duration ttl) {
+  cache::ReadResult r;
+  r.outcome = outcome;
+  r.entry = cache::Entry::Make(R"({"x":1})", base::TimePoint{});
+  r.age = age;
+  r.ttl = ttl;
+  return r;
+}
+
+TEST(ViewResponseTest, HitCarriesCacheHeadersAndReferencesTheEntryBody) {
+  const cache::ReadResult hit = Result(cache::Outcome::kHit, milliseconds(2500), seconds(5));
+  const http::Response r = ViewResponse(hit, "", "celery");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("X-Cache"), "HIT");
+  EXPECT_EQ(r.Header("X-Cache-Age"), "2");
+  EXPECT_EQ(r.Header("Age"), "2");
+  EXPECT_EQ(r.Header("ETag"), hit.entry->etag);
+  EXPECT_EQ(r.Header("Cache-Control"), "max-age=2");
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.Body().data(), hit.entry->body.data());  // no copy
+}
+
+TEST(ViewResponseTest, MissHasNoAgeAndStaleHasZeroMaxAge) {
+  const http::Response miss = ViewResponse(Result(cache::Outcome::kMiss, {}, seconds(3)), "", "celery");
+  EXPECT_EQ(miss.Header("X-Cache"), "MISS");
+  EXPECT_EQ(miss.Header("Age"), "");
+  EXPECT_EQ(miss.Header("Cache-Control"), "max-age=3");
+  const http::Response stale = ViewResponse(Result(cache::Outcome::kStale, seconds(9), seconds(3)), "", "celery");
+  EXPECT_EQ(stale.Header("X-Cache"), "STALE");
+  EXPECT_EQ(stale.Header("Age"), "9");
+  EXPECT_EQ(stale.Header("Cache-Control"), "max-age=0");
+}
+
+TEST(ViewResponseTest, MatchingIfNoneMatchGives304WithHeadersAndNoBody) {
+  const cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1), seconds(5));
+  const http::Response r = ViewResponse(hit, "\"other\", " + hit.entry->etag, "celery");
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.Header("ETag"), hit.entry->etag);
+  EXPECT_EQ(r.Header("X-Cache"), "HIT");
+  EXPECT_TRUE(r.Body().empty());
+  EXPECT_EQ(ViewResponse(hit, "\"other\"", "celery").status, 200);
+  EXPECT_TRUE(IfNoneMatchMatches("*", hit.entry->etag));
+  EXPECT_TRUE(IfNoneMatchMatches("W/" + hit.entry->etag, hit.entry->etag));
+}
+
+TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
+  cache::ReadResult failed;
+  failed.error = sources::MakeErrorCode(sources::Errc::kUnavailable);
+  failed.ttl = seconds(5);
+  const http::Response unavailable = ViewResponse(failed, "", "celery");
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_EQ(unavailable.Header("Retry-After"), "5");
+  const auto body = nlohmann::json::parse(unavailable.body);
+  EXPECT_EQ(body["error"], "collector_unavailable");
+  EXPECT_TRUE(body.contains("detail"));
+  failed.error = sources::MakeErrorCode(sources::Errc::kTimeout);
+  EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
+}
+
+// Issue 11: the cause comes first; a bypass says why no cached data stood in.
+TEST(ViewResponseTest, AFailedBypassNamesTheBrokerNotTheCache) {
+  cache::ReadResult failed;
+  failed.error = sources::MakeErrorCode(sources::Errc::kUnavailable);
+  failed.ttl = seconds(5);
+  failed.bypassed_cache = true;
+  const auto detail = nlohmann::json::parse(ViewResponse(failed, "", "celery").body)["detail"];
+  EXPECT_EQ(detail, "celery: broker unavailable (cannot connect, or the connection was lost); "
+                    "use_cache=false asks for fresh data, so cached data is not served instead");
+}
+
+// Issue 11: a health view that finds its broker unreachable is a 503 for load balancers, and
+// a 304 never stands in for it.
+TEST(ViewResponseTest, AnEntryThatReportsAFailureKeepsItsStatus) {
+  cache::EntryContent content;
+  content.body = R"({"status":"unhealthy"})";
+  content.status = 503;
+  cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1), seconds(10));
+  hit.entry = cache::Entry::Make(std::move(content), base::TimePoint{});
+  EXPECT_EQ(ViewResponse(hit, "", "celery").status, 503);
+  const http::Response again = ViewResponse(hit, hit.entry->etag, "celery");
+  EXPECT_EQ(again.status, 503);
+  EXPECT_EQ(again.Body(), R"({"status":"unhealthy"})");
+}
+
+class ServeViewTest : public ::testing::Test {
+ protected:
+  http::Response Serve(sources::View view, std::string target_query, std::string task_id = "") {
+    http::RouteParams params;
+    if (!target_query.empty()) {
+      params.query.emplace_back(target_query.substr(0, target_query.find('=')),
+                                target_query.substr(target_query.find('=') + 1));
+    }
+    if (!task_id.empty()) params.path["task_id"] = task_id;
+    return testing::RunToCompletion(ioc_, ServeView(service_, view, http::Request{}, params));
+  }
+
+  boost::asio::io_context ioc_;
+  base::ManualClock clock_;
+  sources::fake::FakeSource collector_;
+  ViewService service_{ioc_.get_executor(), collector_, {}, clock_, milliseconds(1000)};
+};
+
+TEST_F(ServeViewTest, UseCacheAcceptsBooleansAndRejectsOthersNamingTheParameter) {
+  EXPECT_EQ(Serve(sources::View::kWorkers, "use_cache=TRUE").Header("X-Cache"), "MISS");
+  EXPECT_EQ(Serve(sources::View::kWorkers, "use_cache=1").Header("X-Cache"), "HIT");
+  EXPECT_EQ(Serve(sources::View::kWorkers, "use_cache=0").Header("X-Cache"), "MISS");
+  const http::Response bad = Serve(sources::View::kWorkers, "use_cache=maybe");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("use_cache"), std::string::npos);
+}
+
+TEST_F(ServeViewTest, InvalidTaskIdIs400AndValidOneIsServed) {
+  EXPECT_EQ(Serve(sources::View::kTask, "", "bad id*").status, 400);
+  EXPECT_EQ(Serve(sources::View::kTask, "", std::string(156, 'a')).status, 400);
+  const http::Response ok = Serve(sources::View::kTask, "", "6f1c-uuid");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.Body(), R"({"view":"task:6f1c-uuid","call":1})");
+  EXPECT_EQ(collector_.calls(), 1u);
+}
+
+TEST_F(ServeViewTest, CacheStatsHasTheOriginalShape) {
+  Serve(sources::View::kWorkers, "");
+  Serve(sources::View::kWorkers, "");
+  const auto body = nlohmann::json::parse(CacheStatsJson(service_));
+  const std::string ts = body["timestamp"];
+  EXPECT_EQ(ts.back(), 'Z');
+  EXPECT_EQ(ts[10], 'T');
+  for (const char* name : {"task_status", "worker_status", "queue_status", "metrics_summary",
+                           "health_check"}) {
+    const auto& c = body["caches"][name];
+    for (const char* field : {"size", "max_size", "utilization_percent", "hits", "misses",
+                              "hit_rate_percent", "sets", "evictions", "expirations",
+                              "invalidations", "total_requests"}) {
+      EXPECT_TRUE(c.contains(field)) << name << "." << field;
+    }
+  }
+  EXPECT_EQ(body["caches"]["worker_status"]["hits"], 1);
+  EXPECT_EQ(body["caches"]["worker_status"]["hit_rate_percent"], 50.0);
+  EXPECT_EQ(body["summary"]["total_requests"], 2);
+  EXPECT_EQ(body["summary"]["overall_hit_rate_percent"], 50.0);
+  for (const char* field : {"total_hits", "total_misses", "total_requests"}) {
+    EXPECT_TRUE(body["summary"].contains(field)) << field;
+  }
+}
+
+TEST_F(ServeViewTest, InvalidateNamesWhatItRemovedAndRejectsUnknownCaches) {
+  Serve(sources::View::kWorkers, "");
+  http::Request local;
+  local.client_is_loopback = true;
+  local.client_address = "127.0.0.1";
+  http::RouteParams params;
+  params.query.emplace_back("cache_name", "worker_status");
+  const http::Response ok = InvalidateResponse(service_, local, params, "");
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["invalidated"]["worker_status"], 1);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["total"], 1);
+  params.query.front().second = "nope";
+  EXPECT_EQ(InvalidateResponse(service_, local, params, "").status, 404);
+}
+
+// Issue 11: the original service's clients name the cache in a JSON body.
+TEST_F(ServeViewTest, InvalidateReadsTheCacheNameFromAJsonBody) {
+  Serve(sources::View::kWorkers, "");
+  Serve(sources::View::kQueues, "");
+  http::Request local;
+  local.client_is_loopback = true;
+  local.body = R"({"cache_name": "worker_status"})";
+  const http::Response ok = InvalidateResponse(service_, local, http::RouteParams{}, "");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const auto body = nlohmann::json::parse(ok.body);
+  EXPECT_EQ(body["invalidated"], nlohmann::json({{"worker_status", 1}})) << "only that cache";
+  EXPECT_EQ(Serve(sources::View::kQueues, "").Header("X-Cache"), "HIT");
+
+  local.body = R"({"cache_name": "nope"})";
+  EXPECT_EQ(InvalidateResponse(service_, local, http::RouteParams{}, "").status, 404);
+  for (const char* bad : {"[1]", "{\"cache_name\": 3}", "{\"cache\": \"x\"}", "{oops"}) {
+    local.body = bad;
+    const http::Response r = InvalidateResponse(service_, local, http::RouteParams{}, "");
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(nlohmann::json::parse(r.body).contains("detail")) << bad;
+  }
+  http::RouteParams query;
+  query.query.emplace_back("cache_name", "queue_status");
+  local.body = R"({"cache_name": "worker_status"})";
+  EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 400) << "query and body differ";
+  local.body = " \r\n";
+  EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 200) << "blank body: query";
+}
+
+TEST(AuthTest, WithoutTokenOnlyLoopbackMayMutate) {
+  http::Request request;
+  request.client_is_loopback = true;
+  EXPECT_FALSE(CheckMutationAllowed(request, "").has_value());
+  request.client_is_loopback = false;
+  const auto denied = CheckMutationAllowed(request, "");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_NE(denied->body.find("\"error\""), std::string::npos);
+}
+
+TEST(AuthTest, WithTokenEveryClientNeedsTheBearerToken) {
+  http::Request request;
+  request.client_is_loopback = true;
+  auto denied = CheckMutationAllowed(request, "s3cret");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_NE(denied->Header("WWW-Authenticate").find("Bearer"), std::string_view::npos);
+  request.authorization = "Bearer s3creT";
+  EXPECT_EQ(CheckMutationAllowed(request, "s3cret")->status, 401);
+  request.authorization = "Bearer s3cret";
+  EXPECT_FALSE(CheckMutationAllowed(request, "s3cret").has_value());
+}
+
+TEST(AuthTest, ConstantTimeEqualsAndLoopbackDetection) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+  EXPECT_FALSE(ConstantTimeEquals("", "a"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(http::IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(http::IsLoopbackAddress("127.3.2.1"));
+  EXPECT_TRUE(http::IsLoopbackAddress("::1"));
+  EXPECT_TRUE(http::IsLoopbackAddress("::ffff:127.0.0.1"));
+  EXPECT_FALSE(http::IsLoopbackAddress("10.0.0.1"));
+  EXPECT_FALSE(http::IsLoopbackAddress("::ffff:10.0.0.1"));
+}
+
+}  // namespace
+}  // namespace queuemon::api

@@ -1,0 +1,71 @@
+#include "config/reload_plan.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "config/auth_token_file.h"
+
+namespace queuemon::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(ReloadPlanTest, CacheLogSweepAndTimeoutChangesApplyInPlace) {
+  const Config running = DefaultConfig();
+  Config next = running;
+  EXPECT_EQ(RestartOnlyChange(running, next), std::nullopt);
+  next.caches.at("task_status").ttl = milliseconds(9000);
+  next.caches.at("worker_status").max_entries = 7;
+  next.log.level = "debug";
+  next.log.access_log = true;
+  next.sweep.interval = milliseconds(5);
+  next.http.request_timeout = milliseconds(50);
+  next.http.auth_token_file = "/etc/token";
+  EXPECT_EQ(RestartOnlyChange(running, next), std::nullopt);
+}
+
+TEST(ReloadPlanTest, ListenBrokerAndSourcesNeedARestart) {
+  const Config running = DefaultConfig();
+  Config next = running;
+  next.http.listen = "127.0.0.1:9";
+  EXPECT_EQ(RestartOnlyChange(running, next), "listen");
+  next = running;
+  next.sources[0].broker.url = "redis://127.0.0.1:1/0";
+  EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].broker");
+  next = running;
+  next.sources[0].broker.command_timeout = milliseconds(3);
+  EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].command_timeout_ms");
+  next = running;
+  next.sources.push_back(next.sources[0]);
+  EXPECT_EQ(RestartOnlyChange(running, next), "sources");
+  next = running;
+  next.http.threads = 9;
+  EXPECT_EQ(RestartOnlyChange(running, next), "threads");
+  next = running;
+  next.http.max_connections = 1;
+  EXPECT_EQ(RestartOnlyChange(running, next), "http.max_connections");
+}
+
+TEST(AuthTokenFileTest, ReadsTrimsAndRejects) {
+  EXPECT_EQ(LoadAuthToken(""), "");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("queuemon_token_test_" + std::to_string(::getpid()));
+  std::ofstream(path) << "s3cret-token\n";
+  EXPECT_EQ(LoadAuthToken(path.string()), "s3cret-token");
+  std::ofstream(path) << " \n";
+  EXPECT_THROW(LoadAuthToken(path.string()), ConfigError);
+  std::filesystem::remove(path);
+  try {
+    LoadAuthToken(path.string());
+    ADD_FAILURE() << "missing file accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("http.auth_token_file"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace queuemon::config

@@ -1,0 +1,121 @@
+// WorkerTable: liveness from worker events with a ManualClock (no waiting).
+#include "sources/celery/worker_table.h"
+
+#include <gtest/gtest.h>
+
+#include "sources/celery/pidbox_codec.h"
+
+namespace queuemon::sources::celery {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string Event(const std::string& type, const std::string& host = "w1@vm", double freq = 2.0) {
+  return R"({"hostname": ")" + host + R"(", "utcoffset": 0, "pid": 7854, "clock": 2, "freq": )" +
+         std::to_string(freq) +
+         R"(, "active": 1, "processed": 5, "loadavg": [0.12, 0.18, 0.09], "sw_ident": "py-celery",
+         "sw_ver": "5.2.6", "sw_sys": "Linux", "timestamp": 1795318353.7596037, "type": ")" +
+         type + R"("})";
+}
+
+std::string Envelope(const std::string& body) {
+  return R"({"body": ")" + Base64Encode(body) +
+         R"(", "content-encoding": "utf-8", "content-type": "application/json",
+         "headers": {"hostname": "w1@vm"}, "properties": {"delivery_mode": 1,
+         "delivery_info": {"exchange": "celeryev", "routing_key": "worker.heartbeat"},
+         "priority": 0, "body_encoding": "base64", "delivery_tag": "x"}})";
+}
+
+class WorkerTableTest : public ::testing::Test {
+ protected:
+  base::ManualClock clock_;
+  WorkerTable table_{clock_, milliseconds(60000), 1 << 20};
+};
+
+TEST_F(WorkerTableTest, HeartbeatEnvelopeMakesWorkerOnlineWithFields) {
+  ASSERT_TRUE(table_.OnMessage(Envelope(Event("worker-heartbeat"))));
+  auto workers = table_.Workers();
+  ASSERT_EQ(workers.size(), 1u);
+  const WorkerInfo& w = workers[0];
+  EXPECT_EQ(w.hostname, "w1@vm");
+  EXPECT_EQ(w.status, "online");
+  EXPECT_EQ(w.pid, 7854);
+  EXPECT_EQ(w.active, 1);
+  EXPECT_EQ(w.processed, 5);
+  EXPECT_EQ(w.heartbeat_freq, 2.0);
+  EXPECT_DOUBLE_EQ(*w.last_heartbeat, 1795318353.7596037);
+  EXPECT_EQ(w.loadavg.size(), 3u);
+  EXPECT_EQ(w.sw_ver, "5.2.6");
+  EXPECT_EQ(table_.OnlineCount(), 1u);
+}
+
+TEST_F(WorkerTableTest, OfflineAfterTwiceFreqWithoutHeartbeat) {
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-online", "w1@vm", 1.5)));
+  clock_.Advance(milliseconds(3000));  // exactly 2 x 1.5 s: still online
+  EXPECT_EQ(table_.Workers().at(0).status, "online");
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(table_.Workers().at(0).status, "offline");
+  EXPECT_EQ(table_.OnlineCount(), 0u);
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "w1@vm", 1.5)));
+  EXPECT_EQ(table_.Workers().at(0).status, "online");
+}
+
+TEST_F(WorkerTableTest, OfflineEventIsImmediate) {
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-online")));
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-offline")));
+  EXPECT_EQ(table_.Workers().at(0).status, "offline");
+}
+
+TEST_F(WorkerTableTest, PurgedAfterPurgeOfflineAfter) {
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "a@h")));
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "b@h")));
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "b@h")));
+  clock_.Advance(seconds(31));  // a: 61 s since last event > 60 s; b: 31 s
+  auto workers = table_.Workers();
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_EQ(workers[0].hostname, "b@h");
+  EXPECT_EQ(workers[0].status, "offline");
+}
+
+TEST_F(WorkerTableTest, TaskMultiListRefreshesKnownWorkerOnly) {
+  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat")));
+  clock_.Advance(seconds(3));
+  ASSERT_TRUE(table_.ApplyBody(
+      R"([{"hostname": "w1@vm", "uuid": "u", "type": "task-received", "timestamp": 1},
+          {"hostname": "zz@vm", "uuid": "v", "type": "task-started", "timestamp": 2}])"));
+  clock_.Advance(seconds(3));  // 3 s after the task event, 6 s after the heartbeat
+  auto workers = table_.Workers();
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_EQ(workers[0].status, "online");
+}
+
+TEST_F(WorkerTableTest, MalformedMessagesAreCountedAndSkipped) {
+  EXPECT_FALSE(table_.OnMessage("not json"));
+  EXPECT_FALSE(table_.OnMessage(R"({"body": "!!!!", "properties": {"body_encoding": "base64"}})"));
+  EXPECT_FALSE(table_.ApplyBody("42"));
+  EXPECT_FALSE(table_.ApplyBody(R"({"type": "worker-heartbeat"})"));  // no hostname
+  EXPECT_FALSE(table_.ApplyBody(R"({"hostname": 5, "type": "worker-heartbeat"})"));
+  EXPECT_EQ(table_.malformed(), 5u);
+  EXPECT_TRUE(table_.Workers().empty());
+}
+
+TEST_F(WorkerTableTest, OddFieldValuesDoNotCrash) {
+  ASSERT_TRUE(table_.ApplyBody(
+      R"({"hostname": "w@h", "type": "worker-heartbeat", "pid": 1e300, "freq": -1,
+          "loadavg": "high", "active": "x"})"));
+  auto w = table_.Workers().at(0);
+  EXPECT_FALSE(w.pid);
+  EXPECT_FALSE(w.heartbeat_freq);  // non-positive freq ignored; default 2 s applies
+  EXPECT_EQ(w.status, "online");
+}
+
+TEST_F(WorkerTableTest, HugeEventIsRefused) {
+  WorkerTable small(clock_, seconds(60), 64);
+  EXPECT_FALSE(small.OnMessage(Envelope(Event("worker-heartbeat"))));
+  EXPECT_EQ(small.malformed(), 1u);
+}
+
+}  // namespace
+}  // namespace queuemon::sources::celery

@@ -4,14 +4,9 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "base/clock.h"
+
 namespace queuemon::api {
-namespace {
-
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 std::string StatusLine(const std::vector<SourceViews>& views, bool ready) {
   std::int64_t workers = 0, queues = 0, messages = 0;
@@ -37,7 +32,7 @@ std::string StatusLine(const std::vector<SourceViews>& views, bool ready) {
   const double hit_rate = requests == 0 ? 0.0 : 100.0 * static_cast<double>(hits) / requests;
   const std::string age =
       never ? std::string("no collection yet")
-            : "last collection " + std::to_string(static_cast<long long>(UnixNow() - oldest_success)) +
+            : "last collection " + std::to_string(static_cast<long long>(base::UnixNow() - oldest_success)) +
                   "s ago";
   std::snprintf(line, sizeof line,
                 "%s: %lld workers online, %lld queues (%lld messages), cache hit rate %.1f%%, %s",

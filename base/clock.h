@@ -1,5 +1,5 @@
 #pragma once
-// Clock: the time source of the caches. Injected so that TTL logic is tested by advancing a
+// Clock: the monotonic time source of the caches and deadlines. Injected so that TTL logic is tested by advancing a
 // ManualClock instead of waiting. Both implementations are thread-safe.
 
 #include <atomic>
@@ -15,6 +15,12 @@ class Clock {
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
 };
+
+// Wall-clock time as Unix seconds: the timestamps views report (collection times, deadlines
+// sent to Celery workers). Not for measuring intervals; use a Clock.
+inline double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // The production clock: std::chrono::steady_clock.
 class SteadyClock final : public Clock {

@@ -308,7 +308,7 @@ void Daemon::Impl::Reload() {
 void Daemon::Impl::Stop() {
   std::lock_guard lock(control_mu);
   if (stopping.exchange(true)) return;
-  notifier.Send("STOPPING=1\nSTATUS=stopping: draining connections");
+  notifier.Stopping("stopping: draining connections");
   log->info("stopping: draining connections (deadline {} ms)", config.http.drain_timeout.count());
   if (!server) {  // Run() has not built anything yet
     OnDrained();

@@ -73,6 +73,10 @@ boost::system::error_code SystemdNotifier::Ready(std::string_view status) const 
   return Send("READY=1\nSTATUS=" + std::string(status));
 }
 
+boost::system::error_code SystemdNotifier::Stopping(std::string_view status) const {
+  return Send("STOPPING=1\nSTATUS=" + std::string(status));
+}
+
 boost::system::error_code SystemdNotifier::Status(std::string_view status) const {
   return Send("STATUS=" + std::string(status));
 }

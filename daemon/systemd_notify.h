@@ -37,7 +37,8 @@ class SystemdNotifier final {
   boost::system::error_code Watchdog() const { return Send("WATCHDOG=1"); }
   // RELOADING=1 with MONOTONIC_USEC=<CLOCK_MONOTONIC now>, as systemd's Type=notify-reload wants.
   boost::system::error_code Reloading() const;
-  boost::system::error_code Stopping() const { return Send("STOPPING=1"); }
+  // STOPPING=1 and STATUS=<status> in one datagram.
+  boost::system::error_code Stopping(std::string_view status) const;
 
  private:
   std::string socket_path_;

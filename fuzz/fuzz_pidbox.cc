@@ -14,7 +14,7 @@
 
 namespace {
 
-namespace c = queuemon::collectors;
+namespace c = queuemon::sources::celery;
 
 void ParseBody(std::string_view body) {
   std::string why;
@@ -22,10 +22,9 @@ void ParseBody(std::string_view body) {
   (void)c::ParseTaskListReply(body, &why);
   (void)c::ParseScheduledReply(body, &why);
   (void)c::ParseActiveQueuesReply(body, &why);
-  (void)c::ParseRegisteredReply(body, &why);
   (void)c::ParsePingReply(body, &why);
   (void)c::ReplyNode(body, &why);
-  (void)c::ParseTaskMeta("fuzz-task", body);
+  (void)c::over_redis::ParseTaskMeta("fuzz-task", body);
 }
 
 }  // namespace

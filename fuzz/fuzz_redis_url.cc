@@ -1,7 +1,7 @@
-// Fuzz target: the two readers of broker URLs and their redaction.
-// (1) Differential: a URL the config check accepts (queuemon::config::CheckRedisUrl) must also parse in the
-//     collector (queuemon::redis::ParseRedisUrl); otherwise the daemon passes --check-config and then
-//     fails at start-up.
+// Fuzz target: broker URLs and their redaction.
+// (1) A URL the config check accepts (queuemon::config::CheckRedisUrl) parses in the client
+//     (queuemon::redis::ParseRedisUrl); otherwise the daemon passes --check-config and then fails
+//     at start-up. Since issue 12 the check is the client's grammar itself; this guards it.
 // (2) Redaction (queuemon::redis::RedactRedisUrl, the one used by logs, errors and /metrics) changes
 //     the password and nothing else: for a URL Boost.URL reads with a password, the redacted URL
 //     reads back with the password "***" and every other part equal; for any other URL with an

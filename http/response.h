@@ -14,7 +14,5 @@ namespace queuemon::http {
 Response JsonError(int status, std::string_view error, std::string_view detail);
 // A 200 (or `status`) response with Content-Type: application/json and `json_text` as body.
 Response JsonResponse(std::string json_text, int status = 200);
-// The reason phrase of `status` ("Not Found"); "" for unknown codes.
-std::string_view StatusReason(int status);
 
 }  // namespace queuemon::http

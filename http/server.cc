@@ -16,6 +16,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/listen_address.h"
 #include "http/session.h"
 
 namespace queuemon::http {
@@ -29,24 +30,11 @@ using internal::ServerContext;
 // Most connections taken from the backlog per turn of the accept loop (see AcceptLoop).
 constexpr int kAcceptBurst = 64;
 
-tcp::endpoint ResolveListen(asio::io_context& ioc, const std::string& listen) {
-  auto authority = boost::urls::parse_authority(listen);
-  if (!authority || !authority->has_port() || authority->has_userinfo()) {
-    throw std::runtime_error("http.listen '" + listen + "': expected host:port or [v6]:port");
-  }
-  const auto port = authority->port_number();
-  if (port == 0 && authority->port() != "0") {
-    throw std::runtime_error("http.listen '" + listen + "': invalid port");
-  }
-  std::string host = authority->host_address();
-  boost::system::error_code ec;
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, std::to_string(port),
-                                  tcp::resolver::numeric_service | tcp::resolver::passive, ec);
-  if (ec || results.empty()) {
-    throw std::runtime_error("http.listen '" + listen + "': cannot resolve host: " + ec.message());
-  }
-  return results.begin()->endpoint();
+tcp::endpoint ListenEndpoint(const std::string& listen) {
+  std::string why;
+  const auto endpoint = ParseListenAddress(listen, &why);
+  if (!endpoint) throw std::runtime_error("http.listen '" + listen + "': " + why);
+  return *endpoint;
 }
 
 }  // namespace
@@ -140,7 +128,7 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::Listen() {
   const std::string& listen = impl_->context->options.listen;
-  const tcp::endpoint endpoint = ResolveListen(impl_->ioc, listen);
+  const tcp::endpoint endpoint = ListenEndpoint(listen);
   boost::system::error_code ec;
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);

@@ -184,15 +184,6 @@ result<NodeReply<std::vector<std::string>>> ParseActiveQueuesReply(std::string_v
   return NodeReply<std::vector<std::string>>{std::move(split->first), std::move(*names)};
 }
 
-result<NodeReply<std::vector<std::string>>> ParseRegisteredReply(std::string_view body,
-                                                                 std::string* why) {
-  auto split = SplitNode(body, why);
-  if (!split) return split.error();
-  auto names = Names(split->second, nullptr, why);
-  if (!names) return names.error();
-  return NodeReply<std::vector<std::string>>{std::move(split->first), std::move(*names)};
-}
-
 result<NodeReply<bool>> ParsePingReply(std::string_view body, std::string* why) {
   auto split = SplitNode(body, why);
   if (!split) return split.error();

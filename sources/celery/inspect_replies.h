@@ -41,9 +41,7 @@ boost::system::result<TaskListReply> ParseScheduledReply(std::string_view body,
 // Queue names consumed by the worker.
 boost::system::result<NodeReply<std::vector<std::string>>> ParseActiveQueuesReply(
     std::string_view body, std::string* why = nullptr);
-// Registered task names.
-boost::system::result<NodeReply<std::vector<std::string>>> ParseRegisteredReply(
-    std::string_view body, std::string* why = nullptr);
+
 // true when the worker answered {"ok": "pong"}.
 boost::system::result<NodeReply<bool>> ParsePingReply(std::string_view body,
                                                       std::string* why = nullptr);

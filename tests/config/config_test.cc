@@ -180,8 +180,8 @@ TEST(DaemonConfigTest, OutOfRangeValuesAreRejectedNotClamped) {
   EXPECT_THAT(RejectionOf(R"({"sources": [{"name": "a/b"}]})"), HasSubstr("sources[0].name: must be"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"reconnect_backoff_max_ms": 99}]})"),
               HasSubstr("sources[0].reconnect_backoff_max_ms"));
-  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "http://h"}]})"), HasSubstr("sources[0].broker: scheme"));
-  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h/x"}]})"), HasSubstr("database must be"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "http://h"}]})"), HasSubstr("sources[0].broker: unsupported URL scheme"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h/x"}]})"), HasSubstr("path must be /<db>"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h:0"}]})"), HasSubstr("port must be"));
 }
 

@@ -57,7 +57,7 @@ TEST(SystemdNotifyTest, MessagesArriveInOrder) {
   EXPECT_FALSE(notifier.Reloading());
   const auto after = MonotonicNow();
   EXPECT_FALSE(notifier.Ready());
-  EXPECT_FALSE(notifier.Stopping());
+  EXPECT_FALSE(notifier.Stopping("draining"));
 
   EXPECT_EQ(socket.Receive(kDeadline), "READY=1\nSTATUS=2 workers online");
   EXPECT_EQ(socket.Receive(kDeadline), "STATUS=reloading");
@@ -70,7 +70,7 @@ TEST(SystemdNotifyTest, MessagesArriveInOrder) {
   EXPECT_GE(usec, before.count());
   EXPECT_LE(usec, after.count());
   EXPECT_EQ(socket.Receive(kDeadline), "READY=1");
-  EXPECT_EQ(socket.Receive(kDeadline), "STOPPING=1");
+  EXPECT_EQ(socket.Receive(kDeadline), "STOPPING=1\nSTATUS=draining");
 }
 
 TEST(SystemdNotifyTest, AbstractSocketNames) {
@@ -94,7 +94,7 @@ TEST(SystemdNotifyTest, NoSocketMeansNoOp) {
   const SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
   EXPECT_FALSE(notifier.enabled());
   EXPECT_FALSE(notifier.Ready("x"));
-  EXPECT_FALSE(notifier.Stopping());
+  EXPECT_FALSE(notifier.Stopping("x"));
 }
 
 TEST(SystemdNotifyTest, MissingListenerIsAnErrorNotACrash) {

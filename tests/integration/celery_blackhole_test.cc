@@ -4,6 +4,7 @@
 
 #include "sources/celery/redis/celery_source.h"
 #include "redis/errors.h"
+#include "sources/errors.h"
 #include "tests/testing/blackhole_listener.h"
 #include "tests/testing/io_context_threads.h"
 
@@ -42,7 +43,7 @@ TEST(CeleryBlackholeTest, ViewsFailWithinTheDeadline) {
     collector.Stop();
     auto stopped = io.Await(collector.Collect({View::kWorkers, ""}), std::chrono::seconds(5));
     ASSERT_FALSE(stopped);
-    EXPECT_EQ(stopped.error(), redis::MakeErrorCode(redis::Errc::kShuttingDown));
+    EXPECT_EQ(stopped.error(), sources::MakeErrorCode(sources::Errc::kShuttingDown));
   }
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "redis/errors.h"
+#include "sources/errors.h"
 #include "sources/celery/inspect_replies.h"
 #include "tests/testing/celery_workers.h"
 #include "tests/testing/eventually.h"
@@ -50,7 +51,7 @@ testing::CeleryWorkerSpec Worker(std::string name, bool task_events) {
   return spec;
 }
 
-class CeleryCollectorTest : public ::testing::Test {
+class CelerySourceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     redis_ = new testing::RedisServer();
@@ -118,7 +119,7 @@ class CeleryCollectorTest : public ::testing::Test {
   static inline CelerySource* collector_ = nullptr;
 };
 
-TEST_F(CeleryCollectorTest, WorkersMatchCeleryInspect) {
+TEST_F(CelerySourceTest, WorkersMatchCeleryInspect) {
   ASSERT_TRUE(Eventually([] {
     const WorkersView v = CollectAs<WorkersView>(View::kWorkers);
     return v.online == 2 && std::all_of(v.workers.begin(), v.workers.end(),
@@ -144,7 +145,7 @@ TEST_F(CeleryCollectorTest, WorkersMatchCeleryInspect) {
   }
 }
 
-TEST_F(CeleryCollectorTest, QueuesMatchRedisListsPerPriority) {
+TEST_F(CelerySourceTest, QueuesMatchRedisListsPerPriority) {
   workers_->Send("add", Opts("[1, 2]", "backlog", {}, {}, 3));
   workers_->Send("add", Opts("[1, 2]", "backlog", 3, {}, 2));
   workers_->Send("add", Opts("[1, 2]", "backlog", 5));
@@ -175,7 +176,7 @@ TEST_F(CeleryCollectorTest, QueuesMatchRedisListsPerPriority) {
   EXPECT_EQ(view.unacked_total, std::stoll(workers_->Ctl({"hlen", "unacked"}).output));
 }
 
-TEST_F(CeleryCollectorTest, TaskResultsFromBackend) {
+TEST_F(CelerySourceTest, TaskResultsFromBackend) {
   const std::string ok = workers_->Send("add", Opts("[2, 3]")).at(0);
   const std::string bad = workers_->Send("fail").at(0);
   EXPECT_EQ(workers_->Ctl({"result", ok}).output, "SUCCESS\n");
@@ -191,7 +192,7 @@ TEST_F(CeleryCollectorTest, TaskResultsFromBackend) {
             "PENDING");
   auto invalid = Collect(View::kTask, "celery-task-meta-*");
   ASSERT_FALSE(invalid);
-  EXPECT_EQ(invalid.error(), redis::MakeErrorCode(redis::Errc::kInvalidArgument));
+  EXPECT_EQ(invalid.error(), sources::MakeErrorCode(sources::Errc::kInvalidArgument));
 }
 
 // Creates the release file of the `held` tasks (tests/celery_app/tasks.py) when it goes out of
@@ -215,7 +216,7 @@ class HeldTasks final {
 // prefetch 2 per worker (+1 per ETA task held), both workers then hold all six tasks, the queue
 // is empty, and nothing can move between our snapshot and `celery inspect`: any difference is
 // ours. (Before, sleepy tasks finished and prefetches landed between the two reads.)
-TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
+TEST_F(CelerySourceTest, TasksMatchInspectActiveReservedScheduled) {
   HeldTasks release(ReleasePath());
   const auto scheduled = workers_->Send("add", Opts("[1, 1]", "", {}, 600, 2));
   const auto held = workers_->Send("held", Opts(release.args(), "", {}, {}, 4));
@@ -257,7 +258,7 @@ TEST_F(CeleryCollectorTest, TasksMatchInspectActiveReservedScheduled) {
   EXPECT_EQ(scheduled_ids, std::set<std::string>(scheduled.begin(), scheduled.end()));
 }
 
-TEST_F(CeleryCollectorTest, SummaryAndHealthAgreeWithViews) {
+TEST_F(CelerySourceTest, SummaryAndHealthAgreeWithViews) {
   const SummaryView s = CollectAs<SummaryView>(View::kSummary);
   EXPECT_EQ(s.workers_online, 2);
   EXPECT_EQ(s.queues, 3);
@@ -279,7 +280,7 @@ TEST_F(CeleryCollectorTest, SummaryAndHealthAgreeWithViews) {
   EXPECT_EQ(stats.malformed_replies, 0u);
 }
 
-TEST_F(CeleryCollectorTest, InspectRoundHonoursDestinationAndCleansUp) {
+TEST_F(CelerySourceTest, InspectRoundHonoursDestinationAndCleansUp) {
   CeleryOptions options;
   options.broker.url = redis_->url(0);
   redis::RedisConnection commands(io_->executor(), options.broker);
@@ -305,7 +306,7 @@ TEST_F(CeleryCollectorTest, InspectRoundHonoursDestinationAndCleansUp) {
   commands.Close();
 }
 
-TEST_F(CeleryCollectorTest, MalformedRepliesAreCountedAndSkipped) {
+TEST_F(CelerySourceTest, MalformedRepliesAreCountedAndSkipped) {
   const std::uint64_t before = collector_->Stats().malformed_replies;
   testing::ChildProcess fake = workers_->StartCtl({"fake-node", "fake@qm"});
   // Each round now gets, per method, one undecodable reply and one of the wrong shape from
@@ -323,7 +324,7 @@ TEST_F(CeleryCollectorTest, MalformedRepliesAreCountedAndSkipped) {
   fake.Stop(milliseconds(2000));
 }
 
-TEST_F(CeleryCollectorTest, KilledWorkerGoesOfflineWithinTwiceFreqPlusOneSecond) {
+TEST_F(CelerySourceTest, KilledWorkerGoesOfflineWithinTwiceFreqPlusOneSecond) {
   ASSERT_TRUE(Eventually([] { return CollectAs<WorkersView>(View::kWorkers).online == 2; }));
   const std::string node = workers_->Node(1);
   workers_->Kill(1);  // SIGKILL: no worker-offline event
@@ -339,7 +340,7 @@ TEST_F(CeleryCollectorTest, KilledWorkerGoesOfflineWithinTwiceFreqPlusOneSecond)
   EXPECT_EQ(h.workers_online, 1);
 }
 
-TEST_F(CeleryCollectorTest, ResumesAfterRedisRestart) {
+TEST_F(CelerySourceTest, ResumesAfterRedisRestart) {
   const std::string node = workers_->Node(0);
   const WorkerInfo* before = Find(CollectAs<WorkersView>(View::kWorkers), node);
   ASSERT_NE(before, nullptr);

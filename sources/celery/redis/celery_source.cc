@@ -14,10 +14,6 @@
 namespace queuemon::sources::celery::over_redis {
 namespace {
 
-double WallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 int DbOrThrow(const std::string& url) {
   auto db = RedisDbFromUrl(url);
   if (!db) throw std::invalid_argument("celery: bad broker url (db): " + redis::RedactRedisUrl(url));
@@ -115,7 +111,7 @@ void CelerySource::Record(bool ok, double seconds, bool broker_up) {
   (ok ? stats_.collections : stats_.errors) += 1;
   stats_.last_duration_seconds = seconds;
   stats_.up = broker_up;
-  if (ok) stats_.last_success_unix = WallNow();
+  if (ok) stats_.last_success_unix = base::UnixNow();
 }
 
 boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest request) {
@@ -177,7 +173,7 @@ boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspe
 boost::asio::awaitable<CelerySource::Result> CelerySource::Workers() {
   auto replies = co_await Inspect(Methods("stats", "active_queues"));
   if (!replies) co_return replies.error();
-  co_return MakeCollected(BuildWorkersView(events_.table().Workers(), *replies, WallNow()));
+  co_return MakeCollected(BuildWorkersView(events_.table().Workers(), *replies, base::UnixNow()));
 }
 
 boost::asio::awaitable<CelerySource::Result> CelerySource::Queues() {
@@ -185,7 +181,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Queues() {
   if (!replies) co_return replies.error();
   auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
   if (!queues) co_return queues.error();
-  queues->timestamp = WallNow();
+  queues->timestamp = base::UnixNow();
   AddConsumers(*replies, *queues);
   co_return MakeCollected(std::move(*queues));
 }
@@ -193,16 +189,11 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Queues() {
 boost::asio::awaitable<CelerySource::Result> CelerySource::Tasks() {
   auto replies = co_await Inspect(Methods("active", "reserved", "scheduled"));
   if (!replies) co_return replies.error();
-  co_return MakeCollected(BuildTasksView(*replies, WallNow()));
+  co_return MakeCollected(BuildTasksView(*replies, base::UnixNow()));
 }
 
 boost::asio::awaitable<CelerySource::Result> CelerySource::Task(const std::string& task_id) {
-  if (!ValidTaskId(task_id)) {
-    spdlog::debug("celery[{}]: rejected task id (want 1..155 chars of [A-Za-z0-9_.:@-])",
-                  options_.name);
-    co_return MakeErrorCode(Errc::kInvalidArgument);
-  }
-  auto result = co_await results_.Lookup(task_id);
+  auto result = co_await results_.Lookup(task_id);  // checks the id (kInvalidArgument)
   if (!result) co_return result.error();
   co_return MakeCollected(std::move(*result));
 }
@@ -213,7 +204,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Summary() {
   if (!replies) co_return replies.error();
   auto queues = co_await queues_.Collect(ConsumedQueues(*replies));
   if (!queues) co_return queues.error();
-  const double now = WallNow();
+  const double now = base::UnixNow();
   const WorkersView workers = BuildWorkersView(events_.table().Workers(), *replies, now);
   co_return MakeCollected(BuildSummaryView(workers, BuildTasksView(*replies, now), *queues, now));
 }
@@ -233,7 +224,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Health() {
   }
   const auto online = static_cast<std::int64_t>(events_.table().OnlineCount());
   co_return MakeCollected(
-      BuildHealthView(reachable, reachable ? rtt_ms : 0, answering, online, WallNow()));
+      BuildHealthView(reachable, reachable ? rtt_ms : 0, answering, online, base::UnixNow()));
 }
 
 }  // namespace queuemon::sources::celery::over_redis

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/clock.h"
 #include "redis/errors.h"
 #include "sources/errors.h"
 #include "sources/celery/pidbox_codec.h"
@@ -20,10 +21,6 @@ using Steady = std::chrono::steady_clock;
 // Redis answers nil first; only a dead or blackholed broker hits the client deadline.
 constexpr auto kBrpopMargin = std::chrono::milliseconds(250);
 constexpr auto kMinWait = std::chrono::milliseconds(1);
-
-double WallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Commands are built by this plain function, never as braced lists inside a coroutine: g++ 12
 // mis-compiles those ("array used as initializer").
@@ -109,7 +106,7 @@ std::vector<redis::RedisCommand> CeleryInspector::PublishCommands(
     request.reply_routing_key = routing_key;
     request.pidbox_exchange = options_.pidbox_exchange;
     request.expires_unix =
-        WallNow() + std::chrono::duration<double>(options_.inspect_timeout).count();
+        base::UnixNow() + std::chrono::duration<double>(options_.inspect_timeout).count();
     request.delivery_tag = NewUuid();
     pending.method_of_ticket[request.ticket] = m.method;
     publish.push_back(MakeCommand("PUBLISH", keys_.PidboxChannel(), EncodePidboxRequest(request)));

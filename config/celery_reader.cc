@@ -1,30 +1,23 @@
+// The reader of "kind": "celery" sources (Celery on a Redis broker), and its reload check.
 #include "config/celery_reader.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
-#include "config/config.h"
 #include "config/checks.h"
 #include "config/keys.h"
-#include "config/object_reader.h"
 
 namespace queuemon::config {
 namespace {
 
 using nlohmann::json;
+using sources::celery::over_redis::CeleryOptions;
 
 constexpr std::int64_t kMaxTimeoutMs = 600'000;
 
-// The name is the {source} segment of /api/v1/{source}/...: keep it to unreserved characters.
-bool ValidSourceName(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-' || c == '.';
-         });
-}
-
-void ReadConnection(ObjectReader& r, sources::celery::over_redis::CeleryOptions& source) {
+void ReadConnection(ObjectReader& r, CeleryOptions& source) {
   r.ReadString(keys::kBroker, source.broker.url);
   CheckRedisUrl(source.broker.url, r.PathOf(keys::kBroker));
   r.ReadString(keys::kResultBackend, source.result_backend.url);
@@ -42,7 +35,7 @@ void ReadConnection(ObjectReader& r, sources::celery::over_redis::CeleryOptions&
   source.result_backend.backoff_max = source.broker.backoff_max;
 }
 
-void ReadKeyNaming(ObjectReader& r, sources::celery::over_redis::CeleryOptions& source) {
+void ReadKeyNaming(ObjectReader& r, CeleryOptions& source) {
   r.ReadStringList(keys::kQueues, source.queues);
   for (std::size_t i = 0; i < source.queues.size(); ++i) {
     const std::string item = r.PathOf(keys::kQueues) + "[" + std::to_string(i) + "]";
@@ -67,42 +60,49 @@ void ReadKeyNaming(ObjectReader& r, sources::celery::over_redis::CeleryOptions& 
   if (source.events_exchange.empty()) FailAt(r.PathOf(keys::kEventsExchange), "must not be empty");
 }
 
-sources::celery::over_redis::CeleryOptions ReadSource(const json& object, const std::string& path) {
-  sources::celery::over_redis::CeleryOptions source;
-  ObjectReader r(object, path);
-  r.ReadString(keys::kName, source.name);
-  if (!ValidSourceName(source.name)) {
-    FailAt(r.PathOf(keys::kName), "must be 1..64 characters of [A-Za-z0-9_.-]", json(source.name));
-  }
-  ReadConnection(r, source);
-  ReadKeyNaming(r, source);
-  r.ReadMillis(keys::kInspectTimeoutMs, source.inspect_timeout, 1, kMaxTimeoutMs);
-  r.ReadSeconds(keys::kPurgeOfflineAfterSeconds, source.purge_offline_after, false, 30 * 86'400);
-  r.ReadSize(keys::kMaxReplyBytes, source.max_reply_bytes, 1024, std::size_t{1} << 30);
-  r.ReadSeconds(keys::kQueueDiscoveryIntervalSeconds, source.queue_discovery_interval, false,
+}  // namespace
+
+std::unique_ptr<sources::SourceOptions> ReadCeleryOptions(ObjectReader& r) {
+  auto source = std::make_unique<CeleryOptions>();
+  ReadConnection(r, *source);
+  ReadKeyNaming(r, *source);
+  r.ReadMillis(keys::kInspectTimeoutMs, source->inspect_timeout, 1, kMaxTimeoutMs);
+  r.ReadSeconds(keys::kPurgeOfflineAfterSeconds, source->purge_offline_after, false, 30 * 86'400);
+  r.ReadSize(keys::kMaxReplyBytes, source->max_reply_bytes, 1024, std::size_t{1} << 30);
+  r.ReadSeconds(keys::kQueueDiscoveryIntervalSeconds, source->queue_discovery_interval, false,
                 86'400);
-  r.ReadSeconds(keys::kIdleQueueGraceSeconds, source.idle_queue_grace, true, 30 * 86'400);
-  r.RejectUnknown();
+  r.ReadSeconds(keys::kIdleQueueGraceSeconds, source->idle_queue_grace, true, 30 * 86'400);
   return source;
 }
 
-}  // namespace
-
-std::vector<sources::celery::over_redis::CeleryOptions> ReadSources(const json& array, const std::string& path) {
-  if (!array.is_array()) FailAt(path, "must be an array of source objects", array);
-  if (array.empty()) FailAt(path, "must name at least one source");
-  std::vector<sources::celery::over_redis::CeleryOptions> sources;
-  for (std::size_t i = 0; i < array.size(); ++i) {
-    const std::string item_path = path + "[" + std::to_string(i) + "]";
-    sources::celery::over_redis::CeleryOptions source = ReadSource(array[i], item_path);
-    for (const auto& earlier : sources) {
-      if (earlier.name == source.name) {
-        FailAt(item_path + "." + std::string(keys::kName), "duplicate source name", json(source.name));
-      }
-    }
-    sources.push_back(std::move(source));
+std::optional<std::string> FirstCeleryChange(const sources::SourceOptions& running,
+                                             const sources::SourceOptions& next,
+                                             const std::string& prefix) {
+  const auto& a = dynamic_cast<const CeleryOptions&>(running);
+  const auto& b = dynamic_cast<const CeleryOptions&>(next);
+  const std::pair<bool, std::string_view> fields[] = {
+      {a.broker.url != b.broker.url, keys::kBroker},
+      {a.result_backend.url != b.result_backend.url, keys::kResultBackend},
+      {a.broker.connect_timeout != b.broker.connect_timeout, keys::kConnectTimeoutMs},
+      {a.broker.command_timeout != b.broker.command_timeout, keys::kCommandTimeoutMs},
+      {a.broker.backoff_max != b.broker.backoff_max, keys::kReconnectBackoffMaxMs},
+      {a.queues != b.queues, keys::kQueues},
+      {a.global_keyprefix != b.global_keyprefix, keys::kGlobalKeyprefix},
+      {a.priority_steps != b.priority_steps, keys::kPrioritySteps},
+      {a.sep != b.sep, keys::kSep},
+      {a.pidbox_exchange != b.pidbox_exchange, keys::kPidboxExchange},
+      {a.events_exchange != b.events_exchange, keys::kEventsExchange},
+      {a.inspect_timeout != b.inspect_timeout, keys::kInspectTimeoutMs},
+      {a.purge_offline_after != b.purge_offline_after, keys::kPurgeOfflineAfterSeconds},
+      {a.queue_discovery_interval != b.queue_discovery_interval,
+       keys::kQueueDiscoveryIntervalSeconds},
+      {a.idle_queue_grace != b.idle_queue_grace, keys::kIdleQueueGraceSeconds},
+      {a.max_reply_bytes != b.max_reply_bytes, keys::kMaxReplyBytes},
+  };
+  for (const auto& [changed, key] : fields) {
+    if (changed) return prefix + "." + std::string(key);
   }
-  return sources;
+  return std::nullopt;
 }
 
 }  // namespace queuemon::config

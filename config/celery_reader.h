@@ -1,19 +1,23 @@
 #pragma once
-// Reading of the config file's "sources" array into CeleryOptions (one per monitored Celery
-// app). Split from config.cc to keep each file to one concern; used only by ParseConfig.
+// The config reader of "kind": "celery" sources (sources/celery/redis/options.h), and the
+// reload check of their keys; one row of the kind list (source_kinds.cc).
 
+#include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "config/object_reader.h"
 #include "sources/celery/redis/options.h"
 
 namespace queuemon::config {
 
-// Parses a non-empty array of source objects, each over CeleryOptions' defaults. Names must be
-// unique and usable as a URL path segment. Throws ConfigError naming e.g. "sources[1].broker".
-std::vector<sources::celery::over_redis::CeleryOptions> ReadSources(const nlohmann::json& array,
-                                                   const std::string& path);
+// Reads broker, result_backend, queues, key naming and timeouts over CeleryOptions' defaults.
+// Throws ConfigError naming the key, e.g. "sources[1].broker: ...".
+std::unique_ptr<sources::SourceOptions> ReadCeleryOptions(ObjectReader& r);
+
+// The first celery key that differs between two celery sources, as "<prefix>.<key>".
+std::optional<std::string> FirstCeleryChange(const sources::SourceOptions& running,
+                                             const sources::SourceOptions& next,
+                                             const std::string& prefix);
 
 }  // namespace queuemon::config

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "config/checks.h"
+#include "sources/celery/redis/options.h"
 
 namespace queuemon::config {
 namespace {
@@ -68,7 +69,12 @@ Config BuildConfig(const CommandLine& command_line) {
   }
   if (command_line.broker) {
     CheckRedisUrl(*command_line.broker, "--broker");
-    config.sources.front().broker.url = *command_line.broker;
+    auto* celery = config.sources.front().As<sources::celery::over_redis::CeleryOptions>();
+    if (celery == nullptr) {
+      throw ConfigError("--broker: sets the broker of a celery source; sources[0] is of kind '" +
+                       std::string(config.sources.front().kind()) + "'");
+    }
+    celery->broker.url = *command_line.broker;
   }
   if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
       config.http.auth_token_file.empty() && dir != nullptr && *dir != '\0') {

@@ -13,7 +13,9 @@
 #include "config/checks.h"
 #include "config/keys.h"
 #include "config/object_reader.h"
-#include "config/celery_reader.h"
+#include "config/sources_reader.h"
+#include "sources/celery/redis/options.h"
+#include "sources/views.h"
 
 namespace queuemon::config {
 namespace {
@@ -84,7 +86,8 @@ void ReadCache(ObjectReader& r, cache::CacheOptions& options) {
 }
 
 void ReadCaches(ObjectReader& r, std::map<std::string, cache::CacheOptions>& caches) {
-  for (const char* name : kCacheNames) {
+  for (const sources::CategorySpec& category : sources::kCategories) {
+    const std::string name(category.name);
     if (const json* v = r.Child(name); v != nullptr) {
       ObjectReader cache_reader(*v, r.PathOf(name));
       ReadCache(cache_reader, caches[name]);
@@ -139,22 +142,15 @@ json ParseJson(const std::string& text) {
 
 Config DefaultConfig() {
   Config config;
-  struct CacheDefault {
-    const char* name;
-    int ttl_seconds;
-    std::size_t max_entries;
-  };
-  constexpr CacheDefault kDefaults[] = {{"task_status", 2, 500}, {"worker_status", 5, 100},
-                                        {"queue_status", 3, 100}, {"metrics_summary", 5, 100},
-                                        {"health_check", 10, 50}};
-  for (const auto& d : kDefaults) {
+  for (const sources::CategorySpec& category : sources::kCategories) {
     cache::CacheOptions options;
-    options.ttl = seconds(d.ttl_seconds);
-    options.stale_for = seconds(300);
-    options.max_entries = d.max_entries;
-    config.caches.emplace(d.name, options);
+    options.ttl = category.ttl;
+    options.stale_for = sources::kDefaultStaleFor;
+    options.max_entries = category.max_entries;
+    config.caches.emplace(std::string(category.name), options);
   }
-  config.sources.emplace_back();  // "celery" on redis://127.0.0.1:6379/0
+  // One "celery" source on redis://127.0.0.1:6379/0.
+  config.sources.emplace_back(std::make_unique<sources::celery::over_redis::CeleryOptions>());
   return config;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Config: everything queuemond reads from its JSON config file (// comments allowed) and flags.
 // Declared once here with in-class defaults; LoadConfig validates it. Libraries receive the
-// plain option structs inside it (CacheOptions, CeleryOptions, HttpOptions), never JSON.
+// plain option structs inside it (CacheOptions, HttpOptions, each source kind's options),
+// never JSON.
 //
 // Errors: LoadConfig/ParseConfig throw ConfigError at startup/reload (house style: startup may
 // throw); the message names the key's JSON path, e.g. "caches.task_status.ttl_seconds: must be
@@ -18,13 +19,9 @@
 
 #include "cache/cache_options.h"
 #include "http/options.h"
-#include "sources/celery/redis/options.h"
+#include "config/source_config.h"
 
 namespace queuemon::config {
-
-// The five category caches, by their original names.
-inline constexpr const char* kCacheNames[] = {"task_status", "worker_status", "queue_status",
-                                              "metrics_summary", "health_check"};
 
 struct SweepOptions {
   std::chrono::milliseconds interval{60'000};
@@ -42,9 +39,9 @@ struct StartupOptions {
 
 struct Config {
   http::HttpOptions http;
-  std::map<std::string, cache::CacheOptions> caches;  // always holds the five kCacheNames
+  std::map<std::string, cache::CacheOptions> caches;  // one per sources::kCategories row
   SweepOptions sweep;
-  std::vector<sources::celery::over_redis::CeleryOptions> sources;      // at least one; names unique
+  std::vector<SourceConfig> sources;                  // at least one; names unique
   LogOptions log;
   StartupOptions startup;
 };

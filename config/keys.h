@@ -44,8 +44,10 @@ inline constexpr std::string_view kStaleForSeconds = "stale_for_seconds";
 inline constexpr std::string_view kMaxEntries = "max_entries";
 inline constexpr std::string_view kMaxBytes = "max_bytes";
 
-// "sources[i]".
+// "sources[i]": every kind.
 inline constexpr std::string_view kName = "name";
+inline constexpr std::string_view kKind = "kind";
+// "sources[i]" of kind "celery".
 inline constexpr std::string_view kBroker = "broker";
 inline constexpr std::string_view kResultBackend = "result_backend";
 inline constexpr std::string_view kQueues = "queues";

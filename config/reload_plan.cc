@@ -1,6 +1,7 @@
 #include "config/reload_plan.h"
 
 #include "config/keys.h"
+#include "config/source_kinds.h"
 
 namespace queuemon::config {
 namespace {
@@ -33,33 +34,13 @@ std::optional<std::string> HttpChange(const http::HttpOptions& a, const http::Ht
   return std::nullopt;
 }
 
-std::optional<std::string> SourceChange(const sources::celery::over_redis::CeleryOptions& a,
-                                        const sources::celery::over_redis::CeleryOptions& b,
+std::optional<std::string> SourceChange(const SourceConfig& a, const SourceConfig& b,
                                         const std::string& prefix) {
-  const std::pair<bool, std::string_view> fields[] = {
-      {a.name != b.name, keys::kName},
-      {a.broker.url != b.broker.url, keys::kBroker},
-      {a.result_backend.url != b.result_backend.url, keys::kResultBackend},
-      {a.broker.connect_timeout != b.broker.connect_timeout, keys::kConnectTimeoutMs},
-      {a.broker.command_timeout != b.broker.command_timeout, keys::kCommandTimeoutMs},
-      {a.broker.backoff_max != b.broker.backoff_max, keys::kReconnectBackoffMaxMs},
-      {a.queues != b.queues, keys::kQueues},
-      {a.global_keyprefix != b.global_keyprefix, keys::kGlobalKeyprefix},
-      {a.priority_steps != b.priority_steps, keys::kPrioritySteps},
-      {a.sep != b.sep, keys::kSep},
-      {a.pidbox_exchange != b.pidbox_exchange, keys::kPidboxExchange},
-      {a.events_exchange != b.events_exchange, keys::kEventsExchange},
-      {a.inspect_timeout != b.inspect_timeout, keys::kInspectTimeoutMs},
-      {a.purge_offline_after != b.purge_offline_after, keys::kPurgeOfflineAfterSeconds},
-      {a.queue_discovery_interval != b.queue_discovery_interval,
-       keys::kQueueDiscoveryIntervalSeconds},
-      {a.idle_queue_grace != b.idle_queue_grace, keys::kIdleQueueGraceSeconds},
-      {a.max_reply_bytes != b.max_reply_bytes, keys::kMaxReplyBytes},
-  };
-  for (const auto& [changed, key] : fields) {
-    if (changed) return prefix + "." + std::string(key);
-  }
-  return std::nullopt;
+  if (a.name() != b.name()) return prefix + "." + std::string(keys::kName);
+  if (a.kind() != b.kind()) return prefix + "." + std::string(keys::kKind);
+  const SourceKind* kind = FindSourceKind(a.kind());
+  if (kind == nullptr) return prefix;  // unreachable: a read config only holds known kinds
+  return kind->first_change(a.options(), b.options(), prefix);
 }
 
 }  // namespace

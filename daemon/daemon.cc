@@ -13,24 +13,22 @@
 #include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
-#include "base/clock.h"
-#include "base/coarse_clock.h"
-#include "redis/url.h"
 #include "api/api.h"
-#include "config/auth_token_file.h"
-#include "daemon/source_list.h"
-#include "http/metrics.h"
-#include "http/server.h"
-#include "daemon/logging.h"
-#include "daemon/periodic_task.h"
-#include "config/reload_plan.h"
-#include "daemon/signals.h"
 #include "api/source_views.h"
 #include "api/status_line.h"
+#include "api/view_service.h"
+#include "base/clock.h"
+#include "base/coarse_clock.h"
+#include "config/auth_token_file.h"
+#include "config/reload_plan.h"
+#include "daemon/logging.h"
+#include "daemon/periodic_task.h"
+#include "daemon/signals.h"
 #include "daemon/sweeper.h"
 #include "daemon/systemd_notify.h"
-#include "api/view_service.h"
 #include "daemon/watchdog.h"
+#include "http/metrics.h"
+#include "http/server.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -83,7 +81,7 @@ struct Daemon::Impl {
   // skips waking other threads. Posting from other threads stays safe.
   boost::asio::io_context ioc{config.http.threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-  std::vector<std::unique_ptr<sources::Source>> collectors;
+  std::vector<std::unique_ptr<sources::Source>> data_sources;
   std::vector<std::unique_ptr<api::ViewService>> views;
   std::vector<api::ViewService*> view_list;
   http::HttpMetrics metrics;
@@ -112,9 +110,9 @@ struct Daemon::Impl {
 void Daemon::Impl::Build() {
   const auto executor = ioc.get_executor();
   health_ttl_ms.store(config.caches.at("health_check").ttl.count());
-  collectors = MakeCollectors(executor, config.sources, clock);
-  for (auto& collector : collectors) {
-    views.push_back(std::make_unique<api::ViewService>(executor, *collector, config.caches, clock,
+  for (const config::SourceConfig& source : config.sources) {
+    data_sources.push_back(source.options().MakeSource(executor, clock));
+    views.push_back(std::make_unique<api::ViewService>(executor, *data_sources.back(), config.caches, clock,
                                                   config.http.request_timeout));
     view_list.push_back(views.back().get());
   }
@@ -140,7 +138,7 @@ void Daemon::Impl::Build() {
 }
 
 void Daemon::Impl::StartServing() {
-  for (auto& collector : collectors) collector->Start();
+  for (auto& source : data_sources) source->Start();
   server->Start();
   signals->Start();
   sweeper->Start();
@@ -160,9 +158,9 @@ void Daemon::Impl::StartServing() {
     });
   }
   log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
-            server->port(), count, collectors.size());
+            server->port(), count, data_sources.size());
   for (const auto& source : config.sources) {
-    log->info("source {}: broker {}", source.name, redis::RedactRedisUrl(source.broker.url));
+    log->info("source {}: {}", source.name(), source.options().Describe());
   }
 }
 
@@ -323,9 +321,9 @@ void Daemon::Impl::Stop() {
 
 // On a loop thread, once the server has closed every connection (or the drain deadline hit).
 void Daemon::Impl::OnDrained() {
-  for (auto& collector : collectors) collector->Stop();
+  for (auto& source : data_sources) source->Stop();
   if (watchdog) watchdog->Stop();
-  work.reset();  // the io threads return once the collectors' work has wound down
+  work.reset();  // the io threads return once the sources' work has wound down
   std::lock_guard lock(done_mu);
   drained = true;
   done_cv.notify_all();

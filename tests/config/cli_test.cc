@@ -1,4 +1,5 @@
 #include "config/cli.h"
+#include "sources/celery/redis/options.h"
 
 #include <unistd.h>
 
@@ -12,6 +13,14 @@
 
 namespace queuemon::config {
 namespace {
+
+// The celery options of a configured source (every source these tests configure is one).
+const sources::celery::over_redis::CeleryOptions& Celery(const SourceConfig& source) {
+  return *source.As<sources::celery::over_redis::CeleryOptions>();
+}
+sources::celery::over_redis::CeleryOptions& Celery(SourceConfig& source) {
+  return *source.As<sources::celery::over_redis::CeleryOptions>();
+}
 
 using ::testing::HasSubstr;
 
@@ -104,8 +113,8 @@ TEST(DaemonCliTest, FlagsOverrideTheFile) {
       Decide({"--config", file.path(), "--listen", "127.0.0.1:7", "--broker", "redis://:pw@127.0.0.1:1/3"});
   EXPECT_FALSE(o.decision.exit_code);
   EXPECT_EQ(o.decision.config.http.listen, "127.0.0.1:7");
-  EXPECT_EQ(o.decision.config.sources[0].broker.url, "redis://:pw@127.0.0.1:1/3");
-  EXPECT_EQ(o.decision.config.sources[1].broker.url, "redis://127.0.0.1:2/0");
+  EXPECT_EQ(Celery(o.decision.config.sources[0]).broker.url, "redis://:pw@127.0.0.1:1/3");
+  EXPECT_EQ(Celery(o.decision.config.sources[1]).broker.url, "redis://127.0.0.1:2/0");
 }
 
 TEST(DaemonCliTest, BadFlagValuesNameTheFlagAndHideSecrets) {

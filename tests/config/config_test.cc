@@ -11,9 +11,19 @@
 #include <gtest/gtest.h>
 
 #include "config/checks.h"
+#include "sources/celery/redis/options.h"
+#include "sources/views.h"
 
 namespace queuemon::config {
 namespace {
+
+// The celery options of a configured source (every source these tests configure is one).
+const sources::celery::over_redis::CeleryOptions& Celery(const SourceConfig& source) {
+  return *source.As<sources::celery::over_redis::CeleryOptions>();
+}
+sources::celery::over_redis::CeleryOptions& Celery(SourceConfig& source) {
+  return *source.As<sources::celery::over_redis::CeleryOptions>();
+}
 
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
@@ -44,8 +54,8 @@ TEST(DaemonConfigTest, DefaultsFollowTheDesign) {
   EXPECT_EQ(c.caches.at("queue_status").stale_for, milliseconds(300'000));
   EXPECT_EQ(c.sweep.interval, milliseconds(60'000));
   ASSERT_EQ(c.sources.size(), 1u);
-  EXPECT_EQ(c.sources[0].name, "celery");
-  EXPECT_EQ(c.sources[0].broker.url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(c.sources[0].name(), "celery");
+  EXPECT_EQ(Celery(c.sources[0]).broker.url, "redis://127.0.0.1:6379/0");
 }
 
 TEST(DaemonConfigTest, EmptyObjectGivesDefaults) {
@@ -107,7 +117,7 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(q.max_bytes, 20u);
   EXPECT_EQ(c.caches.at("task_status").ttl, milliseconds(2000)) << "untouched caches keep defaults";
   ASSERT_EQ(c.sources.size(), 1u);
-  const auto& s = c.sources[0];
+  const auto& s = Celery(c.sources[0]);
   EXPECT_EQ(s.name, "jobs");
   EXPECT_EQ(s.broker.url, "redis://:pw@127.0.0.1:6390/2");
   EXPECT_EQ(s.result_backend.url, "unix:///run/redis.sock?db=3");
@@ -128,7 +138,7 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
 
 TEST(DaemonConfigTest, SepEscapesDecode) {
   const Config c = ParseConfig(R"({"sources": [{"sep": "\u0006\u0016"}]})");
-  EXPECT_EQ(c.sources[0].sep, "\x06\x16");
+  EXPECT_EQ(Celery(c.sources[0]).sep, "\x06\x16");
 }
 
 TEST(DaemonConfigTest, UnknownKeysAreRejectedWithTheirPath) {
@@ -198,10 +208,33 @@ TEST(DaemonConfigTest, SeveralSourcesAndDuplicateNames) {
   const Config c = ParseConfig(
       R"({"sources": [{"name": "a", "broker": "redis://127.0.0.1:1/0"}, {"name": "b"}]})");
   ASSERT_EQ(c.sources.size(), 2u);
-  EXPECT_EQ(c.sources[1].name, "b");
-  EXPECT_EQ(c.sources[1].broker.url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(c.sources[1].name(), "b");
+  EXPECT_EQ(Celery(c.sources[1]).broker.url, "redis://127.0.0.1:6379/0");
   EXPECT_THAT(RejectionOf(R"({"sources": [{"name": "a"}, {"name": "a"}]})"),
               HasSubstr("sources[1].name: duplicate source name"));
+}
+
+TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {
+  const Config c = ParseConfig(
+      R"({"sources": [{"name": "a"}, {"name": "b", "kind": "celery", "queues": ["x"]}]})");
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_EQ(c.sources[0].kind(), "celery");
+  EXPECT_EQ(c.sources[1].kind(), "celery");
+  EXPECT_EQ(Celery(c.sources[1]).queues, std::vector<std::string>{"x"});
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq"}]})"),
+              HasSubstr("sources[0].kind: unknown kind (known: celery) (got \"sidekiq\")"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": 3}]})"), HasSubstr("sources[0].kind: must be"));
+  // A kind's reader reads only its keys: another kind's would be "unknown key".
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "celery", "redis_url": "redis://h"}]})"),
+              HasSubstr("sources[0].redis_url: unknown key"));
+}
+
+TEST(DaemonConfigTest, ACopiedConfigOwnsItsSources) {
+  Config running = ParseConfig(R"({"sources": [{"name": "a"}]})");
+  Config next = running;
+  Celery(next.sources[0]).broker.url = "redis://127.0.0.1:1/0";
+  EXPECT_EQ(Celery(running.sources[0]).broker.url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(next.sources[0].name(), "a");
 }
 
 TEST(DaemonConfigTest, DuplicateKeysAndBadJsonAreRejected) {
@@ -253,23 +286,24 @@ TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
   EXPECT_EQ(shipped.http.request_timeout, defaults.http.request_timeout);
   EXPECT_EQ(shipped.http.max_header_bytes, defaults.http.max_header_bytes);
   EXPECT_EQ(shipped.sweep.interval, defaults.sweep.interval);
-  for (const char* name : kCacheNames) {
+  for (const auto& category : sources::kCategories) {
+    const std::string name(category.name);
     EXPECT_EQ(shipped.caches.at(name).ttl, defaults.caches.at(name).ttl) << name;
     EXPECT_EQ(shipped.caches.at(name).max_entries, defaults.caches.at(name).max_entries) << name;
     EXPECT_EQ(shipped.caches.at(name).EffectiveRefreshAfter(),
               defaults.caches.at(name).EffectiveRefreshAfter()) << name;
   }
   ASSERT_EQ(shipped.sources.size(), 1u);
-  EXPECT_EQ(shipped.sources[0].broker.url, defaults.sources[0].broker.url);
-  EXPECT_EQ(shipped.sources[0].sep, defaults.sources[0].sep);
-  EXPECT_EQ(shipped.sources[0].priority_steps, defaults.sources[0].priority_steps);
-  EXPECT_EQ(shipped.sources[0].purge_offline_after, defaults.sources[0].purge_offline_after);
+  EXPECT_EQ(Celery(shipped.sources[0]).broker.url, Celery(defaults.sources[0]).broker.url);
+  EXPECT_EQ(Celery(shipped.sources[0]).sep, Celery(defaults.sources[0]).sep);
+  EXPECT_EQ(Celery(shipped.sources[0]).priority_steps, Celery(defaults.sources[0]).priority_steps);
+  EXPECT_EQ(Celery(shipped.sources[0]).purge_offline_after, Celery(defaults.sources[0]).purge_offline_after);
   EXPECT_EQ(shipped.http.header_timeout, defaults.http.header_timeout);
   EXPECT_EQ(shipped.http.PerAddressLimit(), defaults.http.PerAddressLimit());
   EXPECT_EQ(shipped.http.trusted_proxies, defaults.http.trusted_proxies);
-  EXPECT_EQ(shipped.sources[0].queue_discovery_interval,
-            defaults.sources[0].queue_discovery_interval);
-  EXPECT_EQ(shipped.sources[0].idle_queue_grace, defaults.sources[0].idle_queue_grace);
+  EXPECT_EQ(Celery(shipped.sources[0]).queue_discovery_interval,
+            Celery(defaults.sources[0]).queue_discovery_interval);
+  EXPECT_EQ(Celery(shipped.sources[0]).idle_queue_grace, Celery(defaults.sources[0]).idle_queue_grace);
 }
 
 // Issue 19: the limits against slow and greedy clients.

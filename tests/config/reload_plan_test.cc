@@ -8,9 +8,15 @@
 #include <gtest/gtest.h>
 
 #include "config/auth_token_file.h"
+#include "sources/celery/redis/options.h"
 
 namespace queuemon::config {
 namespace {
+
+// The celery options of a configured source (every source these tests configure is one).
+sources::celery::over_redis::CeleryOptions& Celery(SourceConfig& source) {
+  return *source.As<sources::celery::over_redis::CeleryOptions>();
+}
 
 using std::chrono::milliseconds;
 
@@ -34,11 +40,14 @@ TEST(ReloadPlanTest, ListenBrokerAndSourcesNeedARestart) {
   next.http.listen = "127.0.0.1:9";
   EXPECT_EQ(RestartOnlyChange(running, next), "listen");
   next = running;
-  next.sources[0].broker.url = "redis://127.0.0.1:1/0";
+  Celery(next.sources[0]).broker.url = "redis://127.0.0.1:1/0";
   EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].broker");
   next = running;
-  next.sources[0].broker.command_timeout = milliseconds(3);
+  Celery(next.sources[0]).broker.command_timeout = milliseconds(3);
   EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].command_timeout_ms");
+  next = running;
+  Celery(next.sources[0]).name = "renamed";
+  EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].name");
   next = running;
   next.sources.push_back(next.sources[0]);
   EXPECT_EQ(RestartOnlyChange(running, next), "sources");

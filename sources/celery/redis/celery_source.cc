@@ -227,4 +227,17 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Health() {
       BuildHealthView(reachable, reachable ? rtt_ms : 0, answering, online, base::UnixNow()));
 }
 
+std::unique_ptr<SourceOptions> CeleryOptions::Clone() const {
+  return std::make_unique<CeleryOptions>(*this);
+}
+
+std::unique_ptr<Source> CeleryOptions::MakeSource(boost::asio::any_io_executor executor,
+                                                  const base::Clock& clock) const {
+  return std::make_unique<CelerySource>(std::move(executor), *this, clock);
+}
+
+std::string CeleryOptions::Describe() const {
+  return "broker " + redis::RedactRedisUrl(broker.url);
+}
+
 }  // namespace queuemon::sources::celery::over_redis

@@ -1,5 +1,6 @@
 #pragma once
-// CeleryOptions: one Celery-on-Redis source. Plain data; daemon/config.cc fills it.
+// CeleryOptions: one Celery-on-Redis source ("kind": "celery"). Plain data; its reader is
+// config/celery_reader.cc.
 
 #include <chrono>
 #include <cstddef>
@@ -7,11 +8,21 @@
 #include <vector>
 
 #include "redis/options.h"
+#include "sources/source_options.h"
 
 namespace queuemon::sources::celery::over_redis {
 
-struct CeleryOptions {
-  std::string name = "celery";  // the {source} in /api/v1/{source}/...
+struct CeleryOptions final : SourceOptions {
+  static constexpr std::string_view kKind = "celery";
+
+  CeleryOptions() : SourceOptions("celery") {}
+  std::string_view Kind() const override { return kKind; }
+  std::unique_ptr<SourceOptions> Clone() const override;
+  // A CelerySource (celery_source.cc).
+  std::unique_ptr<Source> MakeSource(boost::asio::any_io_executor executor,
+                                     const base::Clock& clock) const override;
+  std::string Describe() const override;  // "broker <redacted URL>"
+
   redis::RedisOptions broker;          // broker connection
   // Result backend; url empty (the default) means the broker's connection serves results too.
   redis::RedisOptions result_backend = [] {

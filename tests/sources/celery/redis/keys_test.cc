@@ -1,4 +1,4 @@
-// Key naming, binding members and broker URL db numbers; ValidTaskId and ViewKey.
+// Key naming, binding members and broker URL db numbers.
 #include "sources/celery/redis/keys.h"
 
 #include <gtest/gtest.h>
@@ -66,28 +66,6 @@ TEST(CeleryKeysTest, BuildsKombuNamesWithPrefix) {
   EXPECT_EQ(prefixed.Unacked(), "app1:unacked");
   EXPECT_EQ(prefixed.PidboxChannel(), "app1:/3.celery.pidbox");
   EXPECT_EQ(prefixed.EventsPattern(), "app1:/3.celeryev/*");
-}
-
-TEST(ValidTaskIdTest, AcceptsCeleryIdsAndRejectsTheRest) {
-  EXPECT_TRUE(ValidTaskId("9191a0d6-3e99-48d5-b48d-af9f6af9992d"));
-  EXPECT_TRUE(ValidTaskId("my_app:task.1@x"));
-  EXPECT_TRUE(ValidTaskId(std::string(155, 'a')));
-  EXPECT_FALSE(ValidTaskId(""));
-  EXPECT_FALSE(ValidTaskId(std::string(156, 'a')));
-  EXPECT_FALSE(ValidTaskId("a b"));
-  EXPECT_FALSE(ValidTaskId("a*"));
-  EXPECT_FALSE(ValidTaskId("../x"));
-  EXPECT_FALSE(ValidTaskId(std::string("a\0b", 3)));
-  EXPECT_FALSE(ValidTaskId("\xc3\xa9"));
-}
-
-TEST(ViewKeyTest, NamesEveryView) {
-  EXPECT_EQ(ViewKey(View::kWorkers), "workers");
-  EXPECT_EQ(ViewKey(View::kQueues), "queues");
-  EXPECT_EQ(ViewKey(View::kTasks), "tasks");
-  EXPECT_EQ(ViewKey(View::kSummary), "summary");
-  EXPECT_EQ(ViewKey(View::kHealth), "health");
-  EXPECT_EQ(ViewKey(View::kTask, "abc"), "task:abc");
 }
 
 }  // namespace

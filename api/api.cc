@@ -81,18 +81,9 @@ std::string Api::NotReadyReason() const {
 
 void Api::AddSourceRoutes(ViewService& source) {
   const std::string prefix = "/api/v1/" + std::string(source.source());
-  struct ViewRoute {
-    const char* path;
-    View view;
-  };
-  // Literal "tasks/status" before the "tasks/{task_id}" placeholder: routes match in order.
-  static constexpr ViewRoute kViews[] = {
-      {"/workers/status", View::kWorkers}, {"/queues/status", View::kQueues},
-      {"/tasks/status", View::kTasks},     {"/tasks/{task_id}", View::kTask},
-      {"/metrics/summary", View::kSummary}, {"/health", View::kHealth}};
-  for (const ViewRoute& route : kViews) {
-    const View view = route.view;
-    router_.Add(http::Method::kGet, prefix + route.path,
+  for (const sources::ViewSpec& spec : sources::kViews) {  // in the table's (route) order
+    const View view = spec.view;
+    router_.Add(http::Method::kGet, prefix + std::string(spec.route),
                 [&source, view](const http::Request& request, const http::RouteParams& params) {
                   return ServeView(source, view, request, params);
                 });

@@ -9,6 +9,7 @@
 
 #include "api/auth.h"
 #include "http/response.h"
+#include "sources/views.h"
 
 namespace queuemon::api {
 namespace {
@@ -118,10 +119,8 @@ http::Response InvalidateResponse(ViewService& service, const http::Request& req
   if (auto bad = CacheNameOf(request, params, name)) return std::move(*bad);
   auto removed = service.Invalidate(name ? std::optional<std::string_view>(*name) : std::nullopt);
   if (!removed) {
-    return http::JsonError(404, "not_found",
-                     "unknown cache_name '" + std::string(*name) +
-                         "' (known: task_status, worker_status, queue_status, metrics_summary, "
-                         "health_check)");
+    return http::JsonError(404, "not_found", "unknown cache_name '" + std::string(*name) +
+                                                 "' (known: " + sources::CategoryList() + ")");
   }
   std::size_t total = 0;
   nlohmann::json invalidated = nlohmann::json::object();

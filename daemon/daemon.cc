@@ -1,9 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -19,6 +17,8 @@
 #include "api/view_service.h"
 #include "base/clock.h"
 #include "base/coarse_clock.h"
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "config/auth_token_file.h"
 #include "config/reload_plan.h"
 #include "daemon/logging.h"
@@ -36,6 +36,9 @@ namespace {
 using namespace std::chrono_literals;
 using sources::View;
 using SteadyTime = std::chrono::steady_clock::time_point;
+
+// The cache category of the health view, whose ttl paces the readiness refresh.
+std::string HealthCategory() { return std::string(sources::SpecOf(View::kHealth).category); }
 
 // The views re-fetched when a source comes back.
 constexpr View kDefaultViews[] = {View::kWorkers, View::kQueues, View::kTasks, View::kSummary,
@@ -93,7 +96,7 @@ struct Daemon::Impl {
   std::unique_ptr<SignalHandler> signals;
   std::vector<std::thread> threads;
 
-  std::mutex control_mu;  // serializes Reload and Stop
+  base::Mutex control_mu;  // serializes Reload and Stop
   std::atomic<bool> stopping{false};
   std::atomic<bool> warmed_up{false};
   std::atomic<SteadyTime::rep> last_tick{SteadyTime::clock::now().time_since_epoch().count()};
@@ -101,15 +104,15 @@ struct Daemon::Impl {
   int ticks = 0;          // maintenance strand only
   bool was_ready = false;  // maintenance strand only
 
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  bool drained = false;      // guarded by done_mu
-  int threads_running = 0;   // guarded by done_mu
+  base::Mutex done_mu;
+  base::CondVar done_cv;
+  bool drained GUARDED_BY(done_mu) = false;
+  int threads_running GUARDED_BY(done_mu) = 0;
 };
 
 void Daemon::Impl::Build() {
   const auto executor = ioc.get_executor();
-  health_ttl_ms.store(config.caches.at("health_check").ttl.count());
+  health_ttl_ms.store(config.caches.at(HealthCategory()).ttl.count());
   for (const config::SourceConfig& source : config.sources) {
     data_sources.push_back(source.options().MakeSource(executor, clock));
     views.push_back(std::make_unique<api::ViewService>(executor, *data_sources.back(), config.caches, clock,
@@ -146,15 +149,15 @@ void Daemon::Impl::StartServing() {
   if (watchdog) watchdog->Start();
   const int count = ThreadCount(config.http.threads);
   {
-    std::lock_guard lock(done_mu);
+    base::MutexLock lock(done_mu);
     threads_running = count;
   }
   for (int i = 0; i < count; ++i) {
     threads.emplace_back([this] {
       ioc.run();
-      std::lock_guard lock(done_mu);
+      base::MutexLock lock(done_mu);
       --threads_running;
-      done_cv.notify_all();
+      done_cv.SignalAll();
     });
   }
   log->info("listening on {} (port {}), {} threads, {} source(s)", config.http.listen,
@@ -270,7 +273,7 @@ void Daemon::Impl::MaintenanceTick() {
 }
 
 void Daemon::Impl::Reload() {
-  std::lock_guard lock(control_mu);
+  base::MutexLock lock(control_mu);
   if (stopping.load()) return;
   notifier.Reloading();
   log->info("reloading configuration");
@@ -294,7 +297,7 @@ void Daemon::Impl::Reload() {
     view->SetRequestTimeout(next.http.request_timeout);
   }
   sweeper->SetOptions(next.sweep);
-  health_ttl_ms.store(next.caches.at("health_check").ttl.count());
+  health_ttl_ms.store(next.caches.at(HealthCategory()).ttl.count());
   api->SetAuthToken(std::move(token));
   ApplyLogLevel(next.log);
   server->SetAccessLog(next.log.access_log);
@@ -304,7 +307,7 @@ void Daemon::Impl::Reload() {
 }
 
 void Daemon::Impl::Stop() {
-  std::lock_guard lock(control_mu);
+  base::MutexLock lock(control_mu);
   if (stopping.exchange(true)) return;
   notifier.Stopping("stopping: draining connections");
   log->info("stopping: draining connections (deadline {} ms)", config.http.drain_timeout.count());
@@ -324,20 +327,24 @@ void Daemon::Impl::OnDrained() {
   for (auto& source : data_sources) source->Stop();
   if (watchdog) watchdog->Stop();
   work.reset();  // the io threads return once the sources' work has wound down
-  std::lock_guard lock(done_mu);
+  base::MutexLock lock(done_mu);
   drained = true;
-  done_cv.notify_all();
+  done_cv.SignalAll();
 }
 
 void Daemon::Impl::WaitUntilStopped() {
-  std::unique_lock lock(done_mu);
-  done_cv.wait(lock, [this] { return drained; });
-  if (!done_cv.wait_for(lock, kJoinGrace, [this] { return threads_running == 0; })) {
-    log->warn("io threads still busy {} s after the drain; stopping the loop",
-              std::chrono::duration_cast<std::chrono::seconds>(kJoinGrace).count());
-    ioc.stop();
+  {
+    base::MutexLock lock(done_mu);
+    while (!drained) done_cv.Wait(done_mu);
+    const auto deadline = std::chrono::steady_clock::now() + kJoinGrace;
+    bool in_time = true;
+    while (threads_running != 0 && in_time) in_time = done_cv.WaitUntil(done_mu, deadline);
+    if (threads_running != 0) {
+      log->warn("io threads still busy {} s after the drain; stopping the loop",
+                std::chrono::duration_cast<std::chrono::seconds>(kJoinGrace).count());
+      ioc.stop();
+    }
   }
-  lock.unlock();
   for (auto& thread : threads) thread.join();
   threads.clear();
 }

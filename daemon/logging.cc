@@ -1,11 +1,12 @@
 #include "daemon/logging.h"
 
 #include <cstdlib>
-#include <mutex>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/mutex.h"
 
 namespace queuemon::daemon {
 namespace {
@@ -41,8 +42,9 @@ class ModulePrefixFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
-std::mutex& RegistryMutex() {
-  static std::mutex mutex;
+// Serializes spdlog's registry lookups with our registrations (get, then register).
+base::Mutex& RegistryMutex() {
+  static base::Mutex mutex;
   return mutex;
 }
 
@@ -72,7 +74,7 @@ bool UnderSystemd() {
 }
 
 std::shared_ptr<spdlog::logger> ModuleLogger(std::string_view module) {
-  std::lock_guard lock(RegistryMutex());
+  base::MutexLock lock(RegistryMutex());
   const std::string name(module);
   if (auto existing = spdlog::get(name)) return existing;
   auto logger = std::make_shared<spdlog::logger>(name, Sink());
@@ -85,7 +87,7 @@ void SetupLogging(const config::LogOptions& options) {
   Sink()->set_formatter(MakeFormatter());
   {
     // Libraries that log through spdlog's default logger share the sink and the format.
-    std::lock_guard lock(RegistryMutex());
+    base::MutexLock lock(RegistryMutex());
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("", Sink()));
   }
   for (const auto module : kLogModules) ModuleLogger(module);

@@ -18,9 +18,6 @@ namespace {
 const sources::celery::over_redis::CeleryOptions& Celery(const SourceConfig& source) {
   return *source.As<sources::celery::over_redis::CeleryOptions>();
 }
-sources::celery::over_redis::CeleryOptions& Celery(SourceConfig& source) {
-  return *source.As<sources::celery::over_redis::CeleryOptions>();
-}
 
 using ::testing::HasSubstr;
 

@@ -11,7 +11,7 @@
 # issue 19). Prints one line per run: polls answered 200 / sent, the slowest poll, and the
 # refusal and cutoff counters of /metrics. Results: build/slow-clients/summary.txt.
 # Needs slowhttptest (apt-get install slowhttptest; not a ./test.sh dependency: the suite proves
-# the same with its own bounded attack in tests/daemon/slow_client_test.cc).
+# the same with its own bounded attack in tests/api/slow_client_test.cc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/stop_processes.sh

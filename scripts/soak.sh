@@ -31,7 +31,7 @@
 # request_timeout_ms is 10 s (default 2 s): on the shared, overloaded 2-core machine one
 # collection by the ASan build (an inspect round waits up to 1 s for the Python workers) can take
 # over 2 s, and the MISS right after an invalidation would then be a 504 that says nothing about
-# the daemon. Deadlines themselves are covered by the fault tests (tests/daemon/hostile_*).
+# the daemon. Deadlines themselves are covered by the fault tests (tests/api/hostile_* and tests/e2e/hostile_*).
 # Output (kept after the run): build/<flavor>/soak/ — summary.txt, wrk.txt, rss.txt, flaps.txt,
 # queuemond.log, the sanitizer logs, redis and worker logs.
 # Environment: SOAK_CONNECTIONS, SOAK_UP_SECONDS, SOAK_DOWN_SECONDS, SOAK_RSS_INTERVAL,

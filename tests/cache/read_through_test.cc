@@ -1,0 +1,136 @@
+// ReadThrough: the read policy over one category cache, and its counting contract
+// (hits + misses + stale == requests, client reads only), on a ManualClock.
+#include "cache/read_through.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "tests/testing/load_script.h"
+#include "tests/testing/run_coroutine.h"
+
+namespace queuemon::cache {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ReadThroughTest : public ::testing::Test {
+ protected:
+  ReadThroughTest() : cache_("worker_status", Options(), clock_, ioc_.get_executor()) {}
+
+  static CacheOptions Options() {
+    CacheOptions options;
+    options.ttl = seconds(4);
+    options.refresh_after = seconds(2);
+    options.stale_for = seconds(10);
+    return options;
+  }
+
+  // A loader that answers at once: an entry "<n>" for load n, or `error_` when set.
+  Loader Instant() {
+    return [this]() -> boost::asio::awaitable<LoadResult> {
+      const int n = ++loads_;
+      if (error_) co_return error_;
+      co_return Entry::Make(std::to_string(n), clock_.Now());
+    };
+  }
+
+  ReadResult Read(bool use_cache = true, Reader reader = Reader::kClient,
+                  milliseconds wait = milliseconds(1000)) {
+    return testing::RunToCompletion(ioc_, cache_.Read("workers", Instant(), use_cache, reader, wait));
+  }
+
+  boost::asio::io_context ioc_;
+  base::ManualClock clock_;
+  ReadThrough cache_;
+  int loads_ = 0;
+  boost::system::error_code error_;
+};
+
+TEST_F(ReadThroughTest, MissStoresThenFreshReadsHit) {
+  const ReadResult miss = Read();
+  ASSERT_EQ(miss.outcome, Outcome::kMiss);
+  EXPECT_EQ(miss.entry->body, "1");
+  clock_.Advance(seconds(1));
+  const ReadResult hit = Read();
+  ASSERT_EQ(hit.outcome, Outcome::kHit);
+  EXPECT_EQ(hit.entry, miss.entry);
+  EXPECT_EQ(hit.age, seconds(1));
+  EXPECT_EQ(hit.ttl, seconds(4));
+  const CacheStats stats = cache_.cache().Stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.stale, 0u);
+  EXPECT_EQ(stats.total_requests, 2u);
+  EXPECT_EQ(loads_, 1);
+}
+
+TEST_F(ReadThroughTest, PastRefreshAfterAHitStartsOneBackgroundLoad) {
+  Read();
+  clock_.Advance(seconds(3));
+  EXPECT_EQ(Read().outcome, Outcome::kHit);
+  ioc_.restart();
+  ioc_.run();  // the background refresh
+  EXPECT_EQ(loads_, 2);
+  EXPECT_EQ(cache_.Latest("workers")->body, "2");
+  EXPECT_EQ(cache_.cache().Stats().hits, 1u);
+}
+
+TEST_F(ReadThroughTest, AFailedLoadServesStaleUntilTtlPlusStaleForThenFails) {
+  Read();
+  error_ = make_error_code(boost::system::errc::connection_refused);
+  clock_.Advance(seconds(5));  // past ttl, inside stale_for
+  const ReadResult stale = Read();
+  ASSERT_EQ(stale.outcome, Outcome::kStale);
+  EXPECT_EQ(stale.entry->body, "1");
+  clock_.Advance(seconds(10));  // past ttl + stale_for
+  const ReadResult failed = Read();
+  ASSERT_EQ(failed.outcome, Outcome::kError);
+  EXPECT_EQ(failed.error, error_);
+  EXPECT_FALSE(failed.bypassed_cache);
+  const CacheStats stats = cache_.cache().Stats();
+  EXPECT_EQ(stats.misses, 2u);
+  EXPECT_EQ(stats.stale, 1u);
+  EXPECT_EQ(stats.total_requests, 3u);
+}
+
+TEST_F(ReadThroughTest, ABypassNeverGetsStaleData) {
+  Read();
+  error_ = make_error_code(boost::system::errc::connection_refused);
+  const ReadResult bypass = Read(/*use_cache=*/false);
+  ASSERT_EQ(bypass.outcome, Outcome::kError);
+  EXPECT_TRUE(bypass.bypassed_cache);
+  EXPECT_EQ(cache_.cache().Stats().misses, 2u);
+  EXPECT_EQ(cache_.cache().Stats().total_requests, 2u);
+}
+
+TEST_F(ReadThroughTest, InternalReadsFollowTheRulesButCountNothing) {
+  EXPECT_EQ(Read(true, Reader::kInternal).outcome, Outcome::kMiss);
+  EXPECT_EQ(Read(true, Reader::kInternal).outcome, Outcome::kHit);
+  EXPECT_EQ(cache_.cache().Stats().total_requests, 0u);
+  EXPECT_EQ(loads_, 1);
+}
+
+TEST_F(ReadThroughTest, ALoadPastTheWaitIsAPortableTimeout) {
+  testing::LoadScript script(ioc_.get_executor());
+  std::optional<ReadResult> result;
+  boost::asio::co_spawn(
+      ioc_, [&]() -> boost::asio::awaitable<void> {
+        result = co_await cache_.Read("workers", script.MakeLoader(), true, Reader::kClient,
+                                      milliseconds(20));
+      },
+      boost::asio::detached);
+  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return result.has_value(); }));
+  EXPECT_EQ(result->outcome, Outcome::kError);
+  EXPECT_TRUE(result->error == boost::system::errc::timed_out) << result->error.message();
+  EXPECT_EQ(cache_.cache().Stats().misses, 1u);
+  script.Finish(0, LoadResult(Entry::Make(std::string("late"), clock_.Now())));
+  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return cache_.Latest("workers") != nullptr; }));
+  EXPECT_EQ(cache_.Latest("workers")->body, "late");  // the load still stores its result
+}
+
+}  // namespace
+}  // namespace queuemon::cache

@@ -88,7 +88,7 @@ void CacheFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
   }
 }
 
-void CollectorFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
+void SourceFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
   std::vector<sources::SourceStats> stats;
   for (ViewService* s : sources) stats.push_back(s->data_source().Stats());
   auto each = [&](const char* name, const char* type, const char* help, auto value) {
@@ -266,7 +266,7 @@ std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::
   std::vector<ViewService*> services;
   for (const SourceViews& v : views) services.push_back(v.source);
   JobQueueFamilies(e, views);
-  CollectorFamilies(e, services);
+  SourceFamilies(e, services);
   CacheFamilies(e, services);
   HttpFamilies(e, http);
   return e.Take();

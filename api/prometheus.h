@@ -2,7 +2,7 @@
 // Prometheus text exposition (format 0.0.4) of /metrics: celery-exporter-compatible worker and
 // queue gauges from each source's workers and queues views (read through the cache by
 // ReadSourceViews, so as fresh as a JSON client's), plus queuemon_ series for caches,
-// collectors and HTTP. A view with no data younger than ttl + stale_for contributes no series.
+// sources and HTTP. A view with no data younger than ttl + stale_for contributes no series.
 // Builds a string; no I/O; thread-safe.
 
 #include <string>

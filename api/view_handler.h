@@ -18,7 +18,7 @@ boost::asio::awaitable<http::Response> ServeView(ViewService& service, sources::
 
 // The response for a ViewService result: 200 (or 304 when `if_none_match` matches the ETag)
 // with X-Cache, X-Cache-Age/Age (HIT, STALE), ETag, Cache-Control, Content-Type; or the JSON
-// error (503, 504 with Retry-After; 400/404 for collector argument errors).
+// error (503, 504 with Retry-After; 400/404 for rejected arguments).
 http::Response ViewResponse(const cache::ReadResult& result, std::string_view if_none_match,
                       std::string_view source);
 

@@ -39,7 +39,7 @@ struct Entry {
   // serialised once so that a HIT does not build them: exactly
   // "Content-Type: application/json\r\nETag: <etag>\r\n".
   std::string header_lines;
-  base::TimePoint collected_at{};  // when the collector produced `body`
+  base::TimePoint collected_at{};  // when the source collected `body`
   std::shared_ptr<const void> data;  // EntryContent::data
   std::uint16_t status = 200;        // EntryContent::status
 };

@@ -1,11 +1,11 @@
 #pragma once
-// Daemon: queuemond's wiring. Owns the io_context and its N threads, one collector and one
+// Daemon: queuemond's wiring. Owns the io_context and its N threads, one source and one
 // api::ViewService (category caches) per configured source, the HTTP server and API, the sweeper,
 // the systemd notifier and watchdog, and the signal handler. It decides nothing about HTTP,
 // caching or Celery itself; those live in their libraries.
 //
 // Lifecycle:
-//   Run():    bind the listen address (failure: throws, before READY=1) -> start collectors,
+//   Run():    bind the listen address (failure: throws, before READY=1) -> start sources,
 //             server, sweeper, watchdog -> warm the default views of every source, bounded by
 //             startup.warmup_deadline (a broker that is down does not stop start-up: /readyz
 //             answers 503 and a 1 s maintenance tick keeps retrying) -> READY=1 + STATUS= ->
@@ -15,7 +15,7 @@
 //             running one keeps serving; otherwise cache options, request timeout, auth token,
 //             sweep and log level apply in place without dropping cached entries; READY=1.
 //   Stop():   (SIGTERM/SIGINT) STOPPING=1; the server drains until http.drain_timeout; the
-//             collectors stop; the io threads finish their work and are joined.
+//             sources stop; the io threads finish their work and are joined.
 //
 // Thread-safety: Run once, from the main thread. Stop and Reload may be called from any thread
 // (normally the signal handler on the loop); they are serialized.

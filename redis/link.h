@@ -1,7 +1,7 @@
 #pragma once
 // RedisLink: one open, authenticated connection to Redis (an Asio stream socket, TCP or Unix,
 // plus the hiredis reply decoder of its byte stream). OpenRedisLink dials the URL's endpoint,
-// then sends AUTH and SELECT as the URL asks, all within one deadline. Internal to collectors/:
+// then sends AUTH and SELECT as the URL asks, all within one deadline. Internal to redis/:
 // RedisConnection and RedisSubscriber build on it.
 //
 // Thread-safety: a link is used from one strand (the executor it was opened with).

@@ -1,5 +1,5 @@
 #pragma once
-// BrokerLinkMonitor: what an operator sees of the Redis links a collector keeps to one endpoint
+// BrokerLinkMonitor: what an operator sees of the Redis links a client keeps to one endpoint
 // (the broker, or a separate result backend). Every RedisConnection and RedisSubscriber built
 // from RedisOptions whose `monitor` is set reports to it: failed dials, established links lost
 // (EOF, socket error, a command deadline), the retry delay it chose, and good replies. Only a

@@ -8,7 +8,7 @@
 
 namespace queuemon::redis {
 
-class BrokerLinkMonitor;  // collectors/broker_link_monitor.h
+class BrokerLinkMonitor;  // redis/link_monitor.h
 
 struct RedisOptions {
   // redis://[[user]:password@]host[:port][/db]  or  unix:///path/to/socket[?db=N]
@@ -22,7 +22,7 @@ struct RedisOptions {
   // Replies larger than this (bytes) are refused and the connection is reset.
   std::size_t max_reply_bytes = 64 * 1024 * 1024;
   // Optional: every link built from these options reports failures, reconnects and backoff
-  // here (shared by all of them; see broker_link_monitor.h). Not configuration: the collector
+  // here (shared by all of them; see link_monitor.h). Not configuration: the owner
   // sets it, and config comparison (reload_plan.cc) ignores it.
   std::shared_ptr<BrokerLinkMonitor> monitor;
 };

@@ -3,7 +3,7 @@
 // EncodeRedisCommand wraps redisFormatCommandArgv (binary-safe: every argument goes with its
 // length) and RedisReplyDecoder wraps a redisReader, copying each decoded redisReply into an
 // owned RedisReply and freeing it at once. This is the only translation unit that includes
-// hiredis. Internal to collectors/.
+// hiredis. Internal to redis/.
 //
 // Thread-safety: EncodeRedisCommand is pure; a RedisReplyDecoder belongs to one connection and
 // is used from its strand only.

@@ -116,8 +116,8 @@ class ServeViewTest : public ::testing::Test {
 
   boost::asio::io_context ioc_;
   base::ManualClock clock_;
-  sources::fake::FakeSource collector_;
-  ViewService service_{ioc_.get_executor(), collector_, {}, clock_, milliseconds(1000)};
+  sources::fake::FakeSource source_;
+  ViewService service_{ioc_.get_executor(), source_, {}, clock_, milliseconds(1000)};
 };
 
 TEST_F(ServeViewTest, UseCacheAcceptsBooleansAndRejectsOthersNamingTheParameter) {
@@ -135,7 +135,7 @@ TEST_F(ServeViewTest, InvalidTaskIdIs400AndValidOneIsServed) {
   const http::Response ok = Serve(sources::View::kTask, "", "6f1c-uuid");
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.Body(), R"({"view":"task:6f1c-uuid","call":1})");
-  EXPECT_EQ(collector_.calls(), 1u);
+  EXPECT_EQ(source_.calls(), 1u);
 }
 
 TEST_F(ServeViewTest, CacheStatsHasTheOriginalShape) {

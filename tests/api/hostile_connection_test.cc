@@ -235,12 +235,12 @@ TEST_F(HostileConnectionTest, HalfClosedAndResetClientsLeaveTheServerHealthy) {
     reset.Reset();
   }
   {  // RST while its answer is being collected: the handler finishes into a dead socket.
-    collector_.Hold();
+    source_.Hold();
     RawSocket gone(port());
     ASSERT_TRUE(gone.Send("GET /api/v1/celery/tasks/held HTTP/1.1\r\nHost: x\r\n\r\n"));
-    ASSERT_TRUE(Eventually([&] { return collector_.waiting() == 1; }));
+    ASSERT_TRUE(Eventually([&] { return source_.waiting() == 1; }));
     gone.Reset();
-    collector_.Release();
+    source_.Release();
   }
   ASSERT_TRUE(Eventually([&] { return server_->connections() == 1; })) << server_->connections();
   ExpectStillServing();

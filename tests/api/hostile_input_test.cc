@@ -56,7 +56,7 @@ TEST_F(HostileInputTest, InvalidPercentEncodingGets400) {
     ExpectJsonError(r, 400, "bad_request");
     ExpectStillServing();
   }
-  EXPECT_EQ(collector_.calls(), 1u);  // only ExpectStillServing's workers view reached it
+  EXPECT_EQ(source_.calls(), 1u);  // only ExpectStillServing's workers view reached it
 }
 
 TEST_F(HostileInputTest, NonOriginFormTargetsGet400) {
@@ -181,7 +181,7 @@ TEST_F(HostileInputTest, PathTraversalFindsNothing) {
 }
 
 TEST_F(HostileInputTest, TaskIdsCraftedAsRedisCommandsNeverReachTheCollector) {
-  const std::uint64_t before = collector_.calls();
+  const std::uint64_t before = source_.calls();
   for (const std::string& target : {
            std::string("/api/v1/celery/tasks/x%0D%0AFLUSHALL"),
            std::string("/api/v1/celery/tasks/x%0D%0A*1%0D%0A$8%0D%0AFLUSHALL%0D%0A"),
@@ -195,7 +195,7 @@ TEST_F(HostileInputTest, TaskIdsCraftedAsRedisCommandsNeverReachTheCollector) {
     SCOPED_TRACE(target.substr(0, 80));
     ExpectJsonError(Get(target), 400, "bad_request");
   }
-  EXPECT_EQ(collector_.calls(), before);
+  EXPECT_EQ(source_.calls(), before);
   // The longest valid id still works.
   auto longest = Get("/api/v1/celery/tasks/" + std::string(155, 'a'));
   ASSERT_TRUE(longest);

@@ -48,8 +48,8 @@ class PrometheusTest : public ::testing::Test {
 
   boost::asio::io_context ioc_;
   base::ManualClock clock_;
-  sources::fake::FakeSource collector_;
-  ViewService service_{ioc_.get_executor(), collector_, ShortCaches(), clock_, seconds(1)};
+  sources::fake::FakeSource source_;
+  ViewService service_{ioc_.get_executor(), source_, ShortCaches(), clock_, seconds(1)};
   http::HttpMetrics http_;
 };
 
@@ -79,28 +79,50 @@ TEST_F(PrometheusTest, ExposesExporterCompatibleAndOwnSeries) {
   EXPECT_NE(text.find("at most ttl old"), std::string::npos);  // HELP says how fresh
 }
 
+// Issue 12: the job-queue families are named by each source's kind, one family per kind, so a
+// second kind gets its own names and the celery-exporter names stay exactly as they were.
+TEST_F(PrometheusTest, JobQueueFamiliesAreNamedByKind) {
+  sources::fake::FakeSource rq("jobs", "rq");
+  ViewService rq_service{ioc_.get_executor(), rq, ShortCaches(), clock_, seconds(1)};
+  const auto views =
+      testing::RunToCompletion(ioc_, ReadSourceViews({&service_, &rq_service}, cache::Reader::kClient));
+  const std::string text = RenderPrometheus(views, http_);
+  EXPECT_TRUE(Has(text, "celery_worker_up{source=\"celery\",hostname=\"w1@host\"} 1\n"));
+  EXPECT_TRUE(Has(text, "rq_worker_up{source=\"jobs\",hostname=\"w1@host\"} 1\n"));
+  EXPECT_TRUE(Has(text, "rq_queue_length{source=\"jobs\",queue_name=\"odd\\\"queue\\\\name\"} 7\n"));
+  EXPECT_FALSE(Has(text, "celery_worker_up{source=\"jobs\""));
+  EXPECT_FALSE(Has(text, "rq_worker_up{source=\"celery\""));
+  std::size_t type_lines = 0;
+  for (std::size_t at = text.find("# TYPE celery_worker_up "); at != std::string::npos;
+       at = text.find("# TYPE celery_worker_up ", at + 1)) {
+    ++type_lines;
+  }
+  EXPECT_EQ(type_lines, 1u);
+  EXPECT_TRUE(Has(text, "queuemon_snapshot_age_seconds{source=\"jobs\",view=\"workers\"} 0\n"));
+}
+
 // Issue 11: a daemon that only Prometheus scrapes follows the broker within the ttl.
 TEST_F(PrometheusTest, AnUnpolledDaemonsScrapeFollowsTheDataWithinTheTtl) {
   const std::string queue = "celery_queue_length{source=\"celery\",queue_name=\"odd\\\"queue\\\\name\"} ";
   EXPECT_TRUE(Has(Scrape(), queue + "7\n"));
-  collector_.SetQueueDepth(20);
+  source_.SetQueueDepth(20);
   clock_.Advance(milliseconds(500));
   EXPECT_TRUE(Has(Scrape(), queue + "7\n")) << "fresh: the cached value";
   clock_.Advance(seconds(1));  // past refresh_after: this scrape starts the background refresh
   Scrape();
   EXPECT_TRUE(Has(Scrape(), queue + "20\n"));
-  collector_.SetQueueDepth(13);
+  source_.SetQueueDepth(13);
   clock_.Advance(seconds(4));  // past the ttl: the scrape waits for the load
   const std::string text = Scrape();
   EXPECT_TRUE(Has(text, queue + "13\n")) << text;
   EXPECT_TRUE(Has(text, "queuemon_snapshot_age_seconds{source=\"celery\",view=\"queues\"} 0\n"));
-  EXPECT_EQ(collector_.calls(), 6u) << "workers and queues: first load, refresh, reload";
+  EXPECT_EQ(source_.calls(), 6u) << "workers and queues: first load, refresh, reload";
 }
 
 // Issue 11: data older than ttl + stale_for is not exported as if current.
 TEST_F(PrometheusTest, ASeriesPastTtlPlusStaleForIsDropped) {
   Scrape();
-  collector_.Fail(sources::Errc::kUnavailable);
+  source_.Fail(sources::Errc::kUnavailable);
   clock_.Advance(seconds(4));  // expired, within stale_for: served stale with its age
   std::string text = Scrape();
   EXPECT_TRUE(Has(text, "celery_worker_up{source=\"celery\",hostname=\"w1@host\"} 1\n"));

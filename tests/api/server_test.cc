@@ -178,14 +178,14 @@ TEST_F(HttpServerTest, DrainLetsAnInFlightRequestCompleteAndClosesIdleOnes) {
   HttpClient idle(port());
   ASSERT_TRUE(idle.Request("GET", "/healthz"));
   HttpClient busy(port());
-  collector_.Hold();
+  source_.Hold();
   ASSERT_TRUE(busy.Send("GET", "/api/v1/celery/health"));
-  ASSERT_TRUE(Eventually([&] { return collector_.waiting() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return source_.waiting() == 1; }));
   std::atomic<bool> done{false};
   server_->BeginShutdown([&] { done = true; });
   EXPECT_TRUE(idle.WaitForClose(milliseconds(5000)));
   EXPECT_FALSE(done.load());
-  collector_.Release();
+  source_.Release();
   auto r = busy.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -247,7 +247,7 @@ TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
   EXPECT_EQ(queues["total_requests"], kClients * kRequests);
   EXPECT_EQ(queues["hits"].get<int>() + queues["misses"].get<int>() + queues["stale"].get<int>(),
             kClients * kRequests);
-  EXPECT_LE(collector_.calls(), 1u + queues["misses"].get<std::uint64_t>());
+  EXPECT_LE(source_.calls(), 1u + queues["misses"].get<std::uint64_t>());
 }
 
 TEST_F(HttpServerTest, ReadinessMetricsAndErrors) {
@@ -318,7 +318,7 @@ TEST_F(HttpServerTest, ResponsesLargerThanTheSocketBuffersArriveWholeAndInOrder)
   namespace http = boost::beast::http;
   using boost::asio::ip::tcp;
   constexpr std::size_t kPadding = 6 * 1024 * 1024;
-  collector_.SetBodyPadding(kPadding);
+  source_.SetBodyPadding(kPadding);
   StartServer();
   boost::asio::io_context client_ioc;
   tcp::socket socket(client_ioc);

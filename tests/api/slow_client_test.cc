@@ -175,7 +175,7 @@ TEST_F(SlowClientTest, ASlowlorisFloodFromOneAddressNeverLocksOutAnother) {
 // Slow readers: clients that request a large body and never read it hold one response and
 // their send buffer for write_timeout at most; another address is served meanwhile.
 TEST_F(SlowClientTest, ASlowReadFloodFromOneAddressNeverLocksOutAnother) {
-  collector_.SetBodyPadding(4 * 1024 * 1024);
+  source_.SetBodyPadding(4 * 1024 * 1024);
   http::HttpOptions options;
   options.max_connections = 64;  // per address: 16
   options.write_timeout = milliseconds(500);

@@ -26,7 +26,7 @@ class ViewServiceTest : public ::testing::Test {
     workers.refresh_after = seconds(2);
     workers.stale_for = seconds(10);
     options_["worker_status"] = workers;
-    service_ = std::make_unique<ViewService>(ioc_.get_executor(), collector_, options_, clock_,
+    service_ = std::make_unique<ViewService>(ioc_.get_executor(), source_, options_, clock_,
                                              milliseconds(2000));
   }
 
@@ -37,7 +37,7 @@ class ViewServiceTest : public ::testing::Test {
 
   boost::asio::io_context ioc_;
   base::ManualClock clock_;
-  sources::fake::FakeSource collector_;
+  sources::fake::FakeSource source_;
   std::map<std::string, cache::CacheOptions> options_;
   std::unique_ptr<ViewService> service_;
 };
@@ -51,7 +51,7 @@ TEST_F(ViewServiceTest, FirstRequestIsAMissThenHits) {
   ASSERT_EQ(second.outcome, cache::Outcome::kHit);
   EXPECT_EQ(second.entry, first.entry);
   EXPECT_EQ(second.age, seconds(1));
-  EXPECT_EQ(collector_.calls(), 1u);
+  EXPECT_EQ(source_.calls(), 1u);
   const auto stats = WorkerStats();
   EXPECT_EQ(service_->CacheStats()[1].first, "worker_status");
   EXPECT_EQ(stats.hits, 1u);
@@ -62,17 +62,17 @@ TEST_F(ViewServiceTest, FirstRequestIsAMissThenHits) {
 TEST_F(ViewServiceTest, RefreshAheadStartsOneBackgroundLoadAndServesTheOldEntry) {
   const cache::ReadResult first = GetWorkers();
   clock_.Advance(seconds(3));  // past refresh_after, before ttl
-  collector_.Hold();
+  source_.Hold();
   const auto reader = testing::RunToCompletion(ioc_, [&]() -> boost::asio::awaitable<cache::ReadResult> {
     cache::ReadResult a = co_await service_->Get(View::kWorkers, "", true);
     cache::ReadResult b = co_await service_->Get(View::kWorkers, "", true);
     EXPECT_EQ(b.entry, first.entry);
-    collector_.Release();
+    source_.Release();
     co_return a;
   }());
   EXPECT_EQ(reader.outcome, cache::Outcome::kHit);
   EXPECT_EQ(reader.entry, first.entry);  // the reader did not wait for the refresh
-  EXPECT_EQ(collector_.calls(), 2u);     // one background load for two readers
+  EXPECT_EQ(source_.calls(), 2u);     // one background load for two readers
   const cache::ReadResult after = GetWorkers();
   EXPECT_EQ(after.outcome, cache::Outcome::kHit);
   EXPECT_EQ(after.entry->body, R"({"view":"workers","call":2})");
@@ -81,7 +81,7 @@ TEST_F(ViewServiceTest, RefreshAheadStartsOneBackgroundLoadAndServesTheOldEntry)
 
 TEST_F(ViewServiceTest, FailedReloadServesStaleWithinStaleForThenFails) {
   GetWorkers();
-  collector_.Fail(Errc::kUnavailable);
+  source_.Fail(Errc::kUnavailable);
   clock_.Advance(seconds(5));  // expired (ttl 4), inside ttl + stale_for (14)
   const cache::ReadResult stale = GetWorkers();
   ASSERT_EQ(stale.outcome, cache::Outcome::kStale);
@@ -101,7 +101,7 @@ TEST_F(ViewServiceTest, BypassLoadsFreshDataAndNeverServesStale) {
   const cache::ReadResult bypass = GetWorkers(/*use_cache=*/false);
   ASSERT_EQ(bypass.outcome, cache::Outcome::kMiss);
   EXPECT_EQ(bypass.entry->body, R"({"view":"workers","call":2})");
-  collector_.Fail(Errc::kUnavailable);
+  source_.Fail(Errc::kUnavailable);
   const cache::ReadResult failed = GetWorkers(/*use_cache=*/false);
   EXPECT_EQ(failed.outcome, cache::Outcome::kError);
   const auto stats = WorkerStats();
@@ -110,16 +110,16 @@ TEST_F(ViewServiceTest, BypassLoadsFreshDataAndNeverServesStale) {
 }
 
 TEST_F(ViewServiceTest, ConcurrentMissesShareOneLoad) {
-  collector_.Hold();
+  source_.Hold();
   std::vector<cache::ReadResult> results;
   for (int i = 0; i < 3; ++i) {
     boost::asio::co_spawn(ioc_, service_->Get(View::kWorkers, "", true),
                           [&](std::exception_ptr, cache::ReadResult r) { results.push_back(r); });
   }
-  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return collector_.waiting() == 1; }));
-  collector_.Release();
+  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return source_.waiting() == 1; }));
+  source_.Release();
   ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return results.size() == 3; }));
-  EXPECT_EQ(collector_.calls(), 1u);
+  EXPECT_EQ(source_.calls(), 1u);
   for (const auto& r : results) {
     EXPECT_EQ(r.outcome, cache::Outcome::kMiss);
     EXPECT_EQ(r.entry, results.front().entry);
@@ -129,7 +129,7 @@ TEST_F(ViewServiceTest, ConcurrentMissesShareOneLoad) {
 
 TEST_F(ViewServiceTest, LoadPastTheRequestDeadlineIsATimeout) {
   service_->SetRequestTimeout(milliseconds(20));
-  collector_.Hold();
+  source_.Hold();
   std::optional<cache::ReadResult> result;
   boost::asio::co_spawn(ioc_, service_->Get(View::kWorkers, "", true),
                         [&](std::exception_ptr, cache::ReadResult r) { result = r; });
@@ -137,8 +137,8 @@ TEST_F(ViewServiceTest, LoadPastTheRequestDeadlineIsATimeout) {
   EXPECT_EQ(result->outcome, cache::Outcome::kError);
   // The wait's own deadline, as a portable timeout (the API answers 504 for any layer's).
   EXPECT_TRUE(result->error == boost::system::errc::timed_out) << result->error.message();
-  collector_.Release();
-  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return collector_.waiting() == 0; }));
+  source_.Release();
+  ASSERT_TRUE(testing::RunUntil(ioc_, [&] { return source_.waiting() == 0; }));
   ioc_.restart();
   ioc_.run();  // the abandoned load still completes and stores its entry
   EXPECT_EQ(WorkerStats().sets, 1u);
@@ -169,10 +169,10 @@ TEST_F(ViewServiceTest, InvalidateClearsOneOrAllCachesAndRejectsUnknownNames) {
 TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
   const auto deadline = std::chrono::steady_clock::now() + seconds(5);
   EXPECT_TRUE(testing::RunToCompletion(ioc_, service_->WarmUp(deadline)));
-  EXPECT_EQ(collector_.calls(), 4u);
+  EXPECT_EQ(source_.calls(), 4u);
   EXPECT_EQ(GetWorkers().outcome, cache::Outcome::kHit);
   EXPECT_EQ(WorkerStats().total_requests, 1u);
-  collector_.Fail(Errc::kUnavailable);
+  source_.Fail(Errc::kUnavailable);
   service_->Invalidate(std::nullopt);
   EXPECT_FALSE(testing::RunToCompletion(ioc_, service_->WarmUp(deadline)));
 }
@@ -189,7 +189,7 @@ TEST_F(ViewServiceTest, EntriesCarryTheirTypedViewForMetrics) {
 
 // Issue 11: an unchanged view keeps its ETag across refreshes, so If-None-Match keeps matching.
 TEST_F(ViewServiceTest, EqualDataKeepsItsEtagAcrossARefresh) {
-  collector_.SetCallNumberIsTimestamp(true);
+  source_.SetCallNumberIsTimestamp(true);
   const cache::ReadResult first = GetWorkers();
   clock_.Advance(seconds(5));  // past the ttl: the next read reloads
   const cache::ReadResult second = GetWorkers();
@@ -197,7 +197,7 @@ TEST_F(ViewServiceTest, EqualDataKeepsItsEtagAcrossARefresh) {
   EXPECT_NE(second.entry->body, first.entry->body) << "the call number (timestamp) differs";
   EXPECT_EQ(second.entry->etag, first.entry->etag);
   EXPECT_TRUE(second.entry->etag.starts_with("W/\"")) << "weak: the bytes differ";
-  collector_.SetCallNumberIsTimestamp(false);
+  source_.SetCallNumberIsTimestamp(false);
   clock_.Advance(seconds(5));
   EXPECT_NE(GetWorkers().entry->etag, first.entry->etag) << "other content, other ETag";
 }
@@ -210,7 +210,7 @@ TEST_F(ViewServiceTest, InternalReadsFollowTheTtlButCountNothing) {
   EXPECT_EQ(internal().outcome, cache::Outcome::kHit);
   clock_.Advance(seconds(5));
   EXPECT_EQ(internal().outcome, cache::Outcome::kMiss) << "past the ttl it waits for a load";
-  EXPECT_EQ(collector_.calls(), 2u);
+  EXPECT_EQ(source_.calls(), 2u);
   EXPECT_EQ(WorkerStats().total_requests, 0u);
   EXPECT_EQ(WorkerStats().hits + WorkerStats().misses + WorkerStats().stale, 0u);
 }

@@ -34,7 +34,7 @@ class InProcessServerTest : public ::testing::Test {
   void StartServer(http::HttpOptions options = {}, std::string token = "") {
     options.listen = "127.0.0.1:0";
     service_ = std::make_unique<api::ViewService>(
-        ioc_.get_executor(), collector_, std::map<std::string, cache::CacheOptions>{}, clock_,
+        ioc_.get_executor(), source_, std::map<std::string, cache::CacheOptions>{}, clock_,
         options.request_timeout);
     api_ = std::make_unique<api::Api>(std::vector<api::ViewService*>{service_.get()},
                                          metrics_, api::ApiOptions{std::move(token)});
@@ -46,7 +46,7 @@ class InProcessServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    collector_.Release();
+    source_.Release();
     if (server_) {
       std::atomic<bool> done{false};
       server_->BeginShutdown([&] { done = true; });
@@ -62,7 +62,7 @@ class InProcessServerTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       ioc_.get_executor()};
   base::ManualClock clock_;
-  sources::fake::FakeSource collector_;
+  sources::fake::FakeSource source_;
   http::HttpMetrics metrics_;
   std::unique_ptr<api::ViewService> service_;
   std::unique_ptr<api::Api> api_;

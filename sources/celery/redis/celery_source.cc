@@ -123,7 +123,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest r
   if (result && request.view == View::kHealth) {
     broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
   }
-  // A rejected task id says nothing about the broker or the collector's health.
+  // A rejected task id says nothing about the broker or the source's health.
   if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
     Record(result.has_value(), seconds, broker_up);
   }

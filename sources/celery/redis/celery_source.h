@@ -1,5 +1,5 @@
 #pragma once
-// CelerySource: the Collector of one Celery app on Redis. Owns its Redis connections (one
+// CelerySource: the Source of one Celery app on Redis. Owns its Redis connections (one
 // for commands, one for the result backend when that is a different URL, a small BRPOP pool in
 // the inspector, one pub/sub subscriber for events) and the live worker table.
 //
@@ -14,7 +14,7 @@
 // after Stop() -> sources::Errc::kShuttingDown. Malformed worker replies/events are counted in
 // Stats().malformed_replies and skipped; they never fail a view.
 //
-// Thread-safety: as Collector (Collect from any thread, concurrently).
+// Thread-safety: as Source (Collect from any thread, concurrently).
 // Usage (daemon.cc):
 //   auto c = std::make_unique<CelerySource>(io.get_executor(), options, clock);
 //   c->Start();  ...  auto snap = co_await c->Collect({View::kWorkers});  ...  c->Stop();
@@ -41,7 +41,7 @@ namespace queuemon::sources::celery::over_redis {
 class CelerySource final : public Source {
  public:
   // Throws std::invalid_argument when the broker URL has no valid db (startup only).
-  // REQUIRES: `clock` outlives the collector.
+  // REQUIRES: `clock` outlives the source.
   CelerySource(boost::asio::any_io_executor executor, CeleryOptions options,
                   const base::Clock& clock);
   ~CelerySource() override;

@@ -106,18 +106,22 @@ void ViewService::PrefetchUnlessFresh(View view) {
 }
 
 boost::asio::awaitable<bool> ViewService::WarmUp(std::chrono::steady_clock::time_point deadline) {
-  for (const sources::ViewSpec& spec : sources::kViews) {
-    if (spec.warm) Prefetch(spec.view);  // all in parallel
-  }
+  Rewarm();  // all in parallel
   bool all_loaded = true;
   for (const sources::ViewSpec& spec : sources::kViews) {
-    if (!spec.warm) continue;
+    if (spec.warm != sources::Warm::kAwaited) continue;
     cache::ReadThrough& category = CategoryOf(spec.view);
     const bool loaded =
         co_await category.Warm(sources::ViewKey(spec.view), LoaderOf(spec.view, {}), deadline);
     all_loaded = all_loaded && loaded;
   }
   co_return all_loaded;
+}
+
+void ViewService::Rewarm() {
+  for (const sources::ViewSpec& spec : sources::kViews) {
+    if (spec.warm != sources::Warm::kNo) Prefetch(spec.view);
+  }
 }
 
 std::optional<std::map<std::string, std::size_t>> ViewService::Invalidate(

@@ -73,11 +73,15 @@ class ViewService final {
   // Counts nothing and starts no load (readiness checks).
   std::shared_ptr<const cache::Entry> Latest(sources::View view) const;
 
-  // Start-up warm-up: loads the views the table marks `warm` concurrently (joining loads
-  // already in flight) and waits for them until `deadline`. True if all stored an entry.
+  // Start-up warm-up: loads the views the table marks kAwaited or kBackground concurrently
+  // (joining loads already in flight) and waits for the kAwaited ones until `deadline`. True
+  // if all of those stored an entry.
   // Counts nothing. A broker that is down makes this return false at the deadline (or sooner,
   // when the loads fail); the daemon then starts not-ready and retries later.
   boost::asio::awaitable<bool> WarmUp(std::chrono::steady_clock::time_point deadline);
+
+  // Starts a background load of every view the table warms (a source that came back).
+  void Rewarm();
 
   // Drops every entry of one cache (by name) or of all (nullopt). Returns name -> entries
   // removed; nullopt if `cache_name` is not a known cache.

@@ -40,9 +40,6 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // The cache category of the health view, whose ttl paces the readiness refresh.
 std::string HealthCategory() { return std::string(sources::SpecOf(View::kHealth).category); }
 
-// The views re-fetched when a source comes back.
-constexpr View kDefaultViews[] = {View::kWorkers, View::kQueues, View::kTasks, View::kSummary,
-                                  View::kHealth};
 constexpr auto kMaintenancePeriod = 1s;
 constexpr int kStatusEveryTicks = 10;  // STATUS= every 10 s
 // The watchdog pings only while the maintenance tick ran this recently.
@@ -174,7 +171,6 @@ void Daemon::Impl::WarmUp() {
   const auto deadline = std::chrono::steady_clock::now() + config.startup.warmup_deadline;
   std::vector<std::future<bool>> loads;
   for (api::ViewService* view : view_list) {
-    view->Prefetch(View::kTasks);  // not part of WarmUp's set; warmed in the background
     loads.push_back(boost::asio::co_spawn(ioc, view->WarmUp(deadline), boost::asio::use_future));
   }
   for (auto& load : loads) {
@@ -261,7 +257,7 @@ void Daemon::Impl::MaintenanceTick() {
     if (ready) {
       log->info("ready: every source's broker is reachable");
       for (api::ViewService* view : view_list) {
-        for (const View v : kDefaultViews) view->Prefetch(v);
+        view->Rewarm();
       }
     } else {
       log->warn("not ready: {}", reason);

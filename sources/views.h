@@ -17,22 +17,29 @@ namespace queuemon::sources {
 
 enum class View { kWorkers, kQueues, kTasks, kTask, kSummary, kHealth };
 
+// What start-up (and a source coming back) does with a view.
+enum class Warm {
+  kNo,          // loaded on demand only (one entry per task id)
+  kBackground,  // loaded in the background
+  kAwaited,     // loaded, and READY=1 waits for it (up to startup.warmup_deadline_ms)
+};
+
 struct ViewSpec {
   View view;
   std::string_view key;       // the cache key ("workers"); a kTask entry is "task:<id>"
   std::string_view category;  // the category cache that holds it ("worker_status")
   std::string_view route;     // below /api/v1/{source}; "{task_id}" is the one placeholder
-  bool warm;                  // loaded before READY=1 (and kept warm by the clients after)
+  Warm warm;
 };
 
 // In route order: routes match in order, so "tasks/status" precedes "tasks/{task_id}".
 inline constexpr ViewSpec kViews[] = {
-    {View::kWorkers, "workers", "worker_status", "/workers/status", true},
-    {View::kQueues, "queues", "queue_status", "/queues/status", true},
-    {View::kTasks, "tasks", "task_status", "/tasks/status", false},
-    {View::kTask, "task", "task_status", "/tasks/{task_id}", false},
-    {View::kSummary, "summary", "metrics_summary", "/metrics/summary", true},
-    {View::kHealth, "health", "health_check", "/health", true},
+    {View::kWorkers, "workers", "worker_status", "/workers/status", Warm::kAwaited},
+    {View::kQueues, "queues", "queue_status", "/queues/status", Warm::kAwaited},
+    {View::kTasks, "tasks", "task_status", "/tasks/status", Warm::kBackground},
+    {View::kTask, "task", "task_status", "/tasks/{task_id}", Warm::kNo},
+    {View::kSummary, "summary", "metrics_summary", "/metrics/summary", Warm::kAwaited},
+    {View::kHealth, "health", "health_check", "/health", Warm::kAwaited},
 };
 
 // A category cache: its name (the key under "caches" in the config, and in /cache/stats) and

@@ -169,7 +169,9 @@ TEST_F(ViewServiceTest, InvalidateClearsOneOrAllCachesAndRejectsUnknownNames) {
 TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
   const auto deadline = std::chrono::steady_clock::now() + seconds(5);
   EXPECT_TRUE(testing::RunToCompletion(ioc_, service_->WarmUp(deadline)));
-  EXPECT_EQ(source_.calls(), 4u);
+  // workers, queues, summary and health awaited; tasks in the background (sources::kViews).
+  EXPECT_EQ(source_.calls(), 5u);
+  EXPECT_NE(service_->Latest(View::kTasks), nullptr);
   EXPECT_EQ(GetWorkers().outcome, cache::Outcome::kHit);
   EXPECT_EQ(WorkerStats().total_requests, 1u);
   source_.Fail(Errc::kUnavailable);

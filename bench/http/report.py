@@ -2,7 +2,8 @@
 rounds; ratios are taken between medians measured in the same run)."""
 import statistics
 
-TARGETS = ('queuemond', 'nginx', 'original', 'original-hit', 'queuemond-bypass')
+TARGETS = ('queuemond', 'queuemond-baseline', 'nginx', 'original', 'original-hit',
+           'queuemond-bypass')
 
 
 def med(rows, key):

@@ -28,6 +28,8 @@ WORKERS_PATH = stack.API + '/workers/status'
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--queuemond', help='queuemond binary (omit for a dry run without it)')
+    ap.add_argument('--baseline', help='a second queuemond binary (e.g. the previous commit), '
+                    'measured side by side as target queuemond-baseline in the throughput runs')
     ap.add_argument('--duration', type=float, help='seconds per wrk run (default 10; quick 2)')
     ap.add_argument('--quick', action='store_true', help='short runs, fewer rounds and sizes')
     ap.add_argument('--rounds', type=int, help='alternation rounds (default 3; quick 1)')
@@ -62,6 +64,8 @@ def parse_args(argv):
             ap.error(f'unknown section {s!r} (known: {", ".join(SECTIONS)})')
     if 'queuemond' in a.targets and not a.queuemond:
         a.targets.remove('queuemond')
+    if a.baseline and 'queuemond-baseline' not in a.targets:
+        a.targets.append('queuemond-baseline')
     return a
 
 
@@ -106,6 +110,10 @@ class Bench:
             self.ports['queuemond'], self.procs['queuemond'] = s.start_queuemond(
                 self.a.queuemond, self.a.threads, self.server_cpu)
             log(f'queuemond on :{self.ports["queuemond"]} (threads={self.a.threads})')
+        if 'queuemond-baseline' in self.a.targets:
+            self.ports['queuemond-baseline'], self.procs['queuemond-baseline'] = s.start_queuemond(
+                self.a.baseline, self.a.threads, self.server_cpu, name='queuemond-baseline')
+            log(f'baseline queuemond on :{self.ports["queuemond-baseline"]}')
         if 'original' in self.a.targets:
             self.ports['original'], self.procs['original'] = s.start_original(self.server_cpu)
             log(f'original app on :{self.ports["original"]}')
@@ -131,7 +139,7 @@ class Bench:
 
     def memory(self, when):
         row = {'when': when}
-        for name in ('queuemond', 'original', 'original-hit'):
+        for name in ('queuemond', 'queuemond-baseline', 'original', 'original-hit'):
             if name in self.procs:
                 row[name + '_rss_kib'] = stack.rss_kib(self.procs[name].pid)
         self.res['memory'].append(row)
@@ -145,8 +153,8 @@ class Bench:
         return r
 
     def throughput(self):
-        plan = [(t, t, WORKERS_PATH) for t in ('queuemond', 'nginx', 'original', 'original-hit')
-                if t in self.ports]
+        plan = [(t, t, WORKERS_PATH) for t in ('queuemond', 'queuemond-baseline', 'nginx',
+                                               'original', 'original-hit') if t in self.ports]
         if 'queuemond' in self.ports:
             plan.append(('queuemond-bypass', 'queuemond', WORKERS_PATH + '?use_cache=false'))
         for rnd in range(self.a.rounds):

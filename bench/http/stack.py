@@ -209,16 +209,16 @@ class Stack:
 
     # --- HTTP servers -----------------------------------------------------------------------
 
-    def start_queuemond(self, binary, threads, cpu=None, extra_config=None):
+    def start_queuemond(self, binary, threads, cpu=None, extra_config=None, name='queuemond'):
         port = free_port()
         # One load generator on loopback opens every connection: no per-address limit.
         config = {'threads': threads, 'log_level': 'warn',
                   'http': {'max_connections_per_address': 0}}
         config.update(extra_config or {})
-        path = os.path.join(self.state, 'queuemond.json')
+        path = os.path.join(self.state, name + '.json')
         with open(path, 'w') as f:
             json.dump(config, f)
-        proc = self.spawn('queuemond', taskset_prefix(cpu) + [
+        proc = self.spawn(name, taskset_prefix(cpu) + [
             binary, '--config', path, '--listen', f'127.0.0.1:{port}', '--broker', self.broker])
         wait_until('queuemond /readyz', 30, lambda: self._alive(proc) and http_ok(port, '/readyz'))
         return port, proc

@@ -1,7 +1,7 @@
 // Fuzz target: request handling from bytes to response, without sockets: Beast's request parser
 // (with the server's header/body limits) reads as many pipelined requests as the input holds;
 // each goes through the real Router and the real handlers of queuemon::api::Api over a ViewService
-// whose collector answers at once. Contract: every response has a valid status; every error
+// whose source answers at once. Contract: every response has a valid status; every error
 // response (>= 400) has a JSON body {"error": ..., "detail": ...}; no exception escapes a
 // handler; nothing crashes.
 #include <atomic>
@@ -29,11 +29,11 @@
 namespace {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 using namespace queuemon;
 
 // Answers every view at once with a small body naming it.
-class InstantCollector final : public queuemon::sources::Source {
+class InstantSource final : public queuemon::sources::Source {
  public:
   std::string_view Name() const override { return "celery"; }
   std::string_view Kind() const override { return "celery"; }
@@ -50,25 +50,25 @@ class InstantCollector final : public queuemon::sources::Source {
 
 struct Harness {
   Harness()
-      : service(ioc.get_executor(), collector, std::map<std::string, cache::CacheOptions>{}, clock,
+      : service(ioc.get_executor(), source, std::map<std::string, cache::CacheOptions>{}, clock,
                 std::chrono::milliseconds(50)),
         api(std::vector<queuemon::api::ViewService*>{&service}, metrics, queuemon::api::ApiOptions{"token"}) {
     api.SetReady(true);
   }
   asio::io_context ioc;
   queuemon::base::ManualClock clock;
-  InstantCollector collector;
+  InstantSource source;
   queuemon::http::HttpMetrics metrics;
   queuemon::api::ViewService service;
   queuemon::api::Api api;
 };
 
-queuemon::http::Method ToMethod(http::verb verb) {
+queuemon::http::Method ToMethod(beast_http::verb verb) {
   switch (verb) {
-    case http::verb::get: return queuemon::http::Method::kGet;
-    case http::verb::head: return queuemon::http::Method::kHead;
-    case http::verb::post: return queuemon::http::Method::kPost;
-    case http::verb::delete_: return queuemon::http::Method::kDelete;
+    case beast_http::verb::get: return queuemon::http::Method::kGet;
+    case beast_http::verb::head: return queuemon::http::Method::kHead;
+    case beast_http::verb::post: return queuemon::http::Method::kPost;
+    case beast_http::verb::delete_: return queuemon::http::Method::kDelete;
     default: return queuemon::http::Method::kOther;
   }
 }
@@ -109,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::memcpy(chunk.data(), data, size);
   buffer.commit(size);
   for (int i = 0; i < 8 && buffer.size() > 0; ++i) {  // pipelined requests
-    http::request_parser<http::string_body> parser;
+    beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(8 * 1024);
     parser.body_limit(64 * 1024);
     parser.eager(true);
@@ -124,10 +124,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     queuemon::http::Request request;
     request.method = ToMethod(message.method());
     request.target = std::string(message.target());
-    request.if_none_match = std::string(message[http::field::if_none_match]);
-    request.authorization = std::string(message[http::field::authorization]);
+    request.if_none_match = std::string(message[beast_http::field::if_none_match]);
+    request.authorization = std::string(message[beast_http::field::authorization]);
     request.client_address = (size & 1) ? "127.0.0.1" : "192.0.2.1";
-    request.client_is_loopback = queuemon::api::IsLoopbackAddress(request.client_address);
+    request.client_is_loopback = queuemon::http::IsLoopbackAddress(request.client_address);
     CheckResponse(Serve(*harness, request));
     harness->clock.Advance(std::chrono::milliseconds(700));
   }

@@ -62,7 +62,7 @@ struct Daemon::Impl {
   void WarmUp();
   void WaitUntilStopped();
   void MaintenanceTick();
-  bool ComputeReady(std::string& reason) const;
+  bool ComputeReady(std::string& reason);
   void RefreshHealth();
   std::string CurrentStatusLine(bool ready);
   void SendStatus(bool ready, bool as_ready_notification);
@@ -98,6 +98,13 @@ struct Daemon::Impl {
   std::atomic<bool> warmed_up{false};
   std::atomic<SteadyTime::rep> last_tick{SteadyTime::clock::now().time_since_epoch().count()};
   std::atomic<std::int64_t> health_ttl_ms{0};
+  // What readiness last learnt of each source (view_list order). Start-up thread until
+  // warmed_up is set, the maintenance strand after.
+  struct SourceReadiness {
+    bool broker_reachable = false;
+    bool collected = false;
+  };
+  std::vector<SourceReadiness> readiness;
   int ticks = 0;          // maintenance strand only
   bool was_ready = false;  // maintenance strand only
 
@@ -112,10 +119,11 @@ void Daemon::Impl::Build() {
   health_ttl_ms.store(config.caches.at(HealthCategory()).ttl.count());
   for (const config::SourceConfig& source : config.sources) {
     data_sources.push_back(source.options().MakeSource(executor, clock));
-    views.push_back(std::make_unique<api::ViewService>(executor, *data_sources.back(), config.caches, clock,
-                                                  config.http.request_timeout));
+    views.push_back(std::make_unique<api::ViewService>(
+        executor, *data_sources.back(), config.caches, clock, config.http.request_timeout));
     view_list.push_back(views.back().get());
   }
+  readiness.resize(view_list.size());
   api = std::make_unique<api::Api>(view_list, metrics,
                               api::ApiOptions{config::LoadAuthToken(config.http.auth_token_file)});
   server = std::make_unique<http::HttpServer>(ioc, config.http, api->router(), metrics);
@@ -188,20 +196,28 @@ void Daemon::Impl::WarmUp() {
   if (!ready) log->warn("started not ready: {}; retrying in the background", reason);
 }
 
-// Ready when every source's latest health view (kept fresh by the maintenance tick) says its
-// broker answered, and its workers and queues views hold data (warm: the workers that answered
-// the warm-up inspect round are listed online). SourceStats.up alone is not enough: a health
-// collection succeeds, and reports "unreachable", when the broker is down.
-bool Daemon::Impl::ComputeReady(std::string& reason) const {
-  for (api::ViewService* view : view_list) {
-    const std::string source = "source " + std::string(view->source()) + ": ";
+// Ready when every source's broker answered its latest health collection (kept fresh by the
+// maintenance tick) and its workers and queues views have been collected (warm: the workers
+// that answered the warm-up inspect round are listed online). Both are remembered per source:
+// a view dropped from the cache (POST /cache/invalidate, or expired with nobody polling) is
+// not news about the broker, so it does not make the daemon unready; the next health
+// collection is. SourceStats.up alone is not enough: a health collection succeeds, and
+// reports "unreachable", when the broker is down.
+bool Daemon::Impl::ComputeReady(std::string& reason) {
+  for (std::size_t i = 0; i < view_list.size(); ++i) {
+    api::ViewService* view = view_list[i];
+    SourceReadiness& known = readiness[i];
     const auto health = view->Latest(View::kHealth);
-    const auto* health_view = api::TypedView<sources::HealthView>(health.get());
-    if (!health_view || !health_view->broker_reachable) {
+    if (const auto* health_view = api::TypedView<sources::HealthView>(health.get())) {
+      known.broker_reachable = health_view->broker_reachable;
+    }
+    if (view->Latest(View::kWorkers) && view->Latest(View::kQueues)) known.collected = true;
+    const std::string source = "source " + std::string(view->source()) + ": ";
+    if (!known.broker_reachable) {
       reason = source + "broker unreachable";
       return false;
     }
-    if (!view->Latest(View::kWorkers) || !view->Latest(View::kQueues)) {
+    if (!known.collected) {
       reason = source + "workers and queues views not collected yet";
       return false;
     }

@@ -82,19 +82,26 @@ cache::ReadThrough& ViewService::CategoryOf(View view) const {
   return *categories_[CategoryIndex(sources::SpecOf(view).category)];
 }
 
+// Built for every read, HIT or not, so it must not allocate: a loader of an aggregate view
+// captures a pointer and the view only, which std::function stores inline. Only a task
+// lookup's loader carries its id.
 cache::Loader ViewService::LoaderOf(View view, std::string task_id) const {
-  return [source = &source_, clock = &clock_, view, task_id = std::move(task_id)] {
-    return Collect(source, clock, view, task_id);
+  const ViewService* self = this;
+  if (view != View::kTask) {
+    return [self, view] { return Collect(&self->source_, &self->clock_, view, {}); };
+  }
+  return [self, view, task_id = std::move(task_id)] {
+    return Collect(&self->source_, &self->clock_, view, task_id);
   };
 }
 
+// Not a coroutine itself: the read is one coroutine frame, ReadThrough::Read's.
 boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string task_id,
                                                            bool use_cache, cache::Reader reader) {
   std::string key = sources::ViewKey(view, task_id);
   cache::Loader load = LoaderOf(view, std::move(task_id));
   const std::chrono::milliseconds wait(request_timeout_ms_.load(std::memory_order_relaxed));
-  co_return co_await CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader,
-                                           wait);
+  return CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader, wait);
 }
 
 bool ViewService::Prefetch(View view) {

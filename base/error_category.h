@@ -22,6 +22,12 @@ struct ErrorRow {
   int condition;
 };
 
+// A row for enum value `code`.
+template <class Enum>
+constexpr ErrorRow Row(Enum code, const char* message, int condition = 0) {
+  return {static_cast<int>(code), message, condition};
+}
+
 class TableErrorCategory final : public boost::system::error_category {
  public:
   // REQUIRES: `name` and `rows` outlive the category (string literal, static array).

@@ -7,9 +7,7 @@ namespace {
 
 namespace errc = boost::system::errc;
 
-constexpr base::ErrorRow Row(Errc e, const char* message, int condition = 0) {
-  return {static_cast<int>(e), message, condition};
-}
+using base::Row;
 
 constexpr base::ErrorRow kRows[] = {
     Row(Errc::kTimeout, "deadline exceeded waiting for the broker", errc::timed_out),

@@ -28,7 +28,7 @@ namespace queuemon::api {
 
 struct ApiOptions {
   // Bearer token for POST /cache/invalidate; "" = loopback clients only. The daemon loads it
-  // (http::HttpOptions.auth_token_file or $CREDENTIALS_DIRECTORY/<name>) and passes the string.
+  // (config http.auth_token_file or $CREDENTIALS_DIRECTORY/<name>) and passes the string.
   std::string auth_token;
 };
 

@@ -39,7 +39,7 @@ nlohmann::json StatsJson(const cache::CacheStats& s) {
 // The cache to invalidate, from `?cache_name=` or a JSON body {"cache_name": "..."} (as the
 // original service's clients send it); nullopt = all. Returns a 400 for a body that is not such
 // an object, or that names another cache than the query.
-std::optional<http::Response> CacheNameOf(const http::Request& request, const http::RouteParams& params,
+std::optional<http::Response> ReadCacheNameArg(const http::Request& request, const http::RouteParams& params,
                                     std::optional<std::string>& name) {
   if (auto query = params.Query("cache_name")) name = std::string(*query);
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
@@ -116,7 +116,7 @@ http::Response InvalidateResponse(ViewService& service, const http::Request& req
     return std::move(*denied);
   }
   std::optional<std::string> name;
-  if (auto bad = CacheNameOf(request, params, name)) return std::move(*bad);
+  if (auto bad = ReadCacheNameArg(request, params, name)) return std::move(*bad);
   auto removed = service.Invalidate(name ? std::optional<std::string_view>(*name) : std::nullopt);
   if (!removed) {
     return http::JsonError(404, "not_found", "unknown cache_name '" + std::string(*name) +

@@ -77,10 +77,10 @@ Config BuildConfig(const CommandLine& command_line) {
     celery->broker.url = *command_line.broker;
   }
   if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-      config.http.auth_token_file.empty() && dir != nullptr && *dir != '\0') {
+      config.api.auth_token_file.empty() && dir != nullptr && *dir != '\0') {
     const std::filesystem::path token = std::filesystem::path(dir) / kCredentialName;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(token, ec)) config.http.auth_token_file = token.string();
+    if (std::filesystem::is_regular_file(token, ec)) config.api.auth_token_file = token.string();
   }
   return config;
 }

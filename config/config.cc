@@ -32,7 +32,9 @@ constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 40;
 
 const char* const kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
-void ReadHttp(ObjectReader& r, http::HttpOptions& http) {
+// The "http" section: the server's options, and the two API settings kept there.
+void ReadHttp(ObjectReader& r, Config& config) {
+  http::HttpOptions& http = config.http;
   r.ReadSize(keys::kMaxHeaderBytes, http.max_header_bytes, 1024, 1 << 20);
   r.ReadSize(keys::kMaxBodyBytes, http.max_body_bytes, 0, 64 << 20);
   r.ReadSize(keys::kMaxConnections, http.max_connections, 1, 1'000'000);
@@ -53,8 +55,8 @@ void ReadHttp(ObjectReader& r, http::HttpOptions& http) {
   r.ReadMillis(keys::kIdleTimeoutMs, http.idle_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kWriteTimeoutMs, http.write_timeout, 1, kMaxTimeoutMs);
   r.ReadMillis(keys::kDrainTimeoutMs, http.drain_timeout, 0, kMaxTimeoutMs);
-  r.ReadMillis(keys::kRequestTimeoutMs, http.request_timeout, 1, kMaxTimeoutMs);
-  r.ReadString(keys::kAuthTokenFile, http.auth_token_file);
+  r.ReadMillis(keys::kRequestTimeoutMs, config.api.request_timeout, 1, kMaxTimeoutMs);
+  r.ReadString(keys::kAuthTokenFile, config.api.auth_token_file);
   r.RejectUnknown();
 }
 
@@ -159,7 +161,7 @@ Config ParseConfig(const std::string& json_text) {
   Config config = DefaultConfig();
   ObjectReader root(document, "");
   ReadTopLevel(root, config);
-  ReadSection(root, keys::kHttp, config.http, ReadHttp);
+  ReadSection(root, keys::kHttp, config, ReadHttp);
   ReadSection(root, keys::kSweep, config.sweep, ReadSweep);
   ReadSection(root, keys::kStartup, config.startup, ReadStartup);
   ReadSection(root, keys::kCaches, config.caches, ReadCaches);

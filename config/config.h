@@ -23,6 +23,13 @@
 
 namespace queuemon::config {
 
+// The API's settings that the config file keeps under "http" (where operators look for them);
+// the HTTP server itself does not use them.
+struct ApiSettings {
+  std::chrono::milliseconds request_timeout{2'000};  // deadline for a MISS to get its data
+  std::string auth_token_file;  // bearer token for mutating endpoints; "" = loopback-only
+};
+
 struct SweepOptions {
   std::chrono::milliseconds interval{60'000};
   std::size_t batch = 1000;  // max entries removed per cache per sweep
@@ -39,6 +46,7 @@ struct StartupOptions {
 
 struct Config {
   http::HttpOptions http;
+  ApiSettings api;  // read from the "http" section
   std::map<std::string, cache::CacheOptions> caches;  // one per sources::kCategories row
   SweepOptions sweep;
   std::vector<SourceConfig> sources;                  // at least one; names unique

@@ -7,10 +7,11 @@ namespace queuemon::config {
 SourceConfig::SourceConfig(std::unique_ptr<sources::SourceOptions> options)
     : options_(std::move(options)) {}
 
-SourceConfig::SourceConfig(const SourceConfig& other) : options_(other.options_->Clone()) {}
+SourceConfig::SourceConfig(const SourceConfig& other)
+    : options_(other.options_ ? other.options_->Clone() : nullptr) {}
 
 SourceConfig& SourceConfig::operator=(const SourceConfig& other) {
-  if (this != &other) options_ = other.options_->Clone();
+  if (this != &other) options_ = other.options_ ? other.options_->Clone() : nullptr;
   return *this;
 }
 

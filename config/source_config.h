@@ -1,7 +1,8 @@
 #pragma once
 // SourceConfig: one entry of the config's "sources": the options of one source, of whatever
 // kind (a sources::SourceOptions subclass). A value: copies copy the options, so a Config can
-// be copied, compared key by key on reload, and edited by the command line.
+// be copied, compared key by key on reload, and edited by the command line. A moved-from
+// SourceConfig may only be assigned to or destroyed.
 //
 // Thread-safety: as a plain value.
 

@@ -120,12 +120,12 @@ void Daemon::Impl::Build() {
   for (const config::SourceConfig& source : config.sources) {
     data_sources.push_back(source.options().MakeSource(executor, clock));
     views.push_back(std::make_unique<api::ViewService>(
-        executor, *data_sources.back(), config.caches, clock, config.http.request_timeout));
+        executor, *data_sources.back(), config.caches, clock, config.api.request_timeout));
     view_list.push_back(views.back().get());
   }
   readiness.resize(view_list.size());
   api = std::make_unique<api::Api>(view_list, metrics,
-                              api::ApiOptions{config::LoadAuthToken(config.http.auth_token_file)});
+                              api::ApiOptions{config::LoadAuthToken(config.api.auth_token_file)});
   server = std::make_unique<http::HttpServer>(ioc, config.http, api->router(), metrics);
   server->SetAccessLog(config.log.access_log);
   server->Listen();  // throws with the address and reason: start-up fails before READY=1
@@ -298,7 +298,7 @@ void Daemon::Impl::Reload() {
     if (const auto key = config::RestartOnlyChange(config, next)) {
       throw config::ConfigError(*key + ": changed, but it applies only at start-up (restart queuemond)");
     }
-    token = config::LoadAuthToken(next.http.auth_token_file);
+    token = config::LoadAuthToken(next.api.auth_token_file);
   } catch (const std::exception& e) {
     log->error("reload rejected, keeping the running configuration: {}", e.what());
     finish();
@@ -306,7 +306,7 @@ void Daemon::Impl::Reload() {
   }
   for (api::ViewService* view : view_list) {
     view->SetCacheOptions(next.caches);
-    view->SetRequestTimeout(next.http.request_timeout);
+    view->SetRequestTimeout(next.api.request_timeout);
   }
   sweeper->SetOptions(next.sweep);
   health_ttl_ms.store(next.caches.at(HealthCategory()).ttl.count());

@@ -31,8 +31,6 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds drain_timeout{5'000};   // graceful stop deadline
-  std::chrono::milliseconds request_timeout{2'000};  // deadline for a MISS to get its data
-  std::string auth_token_file;  // bearer token for mutating endpoints; "" = loopback-only
 
   // The per-address limit in force (see max_connections_per_address); 0 = none.
   std::size_t PerAddressLimit() const {

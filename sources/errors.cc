@@ -10,7 +10,6 @@ namespace errc = boost::system::errc;
 using base::Row;
 
 constexpr base::ErrorRow kRows[] = {
-    Row(Errc::kTimeout, "deadline exceeded waiting for the broker", errc::timed_out),
     Row(Errc::kUnavailable, "broker unavailable (cannot connect, or the connection was lost)",
         errc::connection_refused),
     Row(Errc::kProtocol, "unexpected data from the broker (wrong type or shape)"),

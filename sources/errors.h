@@ -9,8 +9,7 @@
 namespace queuemon::sources {
 
 enum class Errc {
-  kTimeout = 1,          // a deadline passed (an inspect broadcast)
-  kUnavailable,          // the source cannot reach its broker
+  kUnavailable = 1,      // the source cannot reach its broker
   kProtocol,             // the broker holds data of an unexpected shape
   kMalformedReply,       // a worker's reply could not be decoded
   kInvalidArgument,      // a caller-supplied value was rejected (a task id)

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "redis/errors.h"
 #include "sources/errors.h"
 #include "api/auth.h"
 #include "api/cache_handlers.h"
@@ -73,7 +74,10 @@ TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
   const auto body = nlohmann::json::parse(unavailable.body);
   EXPECT_EQ(body["error"], "collector_unavailable");
   EXPECT_TRUE(body.contains("detail"));
-  failed.error = sources::MakeErrorCode(sources::Errc::kTimeout);
+  // Any layer's timeout is a 504: the Redis client's, and the wait for a shared load's.
+  failed.error = redis::MakeErrorCode(redis::Errc::kTimeout);
+  EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
+  failed.error = make_error_code(boost::system::errc::timed_out);
   EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
 }
 

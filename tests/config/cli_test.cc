@@ -130,14 +130,14 @@ TEST(DaemonCliTest, SystemdCredentialBecomesTheTokenFile) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "auth-token") << "secret\n";
   ::setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
-  EXPECT_EQ(BuildConfig(CommandLine{}).http.auth_token_file, (dir / "auth-token").string());
+  EXPECT_EQ(BuildConfig(CommandLine{}).api.auth_token_file, (dir / "auth-token").string());
   TempConfig file(R"({"http": {"auth_token_file": "/etc/explicit"}})");
   CommandLine with_file;
   with_file.config_path = file.path();
-  EXPECT_EQ(BuildConfig(with_file).http.auth_token_file, "/etc/explicit") << "the file wins";
+  EXPECT_EQ(BuildConfig(with_file).api.auth_token_file, "/etc/explicit") << "the file wins";
   ::unsetenv("CREDENTIALS_DIRECTORY");
   std::filesystem::remove_all(dir);
-  EXPECT_EQ(BuildConfig(CommandLine{}).http.auth_token_file, "");
+  EXPECT_EQ(BuildConfig(CommandLine{}).api.auth_token_file, "");
 }
 
 }  // namespace

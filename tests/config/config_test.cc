@@ -104,8 +104,8 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(c.http.idle_timeout, milliseconds(12));
   EXPECT_EQ(c.http.write_timeout, milliseconds(13));
   EXPECT_EQ(c.http.drain_timeout, milliseconds(14));
-  EXPECT_EQ(c.http.request_timeout, milliseconds(15));
-  EXPECT_EQ(c.http.auth_token_file, "/run/token");
+  EXPECT_EQ(c.api.request_timeout, milliseconds(15));
+  EXPECT_EQ(c.api.auth_token_file, "/run/token");
   EXPECT_EQ(c.sweep.interval, milliseconds(1500));
   EXPECT_EQ(c.sweep.batch, 17u);
   EXPECT_EQ(c.startup.warmup_deadline, milliseconds(18));
@@ -283,7 +283,7 @@ TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
   const Config shipped = LoadConfig(std::string(source_dir) + "/systemd/queuemond.json");
   const Config defaults = DefaultConfig();
   EXPECT_EQ(shipped.http.listen, defaults.http.listen);
-  EXPECT_EQ(shipped.http.request_timeout, defaults.http.request_timeout);
+  EXPECT_EQ(shipped.api.request_timeout, defaults.api.request_timeout);
   EXPECT_EQ(shipped.http.max_header_bytes, defaults.http.max_header_bytes);
   EXPECT_EQ(shipped.sweep.interval, defaults.sweep.interval);
   for (const auto& category : sources::kCategories) {

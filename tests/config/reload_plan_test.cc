@@ -29,8 +29,8 @@ TEST(ReloadPlanTest, CacheLogSweepAndTimeoutChangesApplyInPlace) {
   next.log.level = "debug";
   next.log.access_log = true;
   next.sweep.interval = milliseconds(5);
-  next.http.request_timeout = milliseconds(50);
-  next.http.auth_token_file = "/etc/token";
+  next.api.request_timeout = milliseconds(50);
+  next.api.auth_token_file = "/etc/token";
   EXPECT_EQ(RestartOnlyChange(running, next), std::nullopt);
 }
 

@@ -31,11 +31,13 @@ namespace queuemon::testing {
 class InProcessServerTest : public ::testing::Test {
  protected:
   // `token`: the bearer token of the mutating endpoints ("" = loopback-only, no token).
-  void StartServer(http::HttpOptions options = {}, std::string token = "") {
+  // `request_timeout`: how long a MISS waits for its load (the daemon's default).
+  void StartServer(http::HttpOptions options = {}, std::string token = "",
+                   std::chrono::milliseconds request_timeout = std::chrono::seconds(2)) {
     options.listen = "127.0.0.1:0";
     service_ = std::make_unique<api::ViewService>(
         ioc_.get_executor(), source_, std::map<std::string, cache::CacheOptions>{}, clock_,
-        options.request_timeout);
+        request_timeout);
     api_ = std::make_unique<api::Api>(std::vector<api::ViewService*>{service_.get()},
                                          metrics_, api::ApiOptions{std::move(token)});
     server_ = std::make_unique<http::HttpServer>(ioc_, options, api_->router(), metrics_);

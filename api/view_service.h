@@ -5,8 +5,9 @@
 // error, counted by ReadThrough). Its loaders call Source::Collect and build an Entry
 // (cache::Entry::Make) that carries the typed view too (TypedView, for /metrics and STATUS=).
 //
-// Ownership: the source and the clock are borrowed and must outlive every load (loads run
-// detached on `executor`; destroy the ViewService only after its io_context stopped running).
+// Ownership: the source and the clock are borrowed, and loaders point at the ViewService
+// itself: all three must outlive every load (loads run detached on `executor`; destroy the
+// ViewService only after its io_context stopped running).
 //
 // Thread-safety: every method may be called from any thread concurrently.
 

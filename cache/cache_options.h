@@ -1,5 +1,5 @@
 #pragma once
-// CacheOptions: the tunables of one category cache. Plain data; daemon/config.cc fills it.
+// CacheOptions: the tunables of one category cache. Plain data; config/config.cc fills it.
 
 #include <chrono>
 #include <cstddef>

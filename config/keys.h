@@ -1,6 +1,6 @@
 #pragma once
 // The config file's key names, declared once (house style: key names are constexpr constants).
-// README's config table lists the same keys; daemon_config_test parses a file using every one.
+// README's config table lists the same keys; config_test parses a file using every one.
 
 #include <string_view>
 

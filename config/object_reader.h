@@ -4,7 +4,8 @@
 // ("caches.task_status.ttl_seconds: must be > 0 (got 0)"). Keys that no Read*/Child call asked
 // for are rejected by RejectUnknown(), so a typo never silently falls back to a default.
 //
-// Only daemon/config.cc uses it (house style: only config.cc touches JSON). Not thread-safe;
+// Only config/ uses it (house style: only the config layer touches the config's JSON): the
+// top-level reader and each source kind's reader. Not thread-safe;
 // one reader per object, used during one ParseConfig call. It borrows `object`.
 
 #include <chrono>

@@ -19,8 +19,9 @@ namespace queuemon::config {
 
 struct SourceKind {
   std::string_view name;  // the value of "kind"
-  // Reads the kind's own keys of one "sources" object over its defaults (`r` has read "name"
-  // and "kind" already). Throws ConfigError naming the key; never calls RejectUnknown.
+  // Reads the kind's own keys of one "sources" object over its defaults (`r` has read "kind";
+  // "name" is read after, by the caller). Throws ConfigError naming the key; never calls
+  // RejectUnknown.
   std::unique_ptr<sources::SourceOptions> (*read)(ObjectReader& r);
   // The first of the kind's keys whose value differs (every source setting needs a restart),
   // as "<prefix>.<key>", or nullopt. REQUIRES: both options are of this kind.

@@ -75,7 +75,7 @@ struct Daemon::Impl {
   std::shared_ptr<spdlog::logger> log = ModuleLogger("daemon");
   SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
   // The caches' TTLs are seconds: a tick-resolution clock read (a few ns) instead of a precise
-  // one (25-50 ns, most of a cache hit's budget) on every request. See cache/coarse_clock.h.
+  // one (25-50 ns, most of a cache hit's budget) on every request. See base/coarse_clock.h.
   base::CoarseSteadyClock clock;
   // Concurrency hint 1 when one thread runs the loop (http.threads == 1): the scheduler then
   // skips waking other threads. Posting from other threads stays safe.

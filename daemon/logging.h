@@ -5,8 +5,9 @@
 // and start with a "<N>" syslog priority, which journald turns into the entry's priority.
 //
 // Thread-safety: every function may be called from any thread; the loggers are spdlog's
-// thread-safe (_mt) kind. Libraries just call ModuleLogger("http") — before SetupLogging it
-// still returns a working logger with the default format.
+// thread-safe (_mt) kind. The libraries below daemon/ log through spdlog's default logger,
+// which SetupLogging points at the same sink and format; ModuleLogger("daemon") — before
+// SetupLogging it still returns a working logger with the default format.
 
 #include <memory>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // Request / Response: the Beast-free HTTP messages that the router and handlers see. The session
-// (http_server.cc, the only TU that includes Beast for serving) converts to and from Beast types,
+// (server.cc, the only TU that includes Beast for serving) converts to and from Beast types,
 // so handlers stay pure and quick to compile.
 //
 // Ownership: a Response may reference a cached body without copying it: `body_view` points into

@@ -5,7 +5,7 @@
 // Beast writes for the equivalent beast::http::response whose fields are set in this order:
 // `response.headers`, the lines of `response.header_block`, Server, Connection (as
 // keep_alive(keep_alive) sets it for `version`), Content-Length (unless the status has no
-// body); tests/daemon/http_response_head_test.cc holds that against Beast's own serialiser.
+// body); tests/api/response_head_test.cc holds that against Beast's own serialiser.
 // Pure function; thread-safe.
 
 #include <string>

@@ -1,5 +1,5 @@
 // The listener and the server's lifecycle (Listen, Start, graceful drain). Connections are
-// served by the coroutine in http_session.cc.
+// served by the coroutine in session.cc.
 #include "http/server.h"
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// ServerContext's connection registry (see http_session.h). No Beast templates instantiated.
+// ServerContext's connection registry (see session.h). No Beast templates instantiated.
 #include "http/session.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // The connection coroutine: read one request, route it, await its handler, write the response,
 // repeat while keep-alive. One request at a time per connection keeps pipelined responses in
-// order. Everything Beast-specific of serving lives here and in http_server.cc.
+// order. Everything Beast-specific of serving lives here and in server.cc.
 #include "http/session.h"
 
 #include <algorithm>

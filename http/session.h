@@ -1,5 +1,5 @@
 #pragma once
-// Internal to HttpServer (included only by http_server.cc and http_session.cc, the two TUs that
+// Internal to HttpServer (included only by server.cc, session.cc and server_context.cc, the TUs that
 // compile Beast): the state a connection coroutine shares with the server, and the coroutines.
 //
 // Thread-safety: ServerContext is shared by every connection: its options, router and metrics

@@ -73,7 +73,7 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> WriteLoop(std::shared_ptr<RedisLink> link, std::string bytes);
   asio::awaitable<void> ReadLoop(std::shared_ptr<RedisLink> link);
   void Deliver(RedisReply reply);
-  // A good reply arrived (see broker_link_monitor.h): the first on this link ends its failure
+  // A good reply arrived (see link_monitor.h): the first on this link ends its failure
   // streak and tells the monitor the endpoint is back.
   void Answered();
   void OnTimeout(const std::shared_ptr<Request>& request);
@@ -81,7 +81,7 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   void Reset(boost::system::error_code ec, std::string_view why = {});
   void FailWaiting(boost::system::error_code ec);
   // Another link to the endpoint answered since this one's last dial began: the backoff that
-  // dial's failure started is moot (see broker_link_monitor.h).
+  // dial's failure started is moot (see link_monitor.h).
   bool EndpointAnsweredSinceDial() const {
     return options.monitor && options.monitor->answered_links() != answered_at_dial;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // RedisConnection: an asynchronous Redis client on an Asio io_context, for C++20 coroutines.
 // Commands are encoded with hiredis' redisFormatCommandArgv and replies decoded with its
-// redisReader (the only file that includes hiredis is redis_connection.cc); the socket is Asio's
+// redisReader (the only file that includes hiredis is wire.cc); the socket is Asio's
 // (TCP or Unix). No blocking client, no hand-written RESP parser.
 //
 // - Connects lazily on the first command; AUTH (password, or ACL user + password) and SELECT db

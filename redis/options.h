@@ -1,5 +1,5 @@
 #pragma once
-// RedisOptions: how a RedisConnection reaches the broker. Plain data; daemon/config.cc fills it.
+// RedisOptions: how a RedisConnection reaches the broker. Plain data; a source kind's config reader fills it.
 
 #include <chrono>
 #include <cstddef>

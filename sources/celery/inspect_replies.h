@@ -1,6 +1,6 @@
 #pragma once
 // Parsers for the bodies of pidbox replies, `{"<node>": <result>}` (celery-redis-protocol.md
-// §2.4), into the structs of sample.h. Pure functions; thread-safe. A body of the wrong shape
+// §2.4), into the structs of typed_views.h. Pure functions; thread-safe. A body of the wrong shape
 // (not one node, an {"error": ...} result, a list where an object belongs) yields
 // sources::Errc::kMalformedReply with a reason in `why`. Fields of the wrong type inside an otherwise
 // well-shaped reply are treated as absent, so one odd field never drops a worker.

@@ -1,4 +1,4 @@
-// View assembly (see celery_views.h for the status rules).
+// View assembly (see view_builder.h for the status rules).
 #include "sources/celery/view_builder.h"
 
 #include <spdlog/spdlog.h>

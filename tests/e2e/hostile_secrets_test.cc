@@ -168,7 +168,7 @@ TEST_F(HostileSecretsTest, CheckConfigDoesNotEchoAPasswordContainingASlash) {
 
 // Found by fuzz_redis_url: --check-config accepts "redis://:pw@127.0.0.1:6379k90" (no db path),
 // but the collector's ParseRedisUrl rejects it, and start-up then fails with
-// "celery: bad broker url (db): <raw URL>" (collectors/celery_collector.cc DbOrThrow).
+// "celery: bad broker url (db): <raw URL>" (sources/celery/redis/celery_source.cc DbOrThrow).
 TEST_F(HostileSecretsTest, StartupErrorForAUrlTheCheckAcceptsDoesNotEchoThePassword) {
   const std::string broker = std::string("redis://:") + kBrokerPassword + "@127.0.0.1:6379k90";
   std::ofstream(Path("odd.json")) << "{\"listen\": \"127.0.0.1:0\", \"startup\": "

@@ -55,7 +55,7 @@ class CelerySourceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     redis_ = new testing::RedisServer();
-    workers_ = new CeleryWorkers(redis_->url(0), ::testing::TempDir() + "/celery_collector_logs");
+    workers_ = new CeleryWorkers(redis_->url(0), ::testing::TempDir() + "/celery_source_logs");
     workers_->Start({Worker("w1", true), Worker("w2", false)});
     io_ = new testing::IoContextThreads(2);
     CeleryOptions options;
@@ -76,7 +76,7 @@ class CelerySourceTest : public ::testing::Test {
   // build trees) from releasing each other.
   static std::string ReleasePath() {
     return ::testing::TempDir() +
-           testing::Numbered("/celery_collector_release_", static_cast<std::uint64_t>(getpid()));
+           testing::Numbered("/celery_source_release_", static_cast<std::uint64_t>(getpid()));
   }
 
   static boost::system::result<Collected> Collect(View view, std::string task_id = {}) {

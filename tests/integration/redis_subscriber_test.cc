@@ -166,7 +166,7 @@ TEST_F(RedisSubscriberTest, StopIsIdempotentAndUnsubscribes) {
   ASSERT_TRUE(inbox_.WaitFor(1));  // delivered, so the subscription is confirmed: connected
   ASSERT_TRUE(subscriber.connected());
   subscriber.Stop();
-  // The promise (redis_connection.h): false as soon as Stop() returns, before the strand has
+  // The promise (connection.h): false as soon as Stop() returns, before the strand has
   // closed the link. (Reading it only after the broker saw the close raced with the strand.)
   EXPECT_FALSE(subscriber.connected());
   subscriber.Stop();

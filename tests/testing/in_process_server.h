@@ -1,7 +1,7 @@
 #pragma once
 // InProcessServerTest: a GoogleTest fixture running the daemon's HttpServer in-process on
 // 127.0.0.1:0 over a FakeSource and a ManualClock, for the suites that drive the HTTP layer
-// without a real broker (http_server_test, the hostile-input suites). Two io_context threads, or
+// without a real broker (api_test and api_hostile_test, the hostile-input suites). Two io_context threads, or
 // one when options.threads is 1 (the promise that lets the server drop its strands). TearDown
 // drains the server, bounded, then joins the threads.
 //

@@ -15,9 +15,9 @@
 // Stats().malformed_replies and skipped; they never fail a view.
 //
 // Thread-safety: as Source (Collect from any thread, concurrently).
-// Usage (daemon.cc):
-//   auto c = std::make_unique<CelerySource>(io.get_executor(), options, clock);
-//   c->Start();  ...  auto snap = co_await c->Collect({View::kWorkers});  ...  c->Stop();
+// Built by CeleryOptions::MakeSource (the daemon does not name the kind):
+//   auto c = options.MakeSource(io.get_executor(), clock);
+//   c->Start();  ...  auto view = co_await c->Collect({View::kWorkers});  ...  c->Stop();
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>

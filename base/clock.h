@@ -16,8 +16,8 @@ class Clock {
   virtual TimePoint Now() const = 0;
 };
 
-// Wall-clock time as Unix seconds: the timestamps views report (collection times, deadlines
-// sent to Celery workers). Not for measuring intervals; use a Clock.
+// Wall-clock time as Unix seconds: timestamps reported to people and to other processes
+// (collection times, absolute deadlines). Not for measuring intervals; use a Clock.
 inline double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

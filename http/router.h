@@ -1,7 +1,7 @@
 #pragma once
 // Router: the (method, path pattern) -> handler table. Boost.URL parses the request target
 // (origin-form, percent-decoding of path segments and query parameters); patterns are literal
-// segments and `{name}` placeholders, e.g. "/api/v1/celery/tasks/{task_id}". Routes are tried in
+// segments and `{name}` placeholders, e.g. "/api/v1/items/{id}". Routes are tried in
 // registration order, so register literals ("tasks/status") before placeholders ("tasks/{id}").
 //
 // Outcomes of Match: a handler plus its parameters; or a ready error response: 400 (target not

@@ -53,7 +53,7 @@ class BrokerLinkMonitor final {
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds kStillDownEvery{60};
 
-  // `who` names the link set in logs, e.g. "celery[prod] broker"; `url` is redacted here.
+  // `who` names the link set in logs (the owner chooses it); `url` is redacted here.
   // `now` is injectable for tests.
   BrokerLinkMonitor(std::string who, std::string_view url,
                     std::function<Clock::time_point()> now = Clock::now);

@@ -1,5 +1,7 @@
 #include "sources/fake/fake_source.h"
 
+#include "sources/fake/fake_options.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -96,6 +98,15 @@ bool FakeSource::held() const {
 void FakeSource::Fail(std::optional<boost::system::error_code> error) {
   base::MutexLock lock(mu_);
   fail_ = error;
+}
+
+std::unique_ptr<SourceOptions> FakeOptions::Clone() const {
+  return std::make_unique<FakeOptions>(*this);
+}
+
+std::unique_ptr<Source> FakeOptions::MakeSource(boost::asio::any_io_executor /*executor*/,
+                                                const base::Clock& /*clock*/) const {
+  return std::make_unique<FakeSource>(name, stands_in_for);
 }
 
 }  // namespace queuemon::sources::fake

@@ -52,7 +52,7 @@ for stage in $stages; do
     tsan)
       scripts/sanitizer-tree.sh tsan
       timed "tsan build" cmake --build build/tsan -j "$jobs" --target tsan_tests queuemond
-      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+      TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp \
         timed "tsan tests" ctest --test-dir build/tsan --output-on-failure -j 2 -L tsan
       SOAK_NO_BUILD=1 timed "tsan soak" scripts/soak.sh "$soak_seconds" tsan
       ;;

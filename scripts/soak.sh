@@ -163,7 +163,7 @@ EOF
 # requests' worth of frees) lets the RSS check see the daemon's own memory.
 export ASAN_OPTIONS="log_path=$out/asan:detect_leaks=1:abort_on_error=1:quarantine_size_mb=32"
 export UBSAN_OPTIONS="log_path=$out/ubsan:print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="log_path=$out/tsan:halt_on_error=0:second_deadlock_stack=1"
+export TSAN_OPTIONS="log_path=$out/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp"
 "$daemon_bin" --config "$out/queuemond.json" >"$out/queuemond.log" 2>&1 &
 daemon_pid=$!
 unset ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS

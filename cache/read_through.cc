@@ -35,6 +35,26 @@ Loader Storing(std::shared_ptr<State> state, std::string key, Loader load) {
   };
 }
 
+bool IsFresh(Freshness freshness) {
+  return freshness == Freshness::kFresh || freshness == Freshness::kFreshRefresh;
+}
+
+// The load of a reader that found no fresh entry. Between its lookup and its joining the
+// single-flight, another reader's load may have stored a fresh entry and left the flight; that
+// entry is the answer, not a second broker round.
+boost::asio::awaitable<LoadResult> LoadUnlessStored(std::shared_ptr<State> state, std::string key,
+                                                    Loader load) {
+  Lookup stored = state->cache.Peek(key);
+  if (IsFresh(stored.freshness) && stored.entry) co_return std::move(stored.entry);
+  co_return co_await LoadAndStore(state, key, load);
+}
+
+Loader StoringUnlessStored(std::shared_ptr<State> state, std::string key, Loader load) {
+  return [state = std::move(state), key = std::move(key), load = std::move(load)] {
+    return LoadUnlessStored(state, key, load);
+  };
+}
+
 ReadResult Answer(Outcome outcome, std::shared_ptr<const Entry> entry, const base::Clock& clock,
                   base::Duration ttl) {
   ReadResult result;
@@ -43,10 +63,6 @@ ReadResult Answer(Outcome outcome, std::shared_ptr<const Entry> entry, const bas
   result.entry = std::move(entry);
   result.ttl = ttl;
   return result;
-}
-
-bool IsFresh(Freshness freshness) {
-  return freshness == Freshness::kFresh || freshness == Freshness::kFreshRefresh;
 }
 
 }  // namespace
@@ -84,8 +100,9 @@ boost::asio::awaitable<ReadResult> ReadThrough::Read(std::string key, Loader loa
   // (The deadline is read only here: a clock read is a measurable part of a hit.)
   const auto deadline = std::chrono::steady_clock::now() + wait;
   const auto join = use_cache ? SingleFlight::Join::kAny : SingleFlight::Join::kStartedAfterNow;
-  std::optional<LoadResult> loaded =
-      co_await state->flight.Do(key, join, deadline, Storing(state, key, std::move(load)));
+  Loader storing = use_cache ? StoringUnlessStored(state, key, std::move(load))
+                             : Storing(state, key, std::move(load));
+  std::optional<LoadResult> loaded = co_await state->flight.Do(key, join, deadline, std::move(storing));
   const base::Duration ttl = state->cache.options().ttl;
   if (loaded && loaded->has_value()) {
     if (reader == Reader::kClient) state->cache.RecordMiss();
@@ -124,7 +141,7 @@ boost::asio::awaitable<bool> ReadThrough::Warm(std::string key, Loader load,
   std::shared_ptr<State> state = state_;
   if (IsFresh(state->cache.Peek(key).freshness)) co_return true;
   std::optional<LoadResult> loaded = co_await state->flight.Do(
-      key, SingleFlight::Join::kAny, deadline, Storing(state, key, std::move(load)));
+      key, SingleFlight::Join::kAny, deadline, StoringUnlessStored(state, key, std::move(load)));
   co_return loaded && loaded->has_value();
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,16 +27,22 @@ class Exposition final {
   }
   // `labels` is already formatted, e.g. `cache="task_status"`, or empty.
   void Sample(std::string_view name, std::string_view labels, double value) {
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += Number(value);
-    out_ += '\n';
+    AppendSample(out_, name, labels, value);
   }
+  static void AppendSample(std::string& out, std::string_view name, std::string_view labels,
+                           double value) {
+    out += name;
+    if (!labels.empty()) {
+      out += '{';
+      out += labels;
+      out += '}';
+    }
+    out += ' ';
+    out += Number(value);
+    out += '\n';
+  }
+  // Sample lines written elsewhere, appended as they are.
+  void Raw(std::string_view lines) { out_ += lines; }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -50,7 +57,7 @@ class Exposition final {
 };
 
 std::string Label(std::string_view name, std::string_view value) {
-  return std::string(name) + "=\"" + EscapeLabelValue(value) + "\"";
+  return std::string(name) + "=\"" + sources::EscapeLabelValue(value) + "\"";
 }
 
 double Seconds(base::Duration d) { return std::chrono::duration<double>(d).count(); }
@@ -122,6 +129,32 @@ void SourceFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
   each("queuemon_broker_backoff_seconds", "gauge",
        "Reconnect delay chosen at the last broker failure; 0 once the broker answers again.",
        [](const S& s) { return s.broker_backoff_seconds; });
+  auto count = [](std::uint64_t S::*field) {
+    return [field](const S& s) { return static_cast<double>(s.*field); };
+  };
+  each("queuemon_events_received_total", "counter",
+       "Events received on the source's event subscription (each event of a batch counted).",
+       count(&S::events_received));
+  each("queuemon_events_malformed_total", "counter",
+       "Event messages or events skipped because they could not be decoded.",
+       count(&S::events_malformed));
+  each("queuemon_event_subscription_resets_total", "counter",
+       "Times an established event subscription was lost (broker restart, or the broker "
+       "dropping a subscriber that fell behind: events were lost).",
+       count(&S::event_subscription_resets));
+  each("queuemon_task_names_overflowed_total", "counter",
+       "Task events counted under the name __overflow__ because the task metrics already hold "
+       "max_task_names names.",
+       count(&S::task_names_overflowed));
+  each("queuemon_task_table_evictions_total", "counter",
+       "Tasks evicted from the live task table to keep its byte budget (finished ones first).",
+       count(&S::task_table_evictions));
+  each("queuemon_task_table_tasks", "gauge", "Tasks in the live task table.",
+       [](const S& s) { return static_cast<double>(s.task_table_tasks); });
+  each("queuemon_task_table_bytes", "gauge", "Estimated bytes of the live task table.",
+       [](const S& s) { return static_cast<double>(s.task_table_bytes); });
+  each("queuemon_task_metric_series", "gauge", "Label sets (name, hostname, queue) of the task metrics.",
+       [](const S& s) { return static_cast<double>(s.task_metric_series); });
   each("queuemon_collector_duration_seconds", "gauge", "Duration of the last collection.",
        [](const S& s) { return s.last_duration_seconds; });
   each("queuemon_collector_last_success_timestamp_seconds", "gauge",
@@ -131,19 +164,11 @@ void SourceFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
 
 std::string SourceLabel(const SourceViews& v) { return Label("source", v.source->source()); }
 
-// A per-worker family of one kind: one sample per worker, `value` nullopt to skip a worker.
-template <class Value>
-void WorkerFamily(Exposition& e, const std::vector<SourceViews>& views, const std::string& name,
-                  const std::string& help, Value value) {
-  e.Family(name, "gauge", help);
-  for (const SourceViews& v : views) {
-    const sources::WorkersView* workers = v.Workers();
-    if (workers == nullptr) continue;
-    for (const auto& w : workers->workers) {
-      const std::optional<double> sample = value(w);
-      if (sample) e.Sample(name, SourceLabel(v) + "," + Label("hostname", w.hostname), *sample);
-    }
-  }
+// The host part of a node name ("w1@host" -> "host"), as celery-exporter labels workers; a
+// name without '@' is its own host.
+std::string_view HostOf(std::string_view node) {
+  const auto at = node.find('@');
+  return at == std::string_view::npos ? node : node.substr(at + 1);
 }
 
 constexpr const char* kFreshness =
@@ -151,46 +176,113 @@ constexpr const char* kFreshness =
     "while the broker answers, up to ttl + stale_for when it does not, absent past that; see "
     "queuemon_snapshot_age_seconds.";
 
-// The job-queue families of the sources of one kind, named with the kind as prefix the way
-// that system's usual exporter names them (celery_worker_up, ...), so its dashboards work.
-void KindFamilies(Exposition& e, const std::string& kind, const std::vector<SourceViews>& views) {
-  WorkerFamily(e, views, kind + "_worker_up",
-               std::string("1 if the worker is online (heartbeat or inspect reply).") + kFreshness,
-               [](const sources::WorkerInfo& w) -> std::optional<double> {
-                 return w.status == "online" ? 1.0 : 0.0;
-               });
-  WorkerFamily(e, views, kind + "_worker_tasks_active",
-               std::string("Tasks the worker is executing.") + kFreshness,
-               [](const sources::WorkerInfo& w) -> std::optional<double> {
-                 if (!w.active) return std::nullopt;
-                 return static_cast<double>(*w.active);
-               });
-  const std::string queue_length = kind + "_queue_length";
-  e.Family(queue_length, "gauge",
-           std::string("Messages waiting in the queue (all priorities).") + kFreshness);
+// Per worker host of every source: workers on one host share its series, as the exporter's
+// `hostname` label is the host; up if any of them is, their active tasks summed.
+struct HostGauges {
+  bool up = false;
+  std::optional<double> active;
+};
+
+void WorkerFamilies(Exposition& e, const std::string& prefix, const std::vector<SourceViews>& views) {
+  std::vector<std::pair<const SourceViews*, std::map<std::string, HostGauges>>> hosts;
+  for (const SourceViews& v : views) {
+    const sources::WorkersView* workers = v.Workers();
+    if (workers == nullptr) continue;
+    auto& by_host = hosts.emplace_back(&v, std::map<std::string, HostGauges>{}).second;
+    for (const auto& w : workers->workers) {
+      HostGauges& g = by_host[std::string(HostOf(w.hostname))];
+      g.up = g.up || w.status == "online";
+      if (w.active) g.active = g.active.value_or(0) + static_cast<double>(*w.active);
+    }
+  }
+  auto family = [&](const std::string& name, const std::string& help, auto value) {
+    e.Family(name, "gauge", help);
+    for (const auto& [v, by_host] : hosts) {
+      const std::string tail = v->source->data_source().Style().static_labels;
+      for (const auto& [host, g] : by_host) {
+        if (auto sample = value(g)) e.Sample(name, SourceLabel(*v) + "," + Label("hostname", host) + tail, *sample);
+      }
+    }
+  };
+  family(prefix + "worker_up",
+         std::string("1 if a worker of the host is online (heartbeat or inspect reply).") + kFreshness,
+         [](const HostGauges& g) -> std::optional<double> { return g.up ? 1.0 : 0.0; });
+  family(prefix + "worker_tasks_active",
+         std::string("Tasks the host's workers are executing.") + kFreshness,
+         [](const HostGauges& g) { return g.active; });
+}
+
+// Per queue: its depth, the workers consuming it and their processes (worker concurrency).
+void QueueFamilies(Exposition& e, const std::string& prefix, const std::vector<SourceViews>& views) {
+  const std::string length = prefix + "queue_length";
+  const std::string workers = prefix + "active_worker_count";
+  const std::string processes = prefix + "active_process_count";
+  std::string length_samples, worker_samples, process_samples;
   for (const SourceViews& v : views) {
     const sources::QueuesView* queues = v.Queues();
     if (queues == nullptr) continue;
+    const std::string tail = v.source->data_source().Style().static_labels;
+    const sources::WorkersView* consumers = v.Workers();
     for (const auto& q : queues->queues) {
-      e.Sample(queue_length, SourceLabel(v) + "," + Label("queue_name", q.name),
-               static_cast<double>(q.messages));
+      const std::string labels = SourceLabel(v) + "," + Label("queue_name", q.name) + tail;
+      Exposition::AppendSample(length_samples, length, labels, static_cast<double>(q.messages));
+      Exposition::AppendSample(worker_samples, workers, labels, static_cast<double>(q.consumers));
+      if (consumers == nullptr) continue;
+      double count = 0;
+      for (const auto& w : consumers->workers) {
+        if (w.status == "online" && std::find(w.queues.begin(), w.queues.end(), q.name) != w.queues.end()) {
+          count += static_cast<double>(w.concurrency.value_or(0));
+        }
+      }
+      Exposition::AppendSample(process_samples, processes, labels, count);
+    }
+  }
+  e.Family(length, "gauge", std::string("Messages waiting in the queue (all priorities).") + kFreshness);
+  e.Raw(length_samples);
+  e.Family(workers, "gauge", std::string("Workers consuming the queue.") + kFreshness);
+  e.Raw(worker_samples);
+  e.Family(processes, "gauge",
+           std::string("Worker processes (pool concurrency) of the online workers consuming the "
+                       "queue.") + kFreshness);
+  e.Raw(process_samples);
+}
+
+// The families sources keep themselves (task events), merged by name across sources.
+void SourceOwnFamilies(Exposition& e, const std::vector<ViewService*>& services) {
+  std::vector<std::shared_ptr<const std::vector<sources::MetricFamily>>> all;
+  for (ViewService* s : services) {
+    if (auto families = s->data_source().Families()) all.push_back(std::move(families));
+  }
+  std::vector<std::string> written;
+  for (const auto& families : all) {
+    for (const sources::MetricFamily& family : *families) {
+      if (std::find(written.begin(), written.end(), family.name) != written.end()) continue;
+      written.push_back(family.name);
+      e.Family(family.name, family.type, family.help);
+      for (const auto& others : all) {
+        for (const sources::MetricFamily& same : *others) {
+          if (same.name == family.name) e.Raw(same.samples);
+        }
+      }
     }
   }
 }
 
-// Every kind's families, kinds in the order their first source is configured.
+// The job-queue families, named with each source's prefix (its kind's, "celery_", unless
+// configured) the way that system's usual exporter names them, so its dashboards work.
 void JobQueueFamilies(Exposition& e, const std::vector<SourceViews>& views) {
-  std::vector<std::string> kinds;
+  std::vector<std::string> prefixes;
   for (const SourceViews& v : views) {
-    const std::string kind(v.source->source_kind());
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+    const std::string prefix = v.source->data_source().Style().prefix;
+    if (std::find(prefixes.begin(), prefixes.end(), prefix) == prefixes.end()) prefixes.push_back(prefix);
   }
-  for (const std::string& kind : kinds) {
-    std::vector<SourceViews> of_kind;
+  for (const std::string& prefix : prefixes) {
+    std::vector<SourceViews> same;
     for (const SourceViews& v : views) {
-      if (v.source->source_kind() == kind) of_kind.push_back(v);
+      if (v.source->data_source().Style().prefix == prefix) same.push_back(v);
     }
-    KindFamilies(e, kind, of_kind);
+    WorkerFamilies(e, prefix, same);
+    QueueFamilies(e, prefix, same);
   }
   e.Family("queuemon_snapshot_age_seconds", "gauge",
            "Age of the cached view the job-queue series above come from (absent with the view).");
@@ -249,23 +341,12 @@ void HttpFamilies(Exposition& e, const http::HttpMetrics& http) {
 
 }  // namespace
 
-std::string EscapeLabelValue(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
 std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::HttpMetrics& http) {
   Exposition e;
   std::vector<ViewService*> services;
   for (const SourceViews& v : views) services.push_back(v.source);
   JobQueueFamilies(e, views);
+  SourceOwnFamilies(e, services);
   SourceFamilies(e, services);
   CacheFamilies(e, services);
   HttpFamilies(e, http);

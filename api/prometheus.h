@@ -18,7 +18,4 @@ inline constexpr std::string_view kPrometheusContentType = "text/plain; version=
 
 std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::HttpMetrics& http);
 
-// Escapes a label value: backslash, double quote and newline.
-std::string EscapeLabelValue(std::string_view value);
-
 }  // namespace queuemon::api

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <variant>
 
 #include "sources/errors.h"
+#include "sources/task_query.h"
 #include "http/response.h"
 
 namespace queuemon::api {
@@ -53,6 +55,36 @@ http::Response ErrorResponse(const cache::ReadResult& result, std::string_view s
                                 std::string(source) + ": " + ec.message() + "; " + why_no_cache);
   response.SetHeader("Retry-After", std::to_string(std::max<std::int64_t>(1, WholeSeconds(result.ttl))));
   return response;
+}
+
+// The checked argument of `view` (ViewRequest::argument), or the 400 naming what is wrong.
+std::variant<std::string, http::Response> ViewArgument(sources::View view,
+                                                       const http::RouteParams& params) {
+  switch (sources::SpecOf(view).argument) {
+    case sources::Argument::kNone:
+      return std::string();
+    case sources::Argument::kTaskId: {
+      const auto it = params.path.find("task_id");
+      std::string task_id = it == params.path.end() ? std::string() : it->second;
+      if (!sources::ValidTaskId(task_id)) {
+        return http::JsonError(400, "bad_request",
+                               "invalid task id: expected 1..155 characters of [A-Za-z0-9_.:@-]");
+      }
+      return task_id;
+    }
+    case sources::Argument::kTaskQuery: {
+      auto parsed = sources::ParseTaskQuery([&](std::string_view name) -> std::optional<std::string> {
+        const auto value = params.Query(name);
+        if (!value) return std::nullopt;
+        return std::string(*value);
+      });
+      if (auto* error = std::get_if<sources::TaskQueryError>(&parsed)) {
+        return http::JsonError(400, "bad_request", error->message);
+      }
+      return std::get<sources::TaskQuery>(parsed).Canonical();
+    }
+  }
+  return std::string();
 }
 
 }  // namespace
@@ -110,16 +142,10 @@ boost::asio::awaitable<http::Response> ServeView(ViewService& service, sources::
     }
     use_cache = *parsed;
   }
-  std::string task_id;
-  if (view == sources::View::kTask) {
-    const auto it = params.path.find("task_id");
-    task_id = it == params.path.end() ? std::string() : it->second;
-    if (!sources::ValidTaskId(task_id)) {
-      co_return http::JsonError(400, "bad_request",
-                          "invalid task id: expected 1..155 characters of [A-Za-z0-9_.:@-]");
-    }
-  }
-  cache::ReadResult result = co_await service.Get(view, std::move(task_id), use_cache);
+  std::variant<std::string, http::Response> argument = ViewArgument(view, params);
+  if (auto* error = std::get_if<http::Response>(&argument)) co_return std::move(*error);
+  cache::ReadResult result =
+      co_await service.Get(view, std::move(std::get<std::string>(argument)), use_cache);
   co_return ViewResponse(result, request.if_none_match, service.source());
 }
 

@@ -29,12 +29,12 @@ cache::EntryContent ContentOf(sources::Collected collected) {
 // lambda below only forwards to it (a lambda coroutine's captures would die with the lambda).
 boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
                                                   const base::Clock* clock, View view,
-                                                  std::string task_id) {
+                                                  std::string argument) {
   boost::system::result<sources::Collected> collected =
       sources::MakeErrorCode(sources::Errc::kUnavailable);
   // A named request, not a temporary inside the co_await expression: g++ 12 mis-destroys
   // temporaries of class type there (double free).
-  sources::ViewRequest request{view, task_id};
+  sources::ViewRequest request{view, argument};
   try {
     collected = co_await source->Collect(std::move(request));
   } catch (...) {
@@ -83,23 +83,23 @@ cache::ReadThrough& ViewService::CategoryOf(View view) const {
 }
 
 // Built for every read, HIT or not, so it must not allocate: a loader of an aggregate view
-// captures a pointer and the view only, which std::function stores inline. Only a task
-// lookup's loader carries its id.
-cache::Loader ViewService::LoaderOf(View view, std::string task_id) const {
+// captures a pointer and the view only, which std::function stores inline. Only a view with an
+// argument (a task id, a filter) carries it.
+cache::Loader ViewService::LoaderOf(View view, std::string argument) const {
   const ViewService* self = this;
-  if (view != View::kTask) {
+  if (sources::SpecOf(view).argument == sources::Argument::kNone) {
     return [self, view] { return Collect(&self->source_, &self->clock_, view, {}); };
   }
-  return [self, view, task_id = std::move(task_id)] {
-    return Collect(&self->source_, &self->clock_, view, task_id);
+  return [self, view, argument = std::move(argument)] {
+    return Collect(&self->source_, &self->clock_, view, argument);
   };
 }
 
 // Not a coroutine itself: the read is one coroutine frame, ReadThrough::Read's.
-boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string task_id,
+boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string argument,
                                                            bool use_cache, cache::Reader reader) {
-  std::string key = sources::ViewKey(view, task_id);
-  cache::Loader load = LoaderOf(view, std::move(task_id));
+  std::string key = sources::ViewKey(view, argument);
+  cache::Loader load = LoaderOf(view, std::move(argument));
   const std::chrono::milliseconds wait(request_timeout_ms_.load(std::memory_order_relaxed));
   return CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader, wait);
 }

@@ -59,8 +59,9 @@ class ViewService final {
   std::string_view source_kind() const;
   sources::Source& data_source() const;
 
-  // Answers one request for `view` (task_id for kTask only; REQUIRES: ValidTaskId(task_id)).
-  boost::asio::awaitable<cache::ReadResult> Get(sources::View view, std::string task_id,
+  // Answers one request for `view`. `argument` as sources::ViewRequest::argument, already
+  // checked (REQUIRES: ValidTaskId for kTask; TaskQuery::Canonical() for kRecentTasks).
+  boost::asio::awaitable<cache::ReadResult> Get(sources::View view, std::string argument,
                                                 bool use_cache,
                                                 cache::Reader reader = cache::Reader::kClient);
 
@@ -102,7 +103,7 @@ class ViewService final {
 
  private:
   cache::ReadThrough& CategoryOf(sources::View view) const;
-  cache::Loader LoaderOf(sources::View view, std::string task_id) const;
+  cache::Loader LoaderOf(sources::View view, std::string argument) const;
 
   boost::asio::any_io_executor executor_;
   sources::Source& source_;

@@ -8,6 +8,7 @@
 
 #include "config/checks.h"
 #include "config/keys.h"
+#include "config/task_events_reader.h"
 
 namespace queuemon::config {
 namespace {
@@ -72,6 +73,10 @@ std::unique_ptr<sources::SourceOptions> ReadCeleryOptions(ObjectReader& r) {
   r.ReadSeconds(keys::kQueueDiscoveryIntervalSeconds, source->queue_discovery_interval, false,
                 86'400);
   r.ReadSeconds(keys::kIdleQueueGraceSeconds, source->idle_queue_grace, true, 30 * 86'400);
+  if (const nlohmann::json* task_events = r.Child(keys::kTaskEvents)) {
+    ObjectReader events(*task_events, r.PathOf(keys::kTaskEvents));
+    ReadTaskEventsOptions(events, source->task_events);
+  }
   return source;
 }
 
@@ -98,6 +103,7 @@ std::optional<std::string> FirstCeleryChange(const sources::SourceOptions& runni
        keys::kQueueDiscoveryIntervalSeconds},
       {a.idle_queue_grace != b.idle_queue_grace, keys::kIdleQueueGraceSeconds},
       {a.max_reply_bytes != b.max_reply_bytes, keys::kMaxReplyBytes},
+      {a.task_events != b.task_events, keys::kTaskEvents},
   };
   for (const auto& [changed, key] : fields) {
     if (changed) return prefix + "." + std::string(key);

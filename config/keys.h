@@ -64,5 +64,20 @@ inline constexpr std::string_view kPurgeOfflineAfterSeconds = "purge_offline_aft
 inline constexpr std::string_view kMaxReplyBytes = "max_reply_bytes";
 inline constexpr std::string_view kQueueDiscoveryIntervalSeconds = "queue_discovery_interval_seconds";
 inline constexpr std::string_view kIdleQueueGraceSeconds = "idle_queue_grace_seconds";
+inline constexpr std::string_view kTaskEvents = "task_events";
+// "sources[i].task_events" (kind "celery"), after celery-exporter's options.
+inline constexpr std::string_view kMetricPrefix = "metric_prefix";
+inline constexpr std::string_view kStaticLabels = "static_labels";
+inline constexpr std::string_view kGenericHostnameTaskSent = "generic_hostname_task_sent";
+inline constexpr std::string_view kGenericHostnameWorkerTasks = "generic_hostname_worker_tasks";
+inline constexpr std::string_view kDefaultQueueName = "default_queue_name";
+inline constexpr std::string_view kRuntimeBuckets = "runtime_buckets";
+inline constexpr std::string_view kQueueWaitBuckets = "queue_wait_buckets";
+inline constexpr std::string_view kWorkerTimeoutSeconds = "worker_timeout_seconds";
+inline constexpr std::string_view kMaxTaskNames = "max_task_names";
+inline constexpr std::string_view kTaskTableBytes = "task_table_bytes";
+inline constexpr std::string_view kKeepTaskArgs = "keep_task_args";
+inline constexpr std::string_view kStatsWindowSeconds = "stats_window_seconds";
+inline constexpr std::string_view kMaxTracebackBytes = "max_traceback_bytes";
 
 }  // namespace queuemon::config::keys

@@ -42,7 +42,7 @@ class InstantSource final : public queuemon::sources::Source {
   asio::awaitable<boost::system::result<queuemon::sources::Collected>> Collect(
       queuemon::sources::ViewRequest request) override {
     queuemon::sources::Collected snapshot;
-    snapshot.body = nlohmann::json{{"view", queuemon::sources::ViewKey(request.view, request.task_id)}}.dump();
+    snapshot.body = nlohmann::json{{"view", queuemon::sources::ViewKey(request.view, request.argument)}}.dump();
     co_return snapshot;
   }
   queuemon::sources::SourceStats Stats() const override { return {}; }

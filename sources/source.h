@@ -13,10 +13,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include "sources/metric_family.h"
 #include "sources/typed_views.h"
 #include "sources/views.h"
 
@@ -24,7 +26,9 @@ namespace queuemon::sources {
 
 struct ViewRequest {
   View view = View::kWorkers;
-  std::string task_id;  // kTask only; checked with ValidTaskId first
+  // The view's argument (ViewSpec::argument): kTask's id (checked with ValidTaskId),
+  // kRecentTasks' TaskQuery::Canonical() text; empty otherwise.
+  std::string argument;
 };
 
 // One view as collected.
@@ -51,6 +55,15 @@ struct SourceStats {
   std::uint64_t broker_disconnects = 0;       // established links lost (EOF, error, deadline)
   std::uint64_t broker_reconnects = 0;        // links answering again after a failure or loss
   double broker_backoff_seconds = 0;          // retry delay of a link that is down; 0 when up
+  // Events (sources with an event stream; 0 otherwise).
+  std::uint64_t events_received = 0;             // events, each event of a batch counted
+  std::uint64_t events_malformed = 0;            // messages/events that could not be decoded
+  std::uint64_t event_subscription_resets = 0;   // established subscriptions lost
+  std::uint64_t task_names_overflowed = 0;       // events counted under the overflow name
+  std::uint64_t task_table_evictions = 0;        // tasks evicted to keep the byte budget
+  std::size_t task_table_tasks = 0;
+  std::size_t task_table_bytes = 0;
+  std::size_t task_metric_series = 0;            // label sets of the task metrics
 };
 
 class Source {
@@ -67,6 +80,12 @@ class Source {
   virtual void Stop() = 0;
   virtual boost::asio::awaitable<boost::system::result<Collected>> Collect(ViewRequest request) = 0;
   virtual SourceStats Stats() const = 0;
+  // How the API names and labels this source's job-queue families (worker_up, queue_length,
+  // ...): by default the kind as prefix ("celery_") and no static labels.
+  virtual MetricStyle Style() const { return MetricStyle{std::string(Kind()) + "_", {}}; }
+  // Families the source keeps itself (from events), rendered; null when it keeps none. The
+  // same pointer comes back while nothing changed.
+  virtual std::shared_ptr<const std::vector<MetricFamily>> Families() { return nullptr; }
 };
 
 }  // namespace queuemon::sources

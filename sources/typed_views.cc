@@ -108,7 +108,8 @@ json JsonOf(const TaskResult& v) {
               {"state", v.state},
               {"result", std::move(result)},
               {"traceback", Opt(v.traceback)},
-              {"date_done", Opt(v.date_done)}};
+              {"date_done", Opt(v.date_done)},
+              {"worker", Opt(v.worker)}};
 }
 
 json JsonOf(const SummaryView& v) {

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "sources/task_views.h"
+
 namespace queuemon::sources {
 
 struct WorkerInfo {
@@ -77,6 +79,9 @@ struct TaskResult {
   std::string result_json = "null";       // the backend's "result" value, as JSON text
   std::optional<std::string> traceback;
   std::optional<std::string> date_done;   // naive UTC ISO as Celery writes it
+  // Set when the backend had nothing yet and the task events did: state is then the live one
+  // (RECEIVED, STARTED, ...) and this the node running it.
+  std::optional<std::string> worker;
 };
 
 struct SummaryView {
@@ -99,7 +104,7 @@ struct HealthView {
 
 using ViewData =
     std::variant<std::monostate, WorkersView, QueuesView, TasksView, TaskResult, SummaryView,
-                 HealthView>;
+                 HealthView, RecentTasksView, TaskStatsView>;
 
 std::string ToJson(const WorkersView& v);
 std::string ToJson(const QueuesView& v);
@@ -121,5 +126,7 @@ Serialized Serialize(const TasksView& v);
 Serialized Serialize(const TaskResult& v);
 Serialized Serialize(const SummaryView& v);
 Serialized Serialize(const HealthView& v);
+Serialized Serialize(const RecentTasksView& v);  // task_views.cc
+Serialized Serialize(const TaskStatsView& v);    // task_views.cc
 
 }  // namespace queuemon::sources

@@ -10,9 +10,9 @@ const ViewSpec& SpecOf(View view) {
   return kViews[0];  // unreachable: every View has a row (views_test checks)
 }
 
-std::string ViewKey(View view, std::string_view task_id) {
+std::string ViewKey(View view, std::string_view argument) {
   const ViewSpec& spec = SpecOf(view);
-  if (view == View::kTask) return std::string(spec.key) + ":" + std::string(task_id);
+  if (spec.argument != Argument::kNone) return std::string(spec.key) + ":" + std::string(argument);
   return std::string(spec.key);
 }
 

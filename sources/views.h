@@ -15,7 +15,7 @@
 
 namespace queuemon::sources {
 
-enum class View { kWorkers, kQueues, kTasks, kTask, kSummary, kHealth };
+enum class View { kWorkers, kQueues, kTasks, kRecentTasks, kTaskStats, kTask, kSummary, kHealth };
 
 // What start-up (and a source coming back) does with a view.
 enum class Warm {
@@ -24,20 +24,32 @@ enum class Warm {
   kAwaited,     // loaded, and READY=1 waits for it (up to startup.warmup_deadline_ms)
 };
 
+// What a view's route carries besides the view itself (ViewRequest::argument).
+enum class Argument {
+  kNone,
+  kTaskId,     // the {task_id} of the route, checked with ValidTaskId
+  kTaskQuery,  // the query's filter, checked by ParseTaskQuery, as TaskQuery::Canonical()
+};
+
 struct ViewSpec {
   View view;
   std::string_view key;       // the cache key ("workers"); a kTask entry is "task:<id>"
   std::string_view category;  // the category cache that holds it ("worker_status")
   std::string_view route;     // below /api/v1/{source}; "{task_id}" is the one placeholder
   Warm warm;
+  Argument argument = Argument::kNone;
 };
 
-// In route order: routes match in order, so "tasks/status" precedes "tasks/{task_id}".
+// In route order: routes match in order, so "tasks/status", "tasks/recent" and "tasks/stats"
+// precede "tasks/{task_id}". recent and task_stats come from task events (sources without
+// them answer kNotFound).
 inline constexpr ViewSpec kViews[] = {
     {View::kWorkers, "workers", "worker_status", "/workers/status", Warm::kAwaited},
     {View::kQueues, "queues", "queue_status", "/queues/status", Warm::kAwaited},
     {View::kTasks, "tasks", "task_status", "/tasks/status", Warm::kBackground},
-    {View::kTask, "task", "task_status", "/tasks/{task_id}", Warm::kNo},
+    {View::kRecentTasks, "recent", "task_status", "/tasks/recent", Warm::kNo, Argument::kTaskQuery},
+    {View::kTaskStats, "task_stats", "task_status", "/tasks/stats", Warm::kNo},
+    {View::kTask, "task", "task_status", "/tasks/{task_id}", Warm::kNo, Argument::kTaskId},
     {View::kSummary, "summary", "metrics_summary", "/metrics/summary", Warm::kAwaited},
     {View::kHealth, "health", "health_check", "/health", Warm::kAwaited},
 };
@@ -62,8 +74,8 @@ inline constexpr std::chrono::seconds kDefaultStaleFor{300};
 
 const ViewSpec& SpecOf(View view);
 
-// The cache key of a view: "workers", ..., "task:<id>".
-std::string ViewKey(View view, std::string_view task_id = {});
+// The cache key of a view: "workers", ..., "task:<id>", "recent:<canonical filter>".
+std::string ViewKey(View view, std::string_view argument = {});
 
 // "task_status, worker_status, ...": the category names, for error messages.
 std::string CategoryList();

@@ -53,8 +53,11 @@ void UpdateInfo(const json& event, WorkerInfo& info) {
 }  // namespace
 
 WorkerTable::WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
-                         std::size_t max_event_bytes)
-    : clock_(clock), purge_after_(purge_offline_after), max_event_bytes_(max_event_bytes) {}
+                         std::size_t max_event_bytes, std::chrono::milliseconds worker_timeout)
+    : clock_(clock),
+      purge_after_(purge_offline_after),
+      max_event_bytes_(max_event_bytes),
+      worker_timeout_(worker_timeout) {}
 
 bool WorkerTable::OnMessage(std::string_view payload) {
   auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
@@ -77,34 +80,44 @@ bool WorkerTable::ApplyBody(std::string_view body) {
   }
   if (doc.is_object()) doc = json::array({std::move(doc)});
   bool ok = true;
-  for (const auto& event : doc) {
-    if (!event.is_object() || !event.contains("hostname") || !event.at("hostname").is_string() ||
-        !event.contains("type") || !event.at("type").is_string()) {
-      ok = false;
-      continue;
-    }
-    const auto& hostname = event.at("hostname").get_ref<const std::string&>();
-    const auto& type = event.at("type").get_ref<const std::string&>();
-    if (type.rfind("worker-", 0) != 0) {
-      // A task event: proof of life for a worker we already know (and is not shut down).
-      auto it = workers_.find(hostname);
-      if (it != workers_.end() && !it->second.offline_event) it->second.last_seen = now;
-      continue;
-    }
-    Entry& entry = workers_[hostname];
-    entry.info.hostname = hostname;
-    UpdateInfo(event, entry.info);
-    entry.last_seen = now;
-    entry.offline_event = type == "worker-offline";
-  }
+  for (const auto& event : doc) ok = ApplyEventLocked(event, now) && ok;
   if (!ok) ++malformed_;
   return ok;
+}
+
+bool WorkerTable::ApplyEvent(const json& event) {
+  const auto now = clock_.Now();
+  base::MutexLock lock(mu_);
+  return ApplyEventLocked(event, now);
+}
+
+bool WorkerTable::ApplyEventLocked(const json& event, base::TimePoint now) {
+  if (!event.is_object() || !event.contains("hostname") || !event.at("hostname").is_string() ||
+      !event.contains("type") || !event.at("type").is_string()) {
+    return false;
+  }
+  const auto& hostname = event.at("hostname").get_ref<const std::string&>();
+  const auto& type = event.at("type").get_ref<const std::string&>();
+  if (type.rfind("worker-", 0) != 0) {
+    // A task event: proof of life for a worker we already know (and is not shut down).
+    auto it = workers_.find(hostname);
+    if (it != workers_.end() && !it->second.offline_event) it->second.last_seen = now;
+    return true;
+  }
+  Entry& entry = workers_[hostname];
+  entry.info.hostname = hostname;
+  UpdateInfo(event, entry.info);
+  entry.last_seen = now;
+  entry.offline_event = type == "worker-offline";
+  return true;
 }
 
 bool WorkerTable::Online(const Entry& entry, base::TimePoint now) const {
   if (entry.offline_event) return false;
   const double freq = entry.info.heartbeat_freq.value_or(kDefaultFreqSeconds);
-  return now - entry.last_seen <= std::chrono::duration<double>(2 * freq);
+  const auto silent = now - entry.last_seen;
+  if (worker_timeout_.count() > 0 && silent > worker_timeout_) return false;
+  return silent <= std::chrono::duration<double>(2 * freq);
 }
 
 std::vector<WorkerInfo> WorkerTable::Workers() {

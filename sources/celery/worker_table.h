@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "base/clock.h"
@@ -29,14 +31,20 @@ namespace queuemon::sources::celery {
 class WorkerTable final {
  public:
   // REQUIRES: `clock` outlives the table.
+  // `worker_timeout` (0: none) also turns a worker offline once its last event is that old,
+  // whatever its heartbeat frequency (celery-exporter's --worker-timeout).
   WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
-              std::size_t max_event_bytes);
+              std::size_t max_event_bytes,
+              std::chrono::milliseconds worker_timeout = std::chrono::milliseconds(0));
 
   // One pub/sub message: a kombu envelope whose body is one event object or a list of them.
   // Returns false (and counts it) when the message is malformed.
   bool OnMessage(std::string_view payload);
   // The decoded body of one message (an event object or a list of events).
   bool ApplyBody(std::string_view body);
+  // One parsed event object (worker-* updates the table, task-* refreshes a known worker's
+  // liveness); false, counting nothing, when it has no string hostname and type.
+  bool ApplyEvent(const nlohmann::json& event);
 
   // Every known worker with its status as of now, sorted by hostname; purges expired ones.
   std::vector<WorkerInfo> Workers();
@@ -51,10 +59,12 @@ class WorkerTable final {
   };
 
   bool Online(const Entry& entry, base::TimePoint now) const;
+  bool ApplyEventLocked(const nlohmann::json& event, base::TimePoint now) REQUIRES(mu_);
 
   const base::Clock& clock_;
   const std::chrono::milliseconds purge_after_;
   const std::size_t max_event_bytes_;
+  const std::chrono::milliseconds worker_timeout_;
   mutable base::Mutex mu_;
   std::map<std::string, Entry> workers_ GUARDED_BY(mu_);
   std::uint64_t malformed_ GUARDED_BY(mu_) = 0;

@@ -44,14 +44,14 @@ boost::asio::awaitable<boost::system::result<Collected>> FakeSource::Collect(
 Collected FakeSource::MakeCollected(const ViewRequest& request,
                                                  std::uint64_t n) const {
   Collected collected;
-  collected.body = "{\"view\":\"" + ViewKey(request.view, request.task_id) +
+  collected.body = "{\"view\":\"" + ViewKey(request.view, request.argument) +
                   "\",\"call\":" + std::to_string(n);
   if (const std::size_t padding = padding_.load()) {
     collected.body += ",\"pad\":\"" + std::string(padding, 'x') + "\"";
   }
   collected.body += "}";
   if (call_is_timestamp_.load()) {
-    collected.identity = "{\"view\":\"" + ViewKey(request.view, request.task_id) + "\"}";
+    collected.identity = "{\"view\":\"" + ViewKey(request.view, request.argument) + "\"}";
   }
   if (request.view == View::kWorkers) {
     WorkersView workers;

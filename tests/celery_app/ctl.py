@@ -3,6 +3,8 @@
   ctl.py wait-ready NODE... [--timeout S]     exit 0 once every NODE answers a ping
   ctl.py send TASK [--args JSON] [--queue Q] [--priority P] [--countdown S] [--count N]
                                              prints one task id per line
+  ctl.py send ... [--task-id ID]             (one task with that id)
+  ctl.py revoke ID                           revokes ID on every worker, waiting for their replies
   ctl.py result ID [--timeout S]             waits for the result, prints its state
   ctl.py depth QUEUE...                      {"QUEUE": {"0": n, "3": n, ...}} via plain redis-py
   ctl.py hlen KEY                            HLEN via plain redis-py
@@ -43,9 +45,9 @@ def wait_ready(nodes, timeout):
     return 0
 
 
-def send(name, args, queue, priority, countdown, count):
+def send(name, args, queue, priority, countdown, count, task_id=None):
     task = app.signature(f'tasks.{name}', args=args)
-    options = {}
+    options = {'task_id': task_id} if task_id else {}
     if queue:
         options['queue'] = queue
     if priority is not None:
@@ -125,6 +127,9 @@ def main():
     s.add_argument('--priority', type=int)
     s.add_argument('--countdown', type=float)
     s.add_argument('--count', type=int, default=1)
+    s.add_argument('--task-id')
+    v = sub.add_parser('revoke')
+    v.add_argument('id')
     r = sub.add_parser('result')
     r.add_argument('id')
     r.add_argument('--timeout', type=float, default=20)
@@ -159,7 +164,12 @@ def main():
     if a.cmd == 'wait-ready':
         return wait_ready(a.nodes, a.timeout)
     if a.cmd == 'send':
-        return send(a.task, json.loads(a.args), a.queue, a.priority, a.countdown, a.count)
+        return send(a.task, json.loads(a.args), a.queue, a.priority, a.countdown, a.count,
+                    a.task_id)
+    if a.cmd == 'revoke':
+        replies = app.control.revoke(a.id, reply=True, timeout=2)
+        print(json.dumps(replies))
+        return 0 if replies else 1
     res = app.AsyncResult(a.id)
     try:
         res.get(timeout=a.timeout, propagate=False)

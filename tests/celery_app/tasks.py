@@ -8,6 +8,7 @@ import os
 import time
 
 from celery import Celery
+from celery.exceptions import Reject
 
 BROKER = os.environ.get('QUEUEMON_CELERY_BROKER', 'redis://127.0.0.1:6379/0')
 BACKEND = os.environ.get('QUEUEMON_CELERY_BACKEND', BROKER)
@@ -21,6 +22,9 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Fail fast when the fixture's redis-server is gone instead of retrying for minutes.
     broker_transport_options={'max_retries': 3},
+    # Clients publish task-sent (the only event that names the queue), as the task-event
+    # tests and celery-exporter's users expect.
+    task_send_sent_event=True,
 )
 
 
@@ -60,3 +64,22 @@ def late(seconds):
 def tracked(seconds):
     time.sleep(seconds)
     return seconds
+
+
+@app.task
+def fail_key():
+    raise KeyError('missing')
+
+
+@app.task(bind=True, max_retries=1)
+def retry_once(self):
+    """Fails once and is retried (task-retried, then a second task-sent), then succeeds."""
+    if self.request.retries == 0:
+        raise self.retry(countdown=0.1, exc=RuntimeError('first attempt'))
+    return 'second attempt'
+
+
+@app.task(acks_late=True)
+def rejected():
+    """Rejected by the worker without requeue: one task-rejected event."""
+    raise Reject('not wanted', requeue=False)

@@ -18,6 +18,7 @@
 
 #include "tests/testing/celery_workers.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/promtool.h"
 #include "tests/testing/queuemond_process.h"
 #include "tests/testing/redis_server.h"
 

@@ -92,9 +92,19 @@ SourceStats CelerySource::Stats() const {
     base::MutexLock lock(stats_mu_);
     out = stats_;
   }
-  out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events_.table().malformed();
   out.worker_requests = inspector_.broadcasts();
   out.workers_online = events_.table().OnlineCount();
+  const EventStream& stream = events_.stream();
+  const EventCounts events = stream.counts();
+  out.events_received = events.received;
+  out.events_malformed = events.malformed;
+  out.event_subscription_resets = events.subscription_resets;
+  out.malformed_replies = malformed_.load(std::memory_order_relaxed) + events.malformed;
+  out.task_names_overflowed = stream.metrics().overflowed();
+  out.task_metric_series = stream.metrics().series();
+  out.task_table_tasks = stream.tasks().size();
+  out.task_table_bytes = stream.tasks().bytes();
+  out.task_table_evictions = stream.tasks().evictions();
   for (const auto* redis : {&options_.broker, &options_.result_backend}) {
     if (!redis->monitor) continue;
     const redis::BrokerLinkStats links = redis->monitor->Stats();
@@ -104,6 +114,15 @@ SourceStats CelerySource::Stats() const {
     out.broker_backoff_seconds = std::max(out.broker_backoff_seconds, links.backoff_seconds);
   }
   return out;
+}
+
+MetricStyle CelerySource::Style() const {
+  return MetricStyle{options_.task_events.metrics.prefix,
+                     FormatStaticLabels(options_.task_events.metrics.static_labels)};
+}
+
+std::shared_ptr<const std::vector<MetricFamily>> CelerySource::Families() {
+  return events_.stream().metrics().Families();
 }
 
 void CelerySource::Record(bool ok, double seconds, bool broker_up) {
@@ -129,7 +148,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest r
   }
   if (!result) {
     spdlog::debug("celery[{}]: {} failed: {}", options_.name,
-                  ViewKey(request.view, request.task_id), result.error().message());
+                  ViewKey(request.view, request.argument), result.error().message());
   }
   co_return result;
 }
@@ -144,7 +163,11 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::CollectView(
     case View::kTasks:
       co_return co_await Tasks();
     case View::kTask:
-      co_return co_await Task(request.task_id);
+      co_return co_await Task(request.argument);
+    case View::kRecentTasks:
+      co_return RecentTasks(request.argument);
+    case View::kTaskStats:
+      co_return TaskStats();
     case View::kSummary:
       co_return co_await Summary();
     case View::kHealth:
@@ -195,7 +218,24 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Tasks() {
 boost::asio::awaitable<CelerySource::Result> CelerySource::Task(const std::string& task_id) {
   auto result = co_await results_.Lookup(task_id);  // checks the id (kInvalidArgument)
   if (!result) co_return result.error();
+  if (result->state == "PENDING") {
+    // Nothing in the backend yet: the events may know better (RECEIVED or STARTED on a worker).
+    if (const auto live = events_.stream().tasks().Find(task_id)) {
+      result->state = live->state;
+      if (!live->worker.empty()) result->worker = live->worker;
+    }
+  }
   co_return MakeCollected(std::move(*result));
+}
+
+CelerySource::Result CelerySource::RecentTasks(const std::string& canonical_query) const {
+  const std::optional<TaskQuery> query = TaskQueryFromCanonical(canonical_query);
+  if (!query) return MakeErrorCode(Errc::kInvalidArgument);
+  return MakeCollected(events_.stream().tasks().Recent(*query, base::UnixNow()));
+}
+
+CelerySource::Result CelerySource::TaskStats() const {
+  return MakeCollected(events_.stream().tasks().Stats(base::UnixNow()));
 }
 
 boost::asio::awaitable<CelerySource::Result> CelerySource::Summary() {

@@ -7,7 +7,10 @@
 //   workers  events table + one round {stats, active_queues}
 //   queues   one round {active_queues} + one pipeline (bindings, HLEN unacked, all LLENs)
 //   tasks    one round {active, reserved, scheduled}
-//   task     GET celery-task-meta-<id> (id checked with ValidTaskId -> kInvalidArgument)
+//   task     GET celery-task-meta-<id> (id checked with ValidTaskId -> kInvalidArgument); when
+//            the backend has nothing yet, the live state from the task events
+//   recent   the task table (no I/O), filtered
+//   task_stats  the task table's per-name statistics (no I/O)
 //   summary  one round {stats, active_queues, active, reserved, scheduled} + the pipeline
 //   health   PING (rtt) + one round {ping}; never fails on a down broker (reports unhealthy)
 // Errors: broker down -> redis::Errc::kUnavailable, deadline -> redis::Errc::kTimeout (from redis::RedisConnection);
@@ -52,6 +55,8 @@ class CelerySource final : public Source {
   void Stop() override;
   boost::asio::awaitable<boost::system::result<Collected>> Collect(ViewRequest request) override;
   SourceStats Stats() const override;
+  MetricStyle Style() const override;
+  std::shared_ptr<const std::vector<MetricFamily>> Families() override;
 
  private:
   using Result = boost::system::result<Collected>;
@@ -62,6 +67,8 @@ class CelerySource final : public Source {
   boost::asio::awaitable<Result> Queues();
   boost::asio::awaitable<Result> Tasks();
   boost::asio::awaitable<Result> Task(const std::string& task_id);
+  Result RecentTasks(const std::string& canonical_query) const;
+  Result TaskStats() const;
   boost::asio::awaitable<Result> Summary();
   boost::asio::awaitable<Result> Health();
   void Record(bool ok, double seconds, bool broker_up);

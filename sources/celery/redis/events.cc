@@ -1,25 +1,36 @@
-// Event subscription -> WorkerTable.
+// Event subscription -> EventStream.
 #include "sources/celery/redis/events.h"
 
 #include <spdlog/spdlog.h>
 
 namespace queuemon::sources::celery::over_redis {
+namespace {
+
+// The task metrics carry the source's name as their `source` label.
+TaskEventsOptions WithSourceLabel(const CeleryOptions& options) {
+  TaskEventsOptions out = options.task_events;
+  out.metrics.source = options.name;
+  return out;
+}
+
+}  // namespace
 
 CeleryEvents::CeleryEvents(boost::asio::any_io_executor executor, const CeleryOptions& options,
                            const CeleryKeys& keys, const base::Clock& clock)
-    : table_(std::make_shared<WorkerTable>(clock, options.purge_offline_after,
-                                           options.max_reply_bytes)),
+    : stream_(std::make_shared<EventStream>(clock, WithSourceLabel(options),
+                                            options.purge_offline_after, options.max_reply_bytes)),
       connected_(std::make_shared<std::atomic<bool>>(false)) {
-  std::weak_ptr<WorkerTable> table = table_;
+  std::weak_ptr<EventStream> stream = stream_;
   std::weak_ptr<std::atomic<bool>> connected = connected_;
   const std::string source = options.name;
   subscriber_ = std::make_unique<redis::RedisSubscriber>(
       std::move(executor), options.broker, std::vector<std::string>{keys.EventsPattern()},
-      [table](std::string_view, std::string_view payload) {
-        if (auto t = table.lock()) t->OnMessage(payload);  // malformed ones are counted there
+      [stream](std::string_view, std::string_view payload) {
+        if (auto s = stream.lock()) s->OnMessage(payload);  // malformed ones are counted there
       },
-      [connected, source](bool up) {
+      [connected, stream, source](bool up) {
         if (auto c = connected.lock()) c->store(up, std::memory_order_relaxed);
+        if (auto s = stream.lock()) s->OnSubscription(up);
         spdlog::info("celery[{}]: event subscription {}", source, up ? "up" : "down");
       });
 }

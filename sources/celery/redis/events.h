@@ -1,7 +1,9 @@
 #pragma once
 // CeleryEvents: the event subscription of one Celery app. One redis::RedisSubscriber PSUBSCRIBEs to
 // `/<db>.celeryev/*` (with global_keyprefix) for the owner's life and feeds every message into
-// a WorkerTable; the subscriber reconnects and resubscribes by itself after a broker outage.
+// an EventStream (workers, tasks, task metrics); the subscriber reconnects and resubscribes by
+// itself after a broker outage (Redis also drops a subscriber that falls behind, past
+// client-output-buffer-limit pubsub: the stream counts each such reset).
 //
 // While the subscription is down no heartbeats arrive, so workers turn "offline" after 2 x freq
 // in the table; `connected()` lets views tell "broker unreachable" from "workers gone".
@@ -15,7 +17,7 @@
 #include "sources/celery/redis/keys.h"
 #include "sources/celery/redis/options.h"
 #include "redis/connection.h"
-#include "sources/celery/worker_table.h"
+#include "sources/celery/event_stream.h"
 
 namespace queuemon::sources::celery::over_redis {
 
@@ -28,13 +30,15 @@ class CeleryEvents final {
 
   void Start();
   void Stop();  // idempotent
-  WorkerTable& table() { return *table_; }
-  const WorkerTable& table() const { return *table_; }
+  WorkerTable& table() { return stream_->workers(); }
+  const WorkerTable& table() const { return stream_->workers(); }
+  EventStream& stream() { return *stream_; }
+  const EventStream& stream() const { return *stream_; }
   bool connected() const { return connected_->load(std::memory_order_relaxed); }
 
  private:
   // Shared with the subscriber's handlers, which may outlive a Stop() by one strand turn.
-  std::shared_ptr<WorkerTable> table_;
+  std::shared_ptr<EventStream> stream_;
   std::shared_ptr<std::atomic<bool>> connected_;
   std::unique_ptr<redis::RedisSubscriber> subscriber_;
   bool started_ = false;

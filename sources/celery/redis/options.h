@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "redis/options.h"
+#include "sources/celery/event_stream.h"
 #include "sources/source_options.h"
 
 namespace queuemon::sources::celery::over_redis {
@@ -48,6 +49,8 @@ struct CeleryOptions final : SourceOptions {
   std::chrono::milliseconds purge_offline_after{std::chrono::minutes(10)};
   // Replies/events larger than this are skipped as malformed.
   std::size_t max_reply_bytes = 4 * 1024 * 1024;
+  // Task events: celery-exporter's metrics and the live task table (config "task_events").
+  TaskEventsOptions task_events;
 };
 
 }  // namespace queuemon::sources::celery::over_redis

@@ -1,0 +1,75 @@
+// Event messages -> worker table, task table, task metrics.
+#include "sources/celery/event_stream.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "sources/celery/pidbox_codec.h"
+
+namespace queuemon::sources::celery {
+
+using nlohmann::json;
+
+TaskMetricsOptions WithPurge(TaskMetricsOptions options, std::chrono::milliseconds purge) {
+  options.purge_offline_after = purge;
+  return options;
+}
+
+EventStream::EventStream(const base::Clock& clock, const TaskEventsOptions& options,
+                         std::chrono::milliseconds purge_offline_after,
+                         std::size_t max_event_bytes)
+    : max_event_bytes_(max_event_bytes),
+      here_offset_hours_(LocalUtcOffsetHours()),
+      workers_(clock, purge_offline_after, max_event_bytes, options.worker_timeout),
+      tasks_(options.table),
+      metrics_(WithPurge(options.metrics, purge_offline_after), clock) {}
+
+void EventStream::OnMessage(std::string_view payload) {
+  auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
+  json doc = body ? json::parse(*body, nullptr, /*allow_exceptions=*/false) : json();
+  if (!doc.is_object() && !doc.is_array()) {
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (doc.is_object()) {
+    OnEvent(doc);
+    return;
+  }
+  for (const json& event : doc) OnEvent(event);
+}
+
+void EventStream::OnEvent(const json& event) {
+  received_.fetch_add(1, std::memory_order_relaxed);
+  if (!workers_.ApplyEvent(event)) {
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto& type = event.at("type").get_ref<const std::string&>();
+  if (!type.starts_with("task-")) {
+    metrics_.Seen(event.at("hostname").get_ref<const std::string&>());
+    return;
+  }
+  const std::optional<TaskEvent> task = ReadTaskEvent(event, here_offset_hours_, base::UnixNow());
+  if (!task) {
+    // A task-* type Celery does not define, or no uuid: nothing to count it under.
+    if (!event.contains("uuid") || !event.at("uuid").is_string()) {
+      malformed_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  const AppliedEvent applied = tasks_.Apply(*task);
+  metrics_.Record(*task, TaskFacts{applied.name, applied.queue, applied.queue_wait});
+}
+
+void EventStream::OnSubscription(bool up) {
+  const bool was_up = was_up_.exchange(up, std::memory_order_relaxed);
+  if (was_up && !up) resets_.fetch_add(1, std::memory_order_relaxed);
+}
+
+EventCounts EventStream::counts() const {
+  return EventCounts{received_.load(std::memory_order_relaxed),
+                     malformed_.load(std::memory_order_relaxed),
+                     resets_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace queuemon::sources::celery

@@ -1,0 +1,37 @@
+#pragma once
+// MetricFamily: a family of Prometheus series a source renders itself (series it keeps from
+// events, which no cached view holds), and MetricStyle: how a source's job-queue families are
+// named and labelled. The API merges the families of every source by name under one HELP/TYPE
+// header. Plain data, and pure formatting helpers of the text format (thread-safe).
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace queuemon::sources {
+
+struct MetricFamily {
+  std::string name;     // "celery_task_sent_total"
+  std::string type;     // "counter" | "gauge" | "histogram"
+  std::string help;
+  std::string samples;  // complete sample lines ("name{labels} value\n"), possibly empty
+};
+
+struct MetricStyle {
+  std::string prefix;  // "celery_": prepended to worker_up, queue_length, ...
+  // Extra labels on every job-queue series, already formatted: `,env="prod"` (or empty).
+  std::string static_labels;
+};
+
+// A label value escaped for the text format: backslash, double quote and newline.
+std::string EscapeLabelValue(std::string_view value);
+// `,k="v"` for each pair, in order (values escaped).
+std::string FormatStaticLabels(const std::vector<std::pair<std::string, std::string>>& labels);
+// A sample value: shortest round-trip decimal, "NaN", "+Inf", "-Inf".
+void AppendSampleValue(std::string& out, double value);
+// A histogram bound as Python's prometheus_client writes `le`: "0.005", "1.0", "+Inf", so
+// rules written against celery-exporter's series match.
+std::string BucketBound(double bound);
+
+}  // namespace queuemon::sources

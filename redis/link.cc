@@ -101,7 +101,7 @@ asio::awaitable<boost::system::error_code> Handshake(RedisLink& link, const Redi
 }  // namespace
 
 asio::awaitable<boost::system::result<RedisReply>> ReadRedisReply(RedisLink& link) {
-  std::array<char, 4096> buffer;
+  std::vector<char>& buffer = link.read_buffer;
   for (;;) {
     auto next = link.decoder.Next();
     if (!next) co_return next.error();

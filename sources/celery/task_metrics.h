@@ -13,7 +13,9 @@
 // otherwise, for the object's life.
 //
 // Families() renders the text once per change and returns the same shared text until the next
-// change (a scrape with nothing new costs a pointer copy).
+// change (a scrape with nothing new costs a pointer copy). Each label set keeps its rendered
+// lines, re-rendered only when it changed; the concatenation into families happens outside
+// the lock, so a scrape holds the event path up for the changed label sets only.
 // Thread-safety: all methods are thread-safe (one mutex; Record holds it for a map update).
 
 #include <array>
@@ -24,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -87,21 +90,38 @@ class TaskMetrics final {
     bool sent_exists = false, all_exist = false;
     std::map<std::string, std::uint64_t> failed;  // exception class -> count
     std::optional<Histogram> runtime, queue_wait;
+    // This label set's sample lines of each family (kFamilies), rebuilt only when `dirty`: a
+    // scrape re-renders the label sets that changed since the last one and concatenates.
+    // Immutable once made, so a scrape concatenates them after letting go of the lock.
+    bool dirty = true;
+    std::array<std::shared_ptr<const std::string>, kTaskEventTypes + 2> text;
   };
+  static constexpr std::size_t kFamilies = kTaskEventTypes + 2;  // counters, runtime, queue wait
 
-  std::string NameLabel(std::string_view name) REQUIRES(mu_);
+  // `name`, or kOverflowName past max_task_names (the view stays valid while mu_ is held).
+  std::string_view NameLabel(std::string_view name) REQUIRES(mu_);
+  void MarkSeen(std::string_view host) REQUIRES(mu_);
   Series& SeriesOf(std::string_view name, std::string_view host, std::string_view queue) REQUIRES(mu_);
   void Observe(std::optional<Histogram>& h, const std::vector<double>& buckets, double value);
   void PurgeSilentHosts() REQUIRES(mu_);
-  std::vector<MetricFamily> Render() const REQUIRES(mu_);
-  void RenderHistogram(MetricFamily& family, const std::vector<double>& buckets,
-                       std::optional<Histogram> Series::*which) const REQUIRES(mu_);
+  using Parts = std::array<std::vector<std::shared_ptr<const std::string>>, kTaskEventTypes + 2>;
+  Parts CollectParts() REQUIRES(mu_);
+  std::vector<MetricFamily> Concatenate(const Parts& parts) const;
+  void RenderSeries(Series& s) const;
+  void RenderHistogram(std::string& out, std::size_t family, const Series& s,
+                       const std::optional<Histogram>& h,
+                       const std::vector<std::string>& bounds) const;
 
   const TaskMetricsOptions options_;
   const std::string static_labels_;
+  std::vector<std::string> family_names_;   // kFamilies names, with the prefix
+  std::vector<std::string> runtime_bounds_, wait_bounds_;  // `,le="0.005"<static labels>`...
   const base::Clock& clock_;
   mutable base::Mutex mu_;
   std::map<std::string, Series, std::less<>> series_ GUARDED_BY(mu_);  // by labels
+  // name '\0' host '\0' queue -> series_ value (map nodes are stable).
+  std::unordered_map<std::string, Series*> index_ GUARDED_BY(mu_);
+  std::string scratch_key_ GUARDED_BY(mu_);
   std::map<std::string, base::TimePoint, std::less<>> host_seen_ GUARDED_BY(mu_);
   std::map<std::string, bool, std::less<>> names_ GUARDED_BY(mu_);
   std::uint64_t overflowed_ GUARDED_BY(mu_) = 0;

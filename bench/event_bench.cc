@@ -1,0 +1,171 @@
+// Micro-benchmarks of the Celery task-event path on one core, without Redis:
+//  - BM_IngestEvents: EventStream::OnMessage over real-shaped messages (the captured 5.2.6
+//    events, tests/data/celery-events-captured.txt, with a fresh task id per task): task-sent
+//    alone, then received + started + succeeded (or failed, 1 in 10, with its traceback) in one
+//    task.multi list. Items are EVENTS, so items_per_second is events/s and its inverse the CPU
+//    per event. Every event goes through the worker table, the task table and the metrics.
+//  - BM_RenderTaskMetrics/<names>/<hosts>: TaskMetrics::Families() after one new event with
+//    names x hosts label sets, each with every counter and both histograms: the changed label
+//    set is re-rendered, the rest concatenated. first_ms: the first rendering (every label set).
+//  - BM_CachedTaskMetrics: Families() when nothing changed (what a scrape costs then).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "sources/celery/event_stream.h"
+#include "sources/celery/pidbox_codec.h"
+
+namespace queuemon::sources::celery {
+namespace {
+
+// ordered_json: the messages keep kombu's key order (body first, properties.body_encoding
+// after delivery_info), byte for byte as workers send them.
+using json = nlohmann::ordered_json;
+
+// The captured events by type (the first of each), and one envelope to wrap bodies in.
+struct Captured {
+  std::map<std::string, json> events;
+  json envelope;
+};
+
+Captured LoadCaptured() {
+  Captured out;
+  std::ifstream in(std::string(QUEUEMON_SOURCE_DIR) + "/tests/data/celery-events-captured.txt");
+  for (std::string line; std::getline(in, line);) {
+    const json envelope = json::parse(json::parse(line).at("data").get<std::string>());
+    const json body = json::parse(DecodeEnvelopeBody(envelope.dump(), 1 << 20).value());
+    if (line.find("task.multi") != std::string::npos) out.envelope = envelope;
+    for (const json& event : body.is_array() ? body : json::array({body})) {
+      out.events.try_emplace(event.at("type").get<std::string>(), event);
+    }
+  }
+  return out;
+}
+
+std::string Wrap(const Captured& c, const json& body) {
+  json envelope = c.envelope;
+  envelope["body"] = Base64Encode(body.dump());
+  return envelope.dump();
+}
+
+// `tasks` tasks as 2 messages each (sent; received+started+succeeded|failed): 4 events.
+std::vector<std::string> Messages(int tasks) {
+  const Captured c = LoadCaptured();
+  std::vector<std::string> messages;
+  for (int i = 0; i < tasks; ++i) {
+    const std::string id = "bench-task-" + std::to_string(i);
+    const std::string name = "bench.task" + std::to_string(i % 20);
+    auto with = [&](const char* type) {
+      json e = c.events.at(type);
+      e["uuid"] = id;
+      if (e.contains("name")) e["name"] = name;
+      return e;
+    };
+    messages.push_back(Wrap(c, with("task-sent")));
+    messages.push_back(Wrap(c, json::array({with("task-received"), with("task-started"),
+                                            with(i % 10 == 9 ? "task-failed" : "task-succeeded")})));
+  }
+  return messages;
+}
+
+void BM_IngestEvents(benchmark::State& state) {
+  static const std::vector<std::string> messages = Messages(50'000);
+  base::SteadyClock clock;
+  EventStream stream(clock, TaskEventsOptions{}, std::chrono::minutes(10), 4 << 20);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    stream.OnMessage(messages[i]);
+    i = (i + 1) % messages.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(stream.counts().received));
+  state.counters["malformed"] = static_cast<double>(stream.counts().malformed);
+  state.counters["tasks"] = static_cast<double>(stream.tasks().size());
+  std::size_t bytes = 0;
+  for (const std::string& m : messages) bytes += m.size();
+  state.counters["bytes_per_message"] = static_cast<double>(bytes) / static_cast<double>(messages.size());
+}
+BENCHMARK(BM_IngestEvents)->MinTime(3);
+
+void BM_DecodeEnvelope(benchmark::State& state) {
+  static const std::vector<std::string> messages = Messages(50'000);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(DecodeEnvelopeBody(messages[i], 4 << 20));
+    i = (i + 1) % messages.size();
+  }
+}
+BENCHMARK(BM_DecodeEnvelope);
+
+void BM_ParseBody(benchmark::State& state) {
+  static const std::vector<std::string> messages = Messages(50'000);
+  std::vector<std::string> bodies;
+  for (const auto& m : messages) bodies.push_back(DecodeEnvelopeBody(m, 4 << 20).value());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(nlohmann::json::parse(bodies[i]));
+    i = (i + 1) % bodies.size();
+  }
+}
+BENCHMARK(BM_ParseBody);
+
+void Fill(TaskMetrics& metrics, int names, int hosts) {
+  for (int n = 0; n < names; ++n) {
+    const std::string name = "app.tasks.task_" + std::to_string(n);
+    for (int h = 0; h < hosts; ++h) {
+      TaskEvent e;
+      e.hostname = "celery@worker-" + std::to_string(h);
+      e.type = TaskEventType::kSucceeded;
+      e.runtime = 0.01 * (n % 100);
+      metrics.Record(e, TaskFacts{name, "celery", 1.5});
+    }
+  }
+}
+
+void BM_RenderTaskMetrics(benchmark::State& state) {
+  base::SteadyClock clock;
+  TaskMetricsOptions options;
+  options.max_task_names = 100'000;
+  TaskMetrics metrics(options, clock);
+  Fill(metrics, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const auto start = std::chrono::steady_clock::now();
+  metrics.Families();  // the first rendering renders every label set
+  state.counters["first_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  TaskEvent one;
+  one.hostname = "celery@worker-0";
+  one.type = TaskEventType::kStarted;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    metrics.Record(one, TaskFacts{"app.tasks.task_0", "celery", std::nullopt});  // a change
+    const auto families = metrics.Families();
+    bytes = 0;
+    for (const MetricFamily& f : *families) bytes += f.samples.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.counters["series"] = static_cast<double>(metrics.series());
+  state.counters["MiB"] = static_cast<double>(bytes) / (1 << 20);
+}
+BENCHMARK(BM_RenderTaskMetrics)->Args({1000, 1})->Args({1000, 50})->Args({100, 50})
+    ->Unit(benchmark::kMillisecond)->MinTime(2);
+
+void BM_CachedTaskMetrics(benchmark::State& state) {
+  base::SteadyClock clock;
+  TaskMetricsOptions options;
+  options.max_task_names = 100'000;
+  TaskMetrics metrics(options, clock);
+  Fill(metrics, 1000, 50);
+  metrics.Families();
+  for (auto _ : state) benchmark::DoNotOptimize(metrics.Families());
+}
+BENCHMARK(BM_CachedTaskMetrics);
+
+}  // namespace
+}  // namespace queuemon::sources::celery
+
+BENCHMARK_MAIN();

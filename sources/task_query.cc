@@ -76,23 +76,22 @@ std::variant<TaskQuery, TaskQueryError> ParseTaskQuery(
       *out = std::move(*value);
     }
   }
-  if (auto limit = param("limit")) {
-    const auto value = ParseCount(*limit, 1, TaskQuery::kMaxLimit);
+  struct Count {
+    const char* key;
+    std::int64_t min, max;
+    std::int64_t* out;
+  };
+  for (const Count& c : {Count{"limit", 1, TaskQuery::kMaxLimit, &query.limit},
+                         Count{"offset", 0, TaskQuery::kMaxOffset, &query.offset}}) {
+    const auto text = param(c.key);
+    if (!text) continue;
+    const auto value = ParseCount(*text, c.min, c.max);
     if (!value) {
-      return TaskQueryError{Message({"query parameter 'limit' must be an integer in 1..",
-                                     std::to_string(TaskQuery::kMaxLimit), " (got ",
-                                     Quoted(*limit), ")"})};
+      return TaskQueryError{Message({"query parameter '", c.key, "' must be an integer in ",
+                                     std::to_string(c.min), "..", std::to_string(c.max),
+                                     " (got ", Quoted(*text), ")"})};
     }
-    query.limit = *value;
-  }
-  if (auto offset = param("offset")) {
-    const auto value = ParseCount(*offset, 0, TaskQuery::kMaxOffset);
-    if (!value) {
-      return TaskQueryError{Message({"query parameter 'offset' must be an integer in 0..",
-                                     std::to_string(TaskQuery::kMaxOffset), " (got ",
-                                     Quoted(*offset), ")"})};
-    }
-    query.offset = *value;
+    *c.out = *value;
   }
   return query;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The views built from task events (a source's live task table): one task's life, the newest
 // tasks matching a filter, and per-name statistics over a recent window. Plain data; the JSON
-// form is in task_views.cc. Thread-safety: none needed (values).
+// form is in typed_views.cc with the other views'. Thread-safety: none needed (values).
 
 #include <cstdint>
 #include <map>

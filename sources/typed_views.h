@@ -126,7 +126,7 @@ Serialized Serialize(const TasksView& v);
 Serialized Serialize(const TaskResult& v);
 Serialized Serialize(const SummaryView& v);
 Serialized Serialize(const HealthView& v);
-Serialized Serialize(const RecentTasksView& v);  // task_views.cc
-Serialized Serialize(const TaskStatsView& v);    // task_views.cc
+Serialized Serialize(const RecentTasksView& v);
+Serialized Serialize(const TaskStatsView& v);
 
 }  // namespace queuemon::sources

@@ -16,8 +16,8 @@ constexpr const char* kCounterHelp[kTaskEventTypes] = {
     "Sent just before the worker executes the task.",
     "Sent if the task executed successfully.",
     "Sent if the execution of the task failed.",
-    "The task was rejected by the worker, possibly to be re-queued or moved to a dead letter "
-    "queue.",
+    ("The task was rejected by the worker, possibly to be re-queued or moved to a dead letter "
+     "queue."),
     "Sent if the task has been revoked.",
     "Sent if the task failed, but will be retried in the future.",
 };
@@ -114,7 +114,11 @@ TaskMetrics::Series& TaskMetrics::SeriesOf(std::string_view name, std::string_vi
 
 void TaskMetrics::Observe(std::optional<Histogram>& h, const std::vector<double>& buckets,
                           double value) {
-  if (!h) h.emplace().counts.assign(buckets.size() + 1, 0);
+  if (!h) {
+    Histogram fresh;
+    fresh.counts.assign(buckets.size() + 1, 0);
+    h = std::move(fresh);
+  }
   const auto at = std::lower_bound(buckets.begin(), buckets.end(), value);  // le: value <= bound
   ++h->counts[static_cast<std::size_t>(at - buckets.begin())];
   h->sum += value;

@@ -92,26 +92,30 @@ inline testing::QueuemondConfig FastDeadlineConfig(const std::string& broker_url
   return config;
 }
 
-// One suite's world: redis + w1/w2 + a daemon with `caches_json`, watching kUnconsumed too.
+// One suite's world: redis + w1/w2 (both sending task events) + a daemon with `caches_json`
+// (and `source_extra_json`, more keys of its source), watching kUnconsumed too.
 class Environment final {
  public:
-  explicit Environment(const std::string& caches_json, const std::string& log_name)
+  Environment(const std::string& caches_json, const std::string& log_name,
+              const std::string& source_extra_json = "")
       : workers(redis.url(0), ::testing::TempDir() + "/" + log_name) {
     testing::CeleryWorkerSpec w1, w2;
     w1.name = "w1";
     w2.name = "w2";
     workers.Start({w1, w2});
-    daemon = std::make_unique<testing::QueuemondProcess>(DaemonConfig(caches_json));
+    daemon = std::make_unique<testing::QueuemondProcess>(DaemonConfig(caches_json, source_extra_json));
     if (!daemon->WaitReady()) throw std::runtime_error("queuemond not ready:\n" + daemon->log());
   }
 
-  testing::QueuemondConfig DaemonConfig(const std::string& caches_json) const {
+  testing::QueuemondConfig DaemonConfig(const std::string& caches_json,
+                                        const std::string& source_extra_json = "") const {
     testing::QueuemondConfig config;
     config.broker_url = redis.url(0);
     config.queues = {kUnconsumed};
     config.caches_json = caches_json;
     // Binding sets are scanned every second, so a new queue shows within a test's patience.
     config.source_extra_json = R"("queue_discovery_interval_seconds": 1)";
+    if (!source_extra_json.empty()) config.source_extra_json += ", " + source_extra_json;
     return config;
   }
 
@@ -121,14 +125,19 @@ class Environment final {
 };
 
 // One redis + two workers + one daemon per test binary (SetUpTestSuite), shared by its tests.
-// `Suite` names its config: static constexpr const char* kCachesJson, kLogName. Set-up failures
-// fail every test with the reason; teardown checks that the daemon exits with code 0.
+// `Suite` names its config: static constexpr const char* kCachesJson, kLogName, and optionally
+// kSourceExtraJson. Set-up failures fail every test with the reason; teardown checks that the
+// daemon exits with code 0.
 template <typename Suite>
 class SharedEnvironmentTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     try {
-      env_ = new Environment(Suite::kCachesJson, Suite::kLogName);
+      if constexpr (requires { Suite::kSourceExtraJson; }) {
+        env_ = new Environment(Suite::kCachesJson, Suite::kLogName, Suite::kSourceExtraJson);
+      } else {
+        env_ = new Environment(Suite::kCachesJson, Suite::kLogName);
+      }
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }

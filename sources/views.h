@@ -40,7 +40,8 @@ struct ViewSpec {
   Argument argument = Argument::kNone;
 };
 
-// In route order: routes match in order, so "tasks/status", "tasks/recent" and "tasks/stats"
+// In route order, which is also the order of enum View (SpecOf indexes by it; views.cc checks
+// at compile time): routes match in order, so "tasks/status", "tasks/recent" and "tasks/stats"
 // precede "tasks/{task_id}". recent and task_stats come from task events (sources without
 // them answer kNotFound).
 inline constexpr ViewSpec kViews[] = {

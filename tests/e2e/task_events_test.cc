@@ -228,7 +228,9 @@ TEST_F(TaskEventsTest, AFloodKeepsTheByteBudgetAndTheCardinalityBound) {
       R"("task_events": {"task_table_bytes": 1048576, "max_task_names": 5})";
   testing::QueuemondProcess daemon(config);
   ASSERT_TRUE(daemon.WaitReady()) << daemon.log();
-  const std::string generator = std::string(std::getenv("QUEUEMON_SOURCE_DIR")) + "/bench/events/event_gen.py";
+  const char* source_dir = std::getenv("QUEUEMON_SOURCE_DIR");  // set by ctest
+  ASSERT_NE(source_dir, nullptr) << "run through ctest, or set QUEUEMON_SOURCE_DIR";
+  const std::string generator = std::string(source_dir) + "/bench/events/event_gen.py";
   const auto run = testing::RunProcess(
       testing::ProcessSpec{{"/usr/bin/python3", generator, "--url", env_->redis.url(1), "--rate",
                             "10000", "--seconds", "3", "--task-names", "20", "--workers", "2",

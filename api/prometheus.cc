@@ -164,13 +164,6 @@ void SourceFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
 
 std::string SourceLabel(const SourceViews& v) { return Label("source", v.source->source()); }
 
-// The host part of a node name ("w1@host" -> "host"), as celery-exporter labels workers; a
-// name without '@' is its own host.
-std::string_view HostOf(std::string_view node) {
-  const auto at = node.find('@');
-  return at == std::string_view::npos ? node : node.substr(at + 1);
-}
-
 constexpr const char* kFreshness =
     " Read through the worker_status/queue_status cache like a JSON client: at most ttl old "
     "while the broker answers, up to ttl + stale_for when it does not, absent past that; see "
@@ -190,7 +183,7 @@ void WorkerFamilies(Exposition& e, const std::string& prefix, const std::vector<
     if (workers == nullptr) continue;
     auto& by_host = hosts.emplace_back(&v, std::map<std::string, HostGauges>{}).second;
     for (const auto& w : workers->workers) {
-      HostGauges& g = by_host[std::string(HostOf(w.hostname))];
+      HostGauges& g = by_host[std::string(sources::HostOf(w.hostname))];
       g.up = g.up || w.status == "online";
       if (w.active) g.active = g.active.value_or(0) + static_cast<double>(*w.active);
     }
@@ -212,6 +205,18 @@ void WorkerFamilies(Exposition& e, const std::string& prefix, const std::vector<
          [](const HostGauges& g) { return g.active; });
 }
 
+// Pool processes (concurrency) of the online workers, summed per queue they consume: one pass
+// over the workers, not one per queue (10 000 queues x 1 000 workers stay cheap).
+std::map<std::string_view, double> ProcessesByQueue(const sources::WorkersView* workers) {
+  std::map<std::string_view, double> pool;
+  if (workers == nullptr) return pool;
+  for (const auto& w : workers->workers) {
+    if (w.status != "online") continue;
+    for (const std::string& queue : w.queues) pool[queue] += static_cast<double>(w.concurrency.value_or(0));
+  }
+  return pool;
+}
+
 // Per queue: its depth, the workers consuming it and their processes (worker concurrency).
 void QueueFamilies(Exposition& e, const std::string& prefix, const std::vector<SourceViews>& views) {
   const std::string length = prefix + "queue_length";
@@ -222,19 +227,14 @@ void QueueFamilies(Exposition& e, const std::string& prefix, const std::vector<S
     const sources::QueuesView* queues = v.Queues();
     if (queues == nullptr) continue;
     const std::string tail = v.source->data_source().Style().static_labels;
-    const sources::WorkersView* consumers = v.Workers();
+    const std::map<std::string_view, double> pool = ProcessesByQueue(v.Workers());
     for (const auto& q : queues->queues) {
       const std::string labels = SourceLabel(v) + "," + Label("queue_name", q.name) + tail;
       Exposition::AppendSample(length_samples, length, labels, static_cast<double>(q.messages));
       Exposition::AppendSample(worker_samples, workers, labels, static_cast<double>(q.consumers));
-      if (consumers == nullptr) continue;
-      double count = 0;
-      for (const auto& w : consumers->workers) {
-        if (w.status == "online" && std::find(w.queues.begin(), w.queues.end(), q.name) != w.queues.end()) {
-          count += static_cast<double>(w.concurrency.value_or(0));
-        }
-      }
-      Exposition::AppendSample(process_samples, processes, labels, count);
+      if (v.Workers() == nullptr) continue;  // no worker facts: no process count
+      const auto it = pool.find(q.name);
+      Exposition::AppendSample(process_samples, processes, labels, it == pool.end() ? 0 : it->second);
     }
   }
   e.Family(length, "gauge", std::string("Messages waiting in the queue (all priorities).") + kFreshness);

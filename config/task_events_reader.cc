@@ -76,7 +76,6 @@ void ReadTaskEventsOptions(ObjectReader& r, sources::celery::TaskEventsOptions& 
   ReadBuckets(r, keys::kQueueWaitBuckets, metrics.queue_wait_buckets);
   r.ReadSeconds(keys::kWorkerTimeoutSeconds, out.worker_timeout, /*allow_zero=*/true, 86'400);
   r.ReadSize(keys::kMaxTaskNames, metrics.max_task_names, 1, 1'000'000);
-  out.table.max_task_names = metrics.max_task_names;
   r.ReadSize(keys::kTaskTableBytes, out.table.max_bytes, std::size_t{1} << 20, std::size_t{1} << 36);
   r.ReadBool(keys::kKeepTaskArgs, out.table.keep_task_args);
   r.ReadSeconds(keys::kStatsWindowSeconds, out.table.stats_window, false, 7 * 86'400);

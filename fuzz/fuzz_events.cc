@@ -1,9 +1,8 @@
-// Fuzz target: the event path (celery-redis-protocol.md §6): pub/sub messages into a
-// WorkerTable, as kombu envelopes (OnMessage) and as decoded bodies (ApplyBody), then a
-// Workers(). Contract (worker_table.h): undecodable events are counted and skipped, never a
-// crash or an exception; one table survives any sequence of messages. The same messages go
-// through an EventStream (task table with a small byte budget, task metrics with 3 names): the
-// budget holds, and its views and families render.
+// Fuzz target: the event path (celery-redis-protocol.md §6): pub/sub messages into an
+// EventStream (worker table, task table with a small byte budget, task metrics with 3 names),
+// as kombu envelopes or as bodies wrapped in a plain-text envelope, with the clock moving.
+// Contract: undecodable messages and events are counted and skipped, never a crash or an
+// exception; the byte budget holds; the tables' views and the metric families render.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -12,14 +11,17 @@
 
 #include "base/clock.h"
 #include "sources/celery/event_stream.h"
-#include "sources/celery/worker_table.h"
 
 namespace {
 
-queuemon::sources::celery::TaskEventsOptions SmallBounds() {
-  queuemon::sources::celery::TaskEventsOptions options;
-  options.table.max_bytes = 16 * 1024;
-  options.table.max_task_names = 3;
+using queuemon::sources::celery::EventStream;
+using queuemon::sources::celery::TaskEventsOptions;
+
+constexpr std::size_t kTableBytes = 16 * 1024;
+
+TaskEventsOptions SmallBounds() {
+  TaskEventsOptions options;
+  options.table.max_bytes = kTableBytes;
   options.metrics.max_task_names = 3;
   return options;
 }
@@ -28,9 +30,7 @@ queuemon::sources::celery::TaskEventsOptions SmallBounds() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static queuemon::base::ManualClock clock;
-  queuemon::sources::celery::WorkerTable table(clock, std::chrono::seconds(60), 64 * 1024);
-  queuemon::sources::celery::EventStream stream(clock, SmallBounds(), std::chrono::seconds(60),
-                                                64 * 1024);
+  EventStream stream(clock, SmallBounds(), std::chrono::seconds(60), 64 * 1024);
   std::string_view input(reinterpret_cast<const char*>(data), size);
   // Messages are separated by a 0 byte; the first byte of each says how it is fed.
   while (!input.empty()) {
@@ -40,19 +40,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (message.empty()) continue;
     const char mode = message.front();
     message.remove_prefix(1);
-    const std::uint64_t before = table.malformed();
-    const bool ok = (mode & 1) ? table.ApplyBody(message) : table.OnMessage(message);
-    if (!ok && table.malformed() != before + 1) __builtin_trap();  // every reject is counted
-    if (mode & 1) {  // a body: wrapped in a plain-text envelope, as kombu may send it
+    if (mode & 1) {
       stream.OnMessage(nlohmann::json{{"body", message}}.dump(
           -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
       stream.OnMessage(message);
     }
-    if (stream.tasks().bytes() > 16 * 1024) __builtin_trap();
+    if (stream.tasks().bytes() > kTableBytes) __builtin_trap();
     clock.Advance(std::chrono::milliseconds(static_cast<unsigned char>(mode) * 10));
   }
-  for (const auto& worker : table.Workers()) {
+  for (const auto& worker : stream.workers().Workers()) {
     if (worker.hostname.empty()) __builtin_trap();
   }
   queuemon::sources::TaskQuery query;

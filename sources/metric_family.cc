@@ -47,6 +47,11 @@ void AppendSampleValue(std::string& out, double value) {
   }
 }
 
+std::string_view HostOf(std::string_view node) {
+  const auto at = node.find('@');
+  return at == std::string_view::npos ? node : node.substr(at + 1);
+}
+
 std::string BucketBound(double bound) {
   std::string out;
   AppendSampleValue(out, bound);

@@ -30,6 +30,9 @@ std::string EscapeLabelValue(std::string_view value);
 std::string FormatStaticLabels(const std::vector<std::pair<std::string, std::string>>& labels);
 // A sample value: shortest round-trip decimal, "NaN", "+Inf", "-Inf".
 void AppendSampleValue(std::string& out, double value);
+// The host part of a node name ("w1@host" -> "host"), the `hostname` label of job-queue
+// series as celery-exporter's get_hostname makes it; a name without '@' is its own host.
+std::string_view HostOf(std::string_view node);
 // A histogram bound as Python's prometheus_client writes `le`: "0.005", "1.0", "+Inf", so
 // rules written against celery-exporter's series match.
 std::string BucketBound(double bound);

@@ -15,13 +15,18 @@ TaskMetricsOptions WithPurge(TaskMetricsOptions options, std::chrono::millisecon
   return options;
 }
 
+TaskTableOptions WithNameBound(TaskTableOptions options, std::size_t max_task_names) {
+  options.max_task_names = max_task_names;
+  return options;
+}
+
 EventStream::EventStream(const base::Clock& clock, const TaskEventsOptions& options,
                          std::chrono::milliseconds purge_offline_after,
                          std::size_t max_event_bytes)
     : max_event_bytes_(max_event_bytes),
       here_offset_hours_(LocalUtcOffsetHours()),
-      workers_(clock, purge_offline_after, max_event_bytes, options.worker_timeout),
-      tasks_(options.table),
+      workers_(clock, purge_offline_after, options.worker_timeout),
+      tasks_(WithNameBound(options.table, options.metrics.max_task_names)),
       metrics_(WithPurge(options.metrics, purge_offline_after), clock) {}
 
 void EventStream::OnMessage(std::string_view payload) {

@@ -70,5 +70,7 @@ class EventStream final {
 // `purge_offline_after` as the metrics' purge too: one setting, as celery-exporter's
 // --purge-offline-worker-metrics.
 TaskMetricsOptions WithPurge(TaskMetricsOptions options, std::chrono::milliseconds purge);
+// The metrics' max_task_names bounds the table's per-name statistics too: one setting.
+TaskTableOptions WithNameBound(TaskTableOptions options, std::size_t max_task_names);
 
 }  // namespace queuemon::sources::celery

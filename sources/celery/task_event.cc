@@ -85,11 +85,6 @@ std::optional<TaskEvent> ReadTaskEvent(const json& event, int here_offset_hours,
   return out;
 }
 
-std::string_view HostOf(std::string_view node) {
-  const auto at = node.find('@');
-  return at == std::string_view::npos ? node : node.substr(at + 1);
-}
-
 std::string ExceptionClass(std::string_view exception) {
   std::size_t n = 0;
   while (n < exception.size() &&

@@ -49,9 +49,6 @@ int LocalUtcOffsetHours();
 std::optional<TaskEvent> ReadTaskEvent(const nlohmann::json& event, int here_offset_hours,
                                        double local_received);
 
-// The host part of a node name as celery-exporter's get_hostname: "w1@host" -> "host";
-// a name without '@' is returned whole.
-std::string_view HostOf(std::string_view node);
 // The exception class of "ValueError('boom')" as celery-exporter's get_exception_class_name:
 // a leading identifier followed by '(', else "UnknownException".
 std::string ExceptionClass(std::string_view exception);

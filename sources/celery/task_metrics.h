@@ -74,9 +74,6 @@ class TaskMetrics final {
   std::uint64_t overflowed() const;  // events counted under kOverflowName
   std::size_t series() const;        // label sets held
 
-  // The formatted static labels (`,k="v"...`), for the API's own job-queue families.
-  const std::string& static_labels() const { return static_labels_; }
-
  private:
   struct Histogram {
     std::vector<std::uint64_t> counts;  // per bucket, not cumulative; the last is +Inf

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "sources/metric_family.h"
+
 namespace queuemon::sources::celery {
 namespace {
 

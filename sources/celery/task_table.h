@@ -37,7 +37,9 @@ struct TaskTableOptions {
   bool keep_task_args = false;
   std::size_t max_traceback_bytes = 4096;
   std::chrono::milliseconds stats_window{std::chrono::minutes(15)};
-  std::size_t max_task_names = 1000;  // names with per-name statistics; later ones are pooled
+  // Names with per-name statistics; later ones are pooled. Set from the metrics' bound by
+  // EventStream (WithNameBound), not read from the config on its own.
+  std::size_t max_task_names = 1000;
 
   bool operator==(const TaskTableOptions&) const = default;
 };

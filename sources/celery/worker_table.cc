@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sources/celery/pidbox_codec.h"
 
 namespace queuemon::sources::celery {
 namespace {
@@ -53,49 +52,16 @@ void UpdateInfo(const json& event, WorkerInfo& info) {
 }  // namespace
 
 WorkerTable::WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
-                         std::size_t max_event_bytes, std::chrono::milliseconds worker_timeout)
-    : clock_(clock),
-      purge_after_(purge_offline_after),
-      max_event_bytes_(max_event_bytes),
-      worker_timeout_(worker_timeout) {}
-
-bool WorkerTable::OnMessage(std::string_view payload) {
-  auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
-  if (!body) {
-    base::MutexLock lock(mu_);
-    ++malformed_;
-    return false;
-  }
-  return ApplyBody(*body);
-}
-
-bool WorkerTable::ApplyBody(std::string_view body) {
-  // Parse outside the lock; only the table update holds it.
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  const auto now = clock_.Now();
-  base::MutexLock lock(mu_);
-  if (!doc.is_object() && !doc.is_array()) {
-    ++malformed_;
-    return false;
-  }
-  if (doc.is_object()) doc = json::array({std::move(doc)});
-  bool ok = true;
-  for (const auto& event : doc) ok = ApplyEventLocked(event, now) && ok;
-  if (!ok) ++malformed_;
-  return ok;
-}
+                         std::chrono::milliseconds worker_timeout)
+    : clock_(clock), purge_after_(purge_offline_after), worker_timeout_(worker_timeout) {}
 
 bool WorkerTable::ApplyEvent(const json& event) {
-  const auto now = clock_.Now();
-  base::MutexLock lock(mu_);
-  return ApplyEventLocked(event, now);
-}
-
-bool WorkerTable::ApplyEventLocked(const json& event, base::TimePoint now) {
   if (!event.is_object() || !event.contains("hostname") || !event.at("hostname").is_string() ||
       !event.contains("type") || !event.at("type").is_string()) {
     return false;
   }
+  const auto now = clock_.Now();
+  base::MutexLock lock(mu_);
   const auto& hostname = event.at("hostname").get_ref<const std::string&>();
   const auto& type = event.at("type").get_ref<const std::string&>();
   if (type.rfind("worker-", 0) != 0) {
@@ -143,11 +109,6 @@ std::size_t WorkerTable::OnlineCount() const {
   std::size_t n = 0;
   for (const auto& [name, entry] : workers_) n += Online(entry, now) ? 1 : 0;
   return n;
-}
-
-std::uint64_t WorkerTable::malformed() const {
-  base::MutexLock lock(mu_);
-  return malformed_;
 }
 
 }  // namespace queuemon::sources::celery

@@ -7,7 +7,7 @@
 // than 2 x its heartbeat frequency (Celery's own rule), "offline" after that or right after a
 // worker-offline event. Offline workers are dropped `purge_offline_after` after their last
 // event. Task events (task.multi lists) refresh the liveness of a worker already known; their
-// content is not used. Event bodies that cannot be decoded are counted and skipped.
+// content is not used here (the TaskTable's). Events come parsed, from the EventStream.
 //
 // Thread-safety: all methods are thread-safe (one mutex; no I/O or callbacks under it).
 
@@ -34,22 +34,16 @@ class WorkerTable final {
   // `worker_timeout` (0: none) also turns a worker offline once its last event is that old,
   // whatever its heartbeat frequency (celery-exporter's --worker-timeout).
   WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
-              std::size_t max_event_bytes,
               std::chrono::milliseconds worker_timeout = std::chrono::milliseconds(0));
 
-  // One pub/sub message: a kombu envelope whose body is one event object or a list of them.
-  // Returns false (and counts it) when the message is malformed.
-  bool OnMessage(std::string_view payload);
-  // The decoded body of one message (an event object or a list of events).
-  bool ApplyBody(std::string_view body);
   // One parsed event object (worker-* updates the table, task-* refreshes a known worker's
-  // liveness); false, counting nothing, when it has no string hostname and type.
+  // liveness); false when it has no string hostname and type. Decoding messages and counting
+  // what is malformed is the EventStream's.
   bool ApplyEvent(const nlohmann::json& event);
 
   // Every known worker with its status as of now, sorted by hostname; purges expired ones.
   std::vector<WorkerInfo> Workers();
   std::size_t OnlineCount() const;
-  std::uint64_t malformed() const;
 
  private:
   struct Entry {
@@ -59,15 +53,12 @@ class WorkerTable final {
   };
 
   bool Online(const Entry& entry, base::TimePoint now) const;
-  bool ApplyEventLocked(const nlohmann::json& event, base::TimePoint now) REQUIRES(mu_);
 
   const base::Clock& clock_;
   const std::chrono::milliseconds purge_after_;
-  const std::size_t max_event_bytes_;
   const std::chrono::milliseconds worker_timeout_;
   mutable base::Mutex mu_;
   std::map<std::string, Entry> workers_ GUARDED_BY(mu_);
-  std::uint64_t malformed_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace queuemon::sources::celery

@@ -55,10 +55,19 @@ Collected FakeSource::MakeCollected(const ViewRequest& request,
   }
   if (request.view == View::kWorkers) {
     WorkersView workers;
+    // Two workers on one host, one offline: /metrics' per-host gauges and per-queue process
+    // counts have something to aggregate.
     WorkerInfo w;
     w.hostname = "w1@host";
     w.status = "online";
     w.active = 2;
+    w.concurrency = 4;
+    w.queues = {"odd\"queue\\name"};
+    workers.workers.push_back(w);
+    w.hostname = "w2@host";
+    w.status = "offline";
+    w.active = 3;
+    w.concurrency = 8;
     workers.workers.push_back(w);
     collected.data = workers;
   } else if (request.view == View::kQueues) {
@@ -66,6 +75,7 @@ Collected FakeSource::MakeCollected(const ViewRequest& request,
     QueueInfo q;
     q.name = "odd\"queue\\name";
     q.messages = queue_depth_.load();
+    q.consumers = 1;
     queues.queues.push_back(q);
     collected.data = queues;
   }

@@ -62,7 +62,11 @@ TEST(EscapeLabelValueTest, EscapesBackslashQuoteAndNewline) {
 TEST_F(PrometheusTest, ExposesExporterCompatibleAndOwnSeries) {
   const std::string text = Render();
   EXPECT_NE(text.find("celery_worker_up{source=\"celery\",hostname=\"host\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("celery_worker_tasks_active{source=\"celery\",hostname=\"host\"} 2\n"), std::string::npos);
+  // w1@host (online, 2 active) and w2@host (offline, 3 active) share the host's series.
+  EXPECT_NE(text.find("celery_worker_tasks_active{source=\"celery\",hostname=\"host\"} 5\n"), std::string::npos);
+  // Only the online worker's 4 processes consume the queue.
+  EXPECT_NE(text.find("celery_active_process_count{source=\"celery\",queue_name=\"odd\\\"queue\\\\name\"} 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("celery_active_worker_count{source=\"celery\",queue_name=\"odd\\\"queue\\\\name\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("celery_queue_length{source=\"celery\",queue_name=\"odd\\\"queue\\\\name\"} 7\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_cache_hits_total{source=\"celery\",cache=\"queue_status\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("queuemon_cache_requests_total{source=\"celery\",cache=\"queue_status\"} 2\n"), std::string::npos);

@@ -48,6 +48,8 @@ bool BrokerDown(const boost::system::error_code& ec) {
 CelerySource::CelerySource(boost::asio::any_io_executor executor, CeleryOptions options,
                                  const base::Clock& clock)
     : options_(WithLinkMonitors(std::move(options))),
+      style_{options_.task_events.metrics.prefix,
+             FormatStaticLabels(options_.task_events.metrics.static_labels)},
       clock_(clock),
       keys_(options_, DbOrThrow(options_.broker.url)),
       commands_(executor, options_.broker),
@@ -116,10 +118,7 @@ SourceStats CelerySource::Stats() const {
   return out;
 }
 
-MetricStyle CelerySource::Style() const {
-  return MetricStyle{options_.task_events.metrics.prefix,
-                     FormatStaticLabels(options_.task_events.metrics.static_labels)};
-}
+MetricStyle CelerySource::Style() const { return style_; }
 
 std::shared_ptr<const std::vector<MetricFamily>> CelerySource::Families() {
   return events_.stream().metrics().Families();

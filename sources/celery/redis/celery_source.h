@@ -76,6 +76,7 @@ class CelerySource final : public Source {
   static CeleryOptions WithLinkMonitors(CeleryOptions options);
 
   const CeleryOptions options_;
+  const MetricStyle style_;  // from options_.task_events.metrics, formatted once
   const base::Clock& clock_;
   const CeleryKeys keys_;
   redis::RedisConnection commands_;

@@ -68,6 +68,14 @@ TEST_F(EventStreamTest, ABatchCountsEachEventAndMalformedInputIsCountedNotApplie
   EXPECT_EQ(stream_.tasks().Find("a")->state, "STARTED");
 }
 
+TEST_F(EventStreamTest, AMessageLargerThanTheLimitIsMalformed) {
+  EventStream small(clock_, TaskEventsOptions{}, std::chrono::minutes(10), 64);
+  small.OnMessage(CapturedPayloads().at(0));  // a heartbeat envelope of several hundred bytes
+  EXPECT_EQ(small.counts().malformed, 1u);
+  EXPECT_EQ(small.counts().received, 0u);
+  EXPECT_TRUE(small.workers().Workers().empty());
+}
+
 TEST_F(EventStreamTest, OnlyALostEstablishedSubscriptionCountsAsAReset) {
   stream_.OnSubscription(false);  // never up yet: a failed first connect
   stream_.OnSubscription(true);

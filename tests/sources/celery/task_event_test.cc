@@ -2,6 +2,8 @@
 // celery-exporter's label helpers (host part, exception class).
 #include "sources/celery/task_event.h"
 
+#include "sources/metric_family.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 

@@ -1,9 +1,9 @@
-// WorkerTable: liveness from worker events with a ManualClock (no waiting).
+// WorkerTable: liveness from worker events with a ManualClock (no waiting). Decoding messages
+// and counting malformed ones is the EventStream's (event_stream_test).
 #include "sources/celery/worker_table.h"
 
 #include <gtest/gtest.h>
-
-#include "sources/celery/pidbox_codec.h"
+#include <nlohmann/json.hpp>
 
 namespace queuemon::sources::celery {
 namespace {
@@ -19,22 +19,23 @@ std::string Event(const std::string& type, const std::string& host = "w1@vm", do
          type + R"("})";
 }
 
-std::string Envelope(const std::string& body) {
-  return R"({"body": ")" + Base64Encode(body) +
-         R"(", "content-encoding": "utf-8", "content-type": "application/json",
-         "headers": {"hostname": "w1@vm"}, "properties": {"delivery_mode": 1,
-         "delivery_info": {"exchange": "celeryev", "routing_key": "worker.heartbeat"},
-         "priority": 0, "body_encoding": "base64", "delivery_tag": "x"}})";
-}
-
 class WorkerTableTest : public ::testing::Test {
  protected:
+  // Applies every event of `text` (one event object or a list); true if each was accepted.
+  bool Apply(const std::string& text) {
+    nlohmann::json doc = nlohmann::json::parse(text);
+    if (!doc.is_array()) doc = nlohmann::json::array({doc});
+    bool all = true;
+    for (const auto& event : doc) all = table_.ApplyEvent(event) && all;
+    return all;
+  }
+
   base::ManualClock clock_;
-  WorkerTable table_{clock_, milliseconds(60000), 1 << 20};
+  WorkerTable table_{clock_, milliseconds(60000)};
 };
 
-TEST_F(WorkerTableTest, HeartbeatEnvelopeMakesWorkerOnlineWithFields) {
-  ASSERT_TRUE(table_.OnMessage(Envelope(Event("worker-heartbeat"))));
+TEST_F(WorkerTableTest, HeartbeatMakesWorkerOnlineWithFields) {
+  ASSERT_TRUE(Apply(Event("worker-heartbeat")));
   auto workers = table_.Workers();
   ASSERT_EQ(workers.size(), 1u);
   const WorkerInfo& w = workers[0];
@@ -51,27 +52,27 @@ TEST_F(WorkerTableTest, HeartbeatEnvelopeMakesWorkerOnlineWithFields) {
 }
 
 TEST_F(WorkerTableTest, OfflineAfterTwiceFreqWithoutHeartbeat) {
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-online", "w1@vm", 1.5)));
+  ASSERT_TRUE(Apply(Event("worker-online", "w1@vm", 1.5)));
   clock_.Advance(milliseconds(3000));  // exactly 2 x 1.5 s: still online
   EXPECT_EQ(table_.Workers().at(0).status, "online");
   clock_.Advance(milliseconds(1));
   EXPECT_EQ(table_.Workers().at(0).status, "offline");
   EXPECT_EQ(table_.OnlineCount(), 0u);
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "w1@vm", 1.5)));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "w1@vm", 1.5)));
   EXPECT_EQ(table_.Workers().at(0).status, "online");
 }
 
 TEST_F(WorkerTableTest, OfflineEventIsImmediate) {
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-online")));
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-offline")));
+  ASSERT_TRUE(Apply(Event("worker-online")));
+  ASSERT_TRUE(Apply(Event("worker-offline")));
   EXPECT_EQ(table_.Workers().at(0).status, "offline");
 }
 
 TEST_F(WorkerTableTest, PurgedAfterPurgeOfflineAfter) {
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "a@h")));
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "b@h")));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "a@h")));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "b@h")));
   clock_.Advance(seconds(30));
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat", "b@h")));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "b@h")));
   clock_.Advance(seconds(31));  // a: 61 s since last event > 60 s; b: 31 s
   auto workers = table_.Workers();
   ASSERT_EQ(workers.size(), 1u);
@@ -80,9 +81,9 @@ TEST_F(WorkerTableTest, PurgedAfterPurgeOfflineAfter) {
 }
 
 TEST_F(WorkerTableTest, TaskMultiListRefreshesKnownWorkerOnly) {
-  ASSERT_TRUE(table_.ApplyBody(Event("worker-heartbeat")));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat")));
   clock_.Advance(seconds(3));
-  ASSERT_TRUE(table_.ApplyBody(
+  ASSERT_TRUE(Apply(
       R"([{"hostname": "w1@vm", "uuid": "u", "type": "task-received", "timestamp": 1},
           {"hostname": "zz@vm", "uuid": "v", "type": "task-started", "timestamp": 2}])"));
   clock_.Advance(seconds(3));  // 3 s after the task event, 6 s after the heartbeat
@@ -91,30 +92,22 @@ TEST_F(WorkerTableTest, TaskMultiListRefreshesKnownWorkerOnly) {
   EXPECT_EQ(workers[0].status, "online");
 }
 
-TEST_F(WorkerTableTest, MalformedMessagesAreCountedAndSkipped) {
-  EXPECT_FALSE(table_.OnMessage("not json"));
-  EXPECT_FALSE(table_.OnMessage(R"({"body": "!!!!", "properties": {"body_encoding": "base64"}})"));
-  EXPECT_FALSE(table_.ApplyBody("42"));
-  EXPECT_FALSE(table_.ApplyBody(R"({"type": "worker-heartbeat"})"));  // no hostname
-  EXPECT_FALSE(table_.ApplyBody(R"({"hostname": 5, "type": "worker-heartbeat"})"));
-  EXPECT_EQ(table_.malformed(), 5u);
+TEST_F(WorkerTableTest, EventsWithoutHostnameOrTypeAreRefused) {
+  EXPECT_FALSE(Apply("42"));
+  EXPECT_FALSE(Apply(R"({"type": "worker-heartbeat"})"));  // no hostname
+  EXPECT_FALSE(Apply(R"({"hostname": 5, "type": "worker-heartbeat"})"));
+  EXPECT_FALSE(Apply(R"({"hostname": "w@h", "type": 1})"));
   EXPECT_TRUE(table_.Workers().empty());
 }
 
 TEST_F(WorkerTableTest, OddFieldValuesDoNotCrash) {
-  ASSERT_TRUE(table_.ApplyBody(
+  ASSERT_TRUE(Apply(
       R"({"hostname": "w@h", "type": "worker-heartbeat", "pid": 1e300, "freq": -1,
           "loadavg": "high", "active": "x"})"));
   auto w = table_.Workers().at(0);
   EXPECT_FALSE(w.pid);
   EXPECT_FALSE(w.heartbeat_freq);  // non-positive freq ignored; default 2 s applies
   EXPECT_EQ(w.status, "online");
-}
-
-TEST_F(WorkerTableTest, HugeEventIsRefused) {
-  WorkerTable small(clock_, seconds(60), 64);
-  EXPECT_FALSE(small.OnMessage(Envelope(Event("worker-heartbeat"))));
-  EXPECT_EQ(small.malformed(), 1u);
 }
 
 }  // namespace

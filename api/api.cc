@@ -100,6 +100,10 @@ void Api::AddCacheRoutes(ViewService& source, const std::string& prefix) {
               Sync([this, &source](const http::Request& request, const http::RouteParams& params) {
                 return InvalidateResponse(source, request, params, AuthToken());
               }));
+  router_.Add(http::Method::kPost, prefix + "/cache/warm",
+              Sync([this, &source](const http::Request& request, const http::RouteParams& params) {
+                return WarmResponse(source, request, params, AuthToken());
+              }));
 }
 
 void Api::AddGlobalRoutes() {

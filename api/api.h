@@ -5,7 +5,7 @@
 //
 //   GET  /api/v1/{source}/workers/status | queues/status | tasks/status | tasks/{task_id}
 //        | metrics/summary | health | cache/stats
-//   POST /api/v1/{source}/cache/invalidate[?cache_name=NAME]
+//   POST /api/v1/{source}/cache/invalidate[?cache_name=NAME][&key=GLOB]   cache/warm[?cache_name=NAME]
 //   GET  /metrics   /healthz   /readyz   /
 //
 // Ownership: borrows the ViewServices and http::HttpMetrics (they must outlive the Api); owns the

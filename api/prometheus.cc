@@ -1,5 +1,7 @@
 #include "api/prometheus.h"
 
+#include "api/cache_control.h"
+
 #include <chrono>
 #include <algorithm>
 #include <cmath>
@@ -90,6 +92,49 @@ void CacheFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
       for (const auto& [name, stats] : all[i]) {
         e.Sample(c.name, Label("source", sources[i]->source()) + "," + Label("cache", name),
                  static_cast<double>(stats.*c.field));
+      }
+    }
+  }
+}
+
+// What changes and the operator's requests did to the caches, by cause (cache_control.h).
+// Triggers are listed for every configured cause; the per-cache counters once non-zero.
+void ControlFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
+  std::vector<CacheControlStats> all;
+  for (ViewService* s : sources) all.push_back(s->control().Stats());
+  constexpr const char* kTriggers = "queuemon_cache_control_triggers_total";
+  e.Family(kTriggers, "counter",
+           "Source changes (events) and operator requests (warm, invalidate) that acted on the caches, by cause.");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    for (std::size_t cause = 0; cause < kCauseCount; ++cause) {
+      if (!all[i].configured[cause] && all[i].triggers[cause] == 0) continue;
+      e.Sample(kTriggers, Label("source", sources[i]->source()) + "," + Label("cause", CauseName(cause)),
+               static_cast<double>(all[i].triggers[cause]));
+    }
+  }
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::uint64_t ControlCounts::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"queuemon_cache_control_refreshes_total", "Loads started to refresh or warm entries, by cache and cause.", &ControlCounts::refreshes},
+      {"queuemon_cache_control_coalesced_total", "Refresh triggers folded into a refresh already due, by cache and cause.", &ControlCounts::coalesced},
+      {"queuemon_cache_control_dropped_total", "Entries dropped by changes and invalidations, by cache and cause.", &ControlCounts::dropped},
+  };
+  for (const Counter& c : kCounters) {
+    e.Family(c.name, "counter", c.help);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      for (std::size_t category = 0; category < kCategoryCount; ++category) {
+        for (std::size_t cause = 0; cause < kCauseCount; ++cause) {
+          const std::uint64_t value = all[i].by_cache[category][cause].*c.field;
+          if (value == 0) continue;
+          e.Sample(c.name,
+                   Label("source", sources[i]->source()) + "," +
+                       Label("cache", sources::kCategories[category].name) + "," +
+                       Label("cause", CauseName(cause)),
+                   static_cast<double>(value));
+        }
       }
     }
   }
@@ -349,6 +394,7 @@ std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::
   SourceOwnFamilies(e, services);
   SourceFamilies(e, services);
   CacheFamilies(e, services);
+  ControlFamilies(e, services);
   HttpFamilies(e, http);
   return e.Take();
 }

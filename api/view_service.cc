@@ -1,7 +1,9 @@
 #include "api/view_service.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "api/cache_control.h"
 #include "sources/errors.h"
 
 namespace queuemon::api {
@@ -56,7 +58,8 @@ std::size_t CategoryIndex(std::string_view name) {
 
 ViewService::ViewService(boost::asio::any_io_executor executor, sources::Source& source,
                          const std::map<std::string, cache::CacheOptions>& caches,
-                         const base::Clock& clock, std::chrono::milliseconds request_timeout)
+                         const base::Clock& clock, std::chrono::milliseconds request_timeout,
+                         sources::ChangeRules rules)
     : executor_(executor), source_(source), clock_(clock) {
   for (const sources::CategorySpec& category : sources::kCategories) {
     const std::string name(category.name);
@@ -65,6 +68,11 @@ ViewService::ViewService(boost::asio::any_io_executor executor, sources::Source&
     categories_.push_back(std::make_unique<cache::ReadThrough>(name, options, clock, executor));
   }
   SetRequestTimeout(request_timeout);
+  control_ = std::make_shared<CacheControl>(executor, *this, std::move(rules));
+  std::weak_ptr<CacheControl> control = control_;
+  source_.SetChangeListener([control](const sources::StateChange& change) {
+    if (const auto c = control.lock()) c->OnChange(change);
+  });
 }
 
 ViewService::~ViewService() = default;
@@ -131,16 +139,66 @@ void ViewService::Rewarm() {
   }
 }
 
-std::optional<std::map<std::string, std::size_t>> ViewService::Invalidate(
-    std::optional<std::string_view> cache_name) {
-  std::map<std::string, std::size_t> removed;
-  for (auto& category : categories_) {
-    if (cache_name && category->cache().name() != *cache_name) continue;
-    removed[category->cache().name()] = category->cache().Clear();
+std::optional<std::size_t> ViewService::CategoryNamed(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(sources::kCategories); ++i) {
+    if (sources::kCategories[i].name == name) return i;
   }
-  if (cache_name && removed.empty()) return std::nullopt;
-  return removed;
+  return std::nullopt;
 }
+
+std::size_t ViewService::CategoryOfView(View view) {
+  return CategoryIndex(sources::SpecOf(view).category);
+}
+
+cache::Loader ViewService::LoaderOfKey(std::string_view key) const {
+  std::optional<sources::KeyedView> keyed = sources::ParseViewKey(key);
+  if (!keyed) return nullptr;
+  return LoaderOf(keyed->view, std::move(keyed->argument));
+}
+
+ViewService::Refreshed ViewService::RefreshStored(std::size_t category) {
+  Refreshed refreshed;
+  cache::ReadThrough& cache = *categories_[category];
+  for (std::string& key : cache.cache().Keys()) {
+    cache::Loader load = LoaderOfKey(key);
+    if (!load) continue;
+    const auto start = cache.Refresh(std::move(key), std::move(load));
+    (start == cache::ReadThrough::RefreshStart::kJoinedQueued ? refreshed.joined
+                                                               : refreshed.loads) += 1;
+  }
+  return refreshed;
+}
+
+std::vector<std::pair<std::string, bool>> ViewService::WarmCategory(std::size_t category) {
+  cache::ReadThrough& cache = *categories_[category];
+  std::vector<std::string> keys;
+  for (const sources::ViewSpec& spec : sources::kViews) {
+    if (spec.warm != sources::Warm::kNo && CategoryOfView(spec.view) == category) {
+      keys.push_back(sources::ViewKey(spec.view));
+    }
+  }
+  for (std::string& key : cache.cache().Keys()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  }
+  std::vector<std::pair<std::string, bool>> started;
+  for (std::string& key : keys) {
+    cache::Loader load = LoaderOfKey(key);
+    if (!load) continue;
+    const bool now = cache.Prefetch(key, std::move(load));
+    started.emplace_back(std::move(key), now);
+  }
+  return started;
+}
+
+bool ViewService::DropKey(std::size_t category, std::string_view key) {
+  return categories_[category]->Drop(key);
+}
+
+std::size_t ViewService::DropMatching(std::size_t category, std::string_view pattern) {
+  return categories_[category]->DropMatching(pattern);
+}
+
+std::size_t ViewService::DropAll(std::size_t category) { return categories_[category]->DropAll(); }
 
 void ViewService::SetCacheOptions(const std::map<std::string, cache::CacheOptions>& caches) {
   for (auto& category : categories_) {

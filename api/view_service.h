@@ -30,10 +30,13 @@
 #include "cache/cache_stats.h"
 #include "cache/entry.h"
 #include "cache/read_through.h"
+#include "sources/changes.h"
 #include "sources/source.h"
 #include "sources/typed_views.h"
 
 namespace queuemon::api {
+
+class CacheControl;
 
 // The typed view an entry was built from (ViewService stores sources::ViewData in
 // cache::Entry::data), or null when the entry is null or holds another view.
@@ -49,7 +52,8 @@ class ViewService final {
   // `request_timeout` bounds how long a request waits for a load (then STALE or 504).
   ViewService(boost::asio::any_io_executor executor, sources::Source& source,
               const std::map<std::string, cache::CacheOptions>& caches,
-              const base::Clock& clock, std::chrono::milliseconds request_timeout);
+              const base::Clock& clock, std::chrono::milliseconds request_timeout,
+              sources::ChangeRules rules = sources::DefaultChangeRules());
   ~ViewService();
   ViewService(const ViewService&) = delete;
   ViewService& operator=(const ViewService&) = delete;
@@ -85,10 +89,29 @@ class ViewService final {
   // Starts a background load of every view the table warms (a source that came back).
   void Rewarm();
 
-  // Drops every entry of one cache (by name) or of all (nullopt). Returns name -> entries
-  // removed; nullopt if `cache_name` is not a known cache.
-  std::optional<std::map<std::string, std::size_t>> Invalidate(
-      std::optional<std::string_view> cache_name);
+  // The operator's and the event stream's controls over these caches (warm, invalidate,
+  // refresh on changes), with their counters. Listens to the source's changes from
+  // construction on.
+  CacheControl& control() { return *control_; }
+  const CacheControl& control() const { return *control_; }
+
+  // The primitives CacheControl works with. `category` indexes sources::kCategories.
+  static std::optional<std::size_t> CategoryNamed(std::string_view name);
+  static std::size_t CategoryOfView(sources::View view);
+  // Refreshes every entry stored in the category with a load that starts after now
+  // (cache::ReadThrough::Refresh): readers keep the stored entries until the new ones land.
+  struct Refreshed {
+    std::size_t loads = 0;   // loads started or queued
+    std::size_t joined = 0;  // keys whose queued follow-up load was already there
+  };
+  Refreshed RefreshStored(std::size_t category);
+  // Starts a load of each view the table warms in the category and of each entry stored in
+  // it, unless one is in flight. Returns key -> true if started, false if joined.
+  std::vector<std::pair<std::string, bool>> WarmCategory(std::size_t category);
+  // cache::ReadThrough::Drop / DropMatching / DropAll on one category.
+  bool DropKey(std::size_t category, std::string_view key);
+  std::size_t DropMatching(std::size_t category, std::string_view pattern);
+  std::size_t DropAll(std::size_t category);
 
   // Applies new options to the caches (SIGHUP); stored entries stay.
   void SetCacheOptions(const std::map<std::string, cache::CacheOptions>& caches);
@@ -104,6 +127,8 @@ class ViewService final {
  private:
   cache::ReadThrough& CategoryOf(sources::View view) const;
   cache::Loader LoaderOf(sources::View view, std::string argument) const;
+  // The loader of a stored key (sources::ParseViewKey); null for a key no view names.
+  cache::Loader LoaderOfKey(std::string_view key) const;
 
   boost::asio::any_io_executor executor_;
   sources::Source& source_;
@@ -111,6 +136,8 @@ class ViewService final {
   std::atomic<std::int64_t> request_timeout_ms_{2000};
   // One per sources::kCategories row, in that order; built in the constructor, never changed.
   std::vector<std::unique_ptr<cache::ReadThrough>> categories_;
+  // Shared with the source's change listener, which holds it weakly.
+  std::shared_ptr<CacheControl> control_;
 };
 
 }  // namespace queuemon::api

@@ -101,4 +101,25 @@ std::size_t EntryIndex::SweepFromCursor(std::size_t max_remove,
   return removed;
 }
 
+std::size_t EntryIndex::RemoveIf(const std::function<bool(const Slot&)>& match) {
+  // Backwards: Remove swaps the last node into the removed one's place, and that node has been
+  // visited already.
+  std::size_t removed = 0;
+  for (std::size_t i = dense_.size(); i > 0; --i) {
+    Node* node = dense_[i - 1].get();
+    if (!match(*node)) continue;
+    Remove(node);
+    ++removed;
+  }
+  if (sweep_cursor_ > dense_.size()) sweep_cursor_ = 0;
+  return removed;
+}
+
+std::vector<std::string> EntryIndex::Keys() const {
+  std::vector<std::string> keys;
+  keys.reserve(dense_.size());
+  for (const auto& slot : dense_) keys.push_back(slot->key);
+  return keys;
+}
+
 }  // namespace queuemon::cache::internal

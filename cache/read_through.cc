@@ -1,10 +1,24 @@
 #include "cache/read_through.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <functional>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
+
 namespace queuemon::cache {
+
+namespace {
+struct KeyHash {  // lets string_views look up std::string keys without a copy
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+}  // namespace
 
 struct ReadThrough::State {
   State(std::string name, CacheOptions options, const base::Clock& c,
@@ -14,6 +28,12 @@ struct ReadThrough::State {
   TtlLruCache cache;
   SingleFlight flight;
   const base::Clock& clock;
+  // The load running for each key (SingleFlight runs at most one per key), so that dropping
+  // a key also keeps the load that was reading the old state from storing it afterwards.
+  // Stores and drops both happen under store_mu: a drop comes either before a load's store
+  // (which it then prevents) or after it (and removes what was stored).
+  base::Mutex store_mu;  // taken before the cache's own lock
+  std::unordered_map<std::string, bool*, KeyHash, std::equal_to<>> superseded GUARDED_BY(store_mu);
 };
 
 namespace {
@@ -22,11 +42,48 @@ using State = ReadThrough::State;
 
 // A coroutine with by-value parameters, so its frame owns everything it touches; the lambda
 // below only forwards to it (a lambda coroutine's captures would die with the lambda).
+// Registers a running load of `key` for the life of the load's frame.
+class RunningLoad {
+ public:
+  RunningLoad(State& state, const std::string& key) : state_(state), key_(key) {
+    base::MutexLock lock(state_.store_mu);
+    state_.superseded[key_] = &superseded_;
+  }
+  ~RunningLoad() {
+    base::MutexLock lock(state_.store_mu);
+    Unregister();
+  }
+  RunningLoad(const RunningLoad&) = delete;
+  RunningLoad& operator=(const RunningLoad&) = delete;
+
+  // Stores `entry` unless the key was dropped while the load ran.
+  void Store(const std::shared_ptr<const Entry>& entry) {
+    base::MutexLock lock(state_.store_mu);
+    if (!superseded_) state_.cache.Put(key_, entry);
+    Unregister();
+  }
+
+ private:
+  void Unregister() REQUIRES(state_.store_mu) {
+    const auto it = state_.superseded.find(key_);
+    if (it != state_.superseded.end() && it->second == &superseded_) state_.superseded.erase(it);
+  }
+
+  State& state_;
+  const std::string& key_;
+  bool superseded_ = false;  // guarded by state_.store_mu
+};
+
 boost::asio::awaitable<LoadResult> LoadAndStore(std::shared_ptr<State> state, std::string key,
                                                 Loader load) {
+  RunningLoad running(*state, key);
   LoadResult loaded = co_await load();
-  if (loaded && *loaded) state->cache.Put(key, *loaded);
+  if (loaded && *loaded) running.Store(*loaded);
   co_return loaded;
+}
+
+bool GlobMatches(const std::string& pattern, const std::string& key) {
+  return fnmatch(pattern.c_str(), key.c_str(), 0) == 0;
 }
 
 Loader Storing(std::shared_ptr<State> state, std::string key, Loader load) {
@@ -143,6 +200,40 @@ boost::asio::awaitable<bool> ReadThrough::Warm(std::string key, Loader load,
   std::optional<LoadResult> loaded = co_await state->flight.Do(
       key, SingleFlight::Join::kAny, deadline, StoringUnlessStored(state, key, std::move(load)));
   co_return loaded && loaded->has_value();
+}
+
+ReadThrough::RefreshStart ReadThrough::Refresh(std::string key, Loader load) {
+  Loader storing = Storing(state_, key, std::move(load));
+  return state_->flight.StartAfterCurrent(std::move(key), std::move(storing));
+}
+
+bool ReadThrough::Drop(std::string_view key) {
+  State& state = *state_;
+  base::MutexLock lock(state.store_mu);
+  if (const auto it = state.superseded.find(key); it != state.superseded.end()) {
+    *it->second = true;
+  }
+  // Most drops (a task finished that nobody asked about) find nothing: the shared lock
+  // decides that, the exclusive one is taken only to erase.
+  if (state.cache.Peek(key).freshness == Freshness::kMiss) return false;
+  return state.cache.Erase(key);
+}
+
+std::size_t ReadThrough::DropMatching(std::string_view pattern) {
+  State& state = *state_;
+  const std::string glob(pattern);
+  base::MutexLock lock(state.store_mu);
+  for (auto& [key, superseded] : state.superseded) {
+    if (GlobMatches(glob, key)) *superseded = true;
+  }
+  return state.cache.EraseMatching(glob);
+}
+
+std::size_t ReadThrough::DropAll() {
+  State& state = *state_;
+  base::MutexLock lock(state.store_mu);
+  for (auto& [key, superseded] : state.superseded) *superseded = true;
+  return state.cache.Clear();
 }
 
 std::shared_ptr<const Entry> ReadThrough::Latest(std::string_view key) const {

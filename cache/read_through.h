@@ -73,6 +73,20 @@ class ReadThrough final {
   // nothing and starts no load.
   std::shared_ptr<const Entry> Latest(std::string_view key) const;
 
+  // Refreshes `key` with a load that starts after now (a change made the stored entry wrong,
+  // and a load already running may have read the state before it). Readers keep getting the
+  // stored entry until the new one is stored. Counts nothing but the Put.
+  using RefreshStart = SingleFlight::Queued;
+  RefreshStart Refresh(std::string key, Loader load);
+
+  // Drop `key`, the keys matching `pattern` (TtlLruCache::EraseMatching), or every key. A load
+  // of a dropped key that is running still answers its waiters but does not store its result:
+  // it may have read the state from before the drop. Return the entries removed (each counted
+  // as an invalidation).
+  bool Drop(std::string_view key);
+  std::size_t DropMatching(std::string_view pattern);
+  std::size_t DropAll();
+
   // The cache itself, for what is not a read: Clear, SetOptions, SweepExpired, Stats.
   TtlLruCache& cache();
   const TtlLruCache& cache() const;

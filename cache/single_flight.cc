@@ -174,6 +174,23 @@ bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
   return true;
 }
 
+SingleFlight::Queued SingleFlight::StartAfterCurrent(std::string key, Loader loader) {
+  std::shared_ptr<Flight> flight;
+  {
+    base::MutexLock lock(impl_->mu);
+    KeyState& state = impl_->flights[key];
+    if (state.current != nullptr) {
+      if (state.queued != nullptr) return Queued::kJoinedQueued;
+      state.queued = std::make_shared<Flight>();
+      state.queued_loader = std::move(loader);
+      return Queued::kQueued;
+    }
+    flight = impl_->NewCurrent(state);
+  }
+  impl_->Spawn(std::move(key), std::move(flight), std::move(loader));
+  return Queued::kStarted;
+}
+
 bool SingleFlight::InFlight(std::string_view key) const {
   base::MutexLock lock(impl_->mu);
   return impl_->flights.find(key) != impl_->flights.end();

@@ -55,6 +55,12 @@ class SingleFlight final {
   // Starts a detached load of `key` unless one is in flight (refresh-ahead). True if started.
   bool StartIfIdle(std::string key, Loader loader);
 
+  enum class Queued { kStarted, kQueued, kJoinedQueued };
+  // A detached load that starts after now, as a bypass's (Join::kStartedAfterNow) but with
+  // nobody waiting: started now when idle, else queued to start when the current load
+  // completes (kQueued), or shared with a follow-up already queued (kJoinedQueued).
+  Queued StartAfterCurrent(std::string key, Loader loader);
+
   bool InFlight(std::string_view key) const;
   // Number of loads started since construction (for tests and metrics).
   std::uint64_t LoadsStarted() const;

@@ -1,5 +1,7 @@
 #include "cache/ttl_lru_cache.h"
 
+#include <fnmatch.h>
+
 #include <utility>
 
 #include "base/shared_mutex.h"
@@ -28,6 +30,10 @@ struct Limits {
 };
 
 std::int64_t Nanos(base::TimePoint t) { return t.time_since_epoch().count(); }
+
+bool GlobMatches(const std::string& pattern, const std::string& key) {
+  return fnmatch(pattern.c_str(), key.c_str(), 0) == 0;
+}
 
 }  // namespace
 
@@ -161,6 +167,20 @@ std::size_t TtlLruCache::Clear() {
   const std::size_t n = impl_->index.Clear();
   impl_->counters.AddInvalidations(n);
   return n;
+}
+
+std::size_t TtlLruCache::EraseMatching(std::string_view pattern) {
+  const std::string glob(pattern);  // fnmatch wants NUL-terminated strings
+  base::WriterLock lock(impl_->mu);
+  const std::size_t n = impl_->index.RemoveIf(
+      [&glob](const internal::Slot& slot) { return GlobMatches(glob, slot.key); });
+  impl_->counters.AddInvalidations(n);
+  return n;
+}
+
+std::vector<std::string> TtlLruCache::Keys() const {
+  base::ReaderLock lock(impl_->mu);
+  return impl_->index.Keys();
 }
 
 std::size_t TtlLruCache::SweepExpired(std::size_t max_batch) {

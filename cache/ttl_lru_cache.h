@@ -33,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/cache_options.h"
 #include "cache/cache_stats.h"
@@ -82,6 +83,12 @@ class TtlLruCache final {
   bool Erase(std::string_view key);
   // Removes every entry; returns how many. Each is counted as an invalidation.
   std::size_t Clear();
+  // Removes every entry whose key matches the shell glob `pattern` (fnmatch(3) without flags:
+  // `*`, `?`, `[...]`, `\` escapes; `*` also matches ':' and '/'); returns how many. Each is
+  // counted as an invalidation. The work is bounded by the entry budget: it walks the index.
+  std::size_t EraseMatching(std::string_view pattern);
+  // Every stored key (fresh or not), in no particular order.
+  std::vector<std::string> Keys() const;
   // Removes at most `max_batch` entries older than ttl + stale_for; returns how many. Each call
   // examines every entry at most once, starting where the previous call stopped, so a sweeper
   // calling it until it returns less than max_batch has visited everything.

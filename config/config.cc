@@ -98,6 +98,40 @@ void ReadCaches(ObjectReader& r, std::map<std::string, cache::CacheOptions>& cac
   r.RejectUnknown();
 }
 
+// "refresh": {change: [cache, ...]} replaces the default map as a whole.
+void ReadRefreshRules(ObjectReader& r, std::map<std::string, std::vector<std::string>>& refresh) {
+  refresh.clear();
+  for (const std::string_view change : sources::kChangeNames) {
+    if (r.Child(change) == nullptr) continue;
+    std::vector<std::string> caches;
+    r.ReadStringList(change, caches);
+    for (const std::string& cache : caches) {
+      if (!sources::ValidCategory(cache)) {
+        throw ConfigError(r.PathOf(change) + ": unknown cache '" + cache +
+                          "' (known: " + sources::CategoryList() + ")");
+      }
+    }
+    refresh[std::string(change)] = std::move(caches);
+  }
+  r.RejectUnknown();
+}
+
+void ReadCacheEvents(ObjectReader& r, sources::ChangeRules& rules) {
+  r.ReadMillis(keys::kMinRefreshIntervalMs, rules.min_refresh_interval, 1, 60'000);
+  if (const json* v = r.Child(keys::kRefresh); v != nullptr) {
+    ObjectReader refresh(*v, r.PathOf(keys::kRefresh));
+    ReadRefreshRules(refresh, rules.refresh);
+  }
+  r.ReadStringList(keys::kDropTask, rules.drop_task);
+  for (const std::string& change : rules.drop_task) {
+    if (!change.starts_with("task-") || !sources::ChangeIndex(change)) {
+      throw ConfigError(r.PathOf(keys::kDropTask) + ": '" + change +
+                        "' is not a task event (known: " + sources::ChangeNameList() + ")");
+    }
+  }
+  r.RejectUnknown();
+}
+
 void ReadSweep(ObjectReader& r, SweepOptions& sweep) {
   r.ReadSeconds(keys::kIntervalSeconds, sweep.interval, false, kMaxTtlSeconds);
   r.ReadSize(keys::kBatch, sweep.batch, 1, kMaxCount);
@@ -165,6 +199,7 @@ Config ParseConfig(const std::string& json_text) {
   ReadSection(root, keys::kSweep, config.sweep, ReadSweep);
   ReadSection(root, keys::kStartup, config.startup, ReadStartup);
   ReadSection(root, keys::kCaches, config.caches, ReadCaches);
+  ReadSection(root, keys::kCacheEvents, config.cache_events, ReadCacheEvents);
   if (const json* v = root.Child(keys::kSources); v != nullptr) {
     config.sources = ReadSources(*v, root.PathOf(keys::kSources));
   }

@@ -20,6 +20,7 @@
 #include "cache/cache_options.h"
 #include "http/options.h"
 #include "config/source_config.h"
+#include "sources/changes.h"
 
 namespace queuemon::config {
 
@@ -48,6 +49,8 @@ struct Config {
   http::HttpOptions http;
   ApiSettings api;  // read from the "http" section
   std::map<std::string, cache::CacheOptions> caches;  // one per sources::kCategories row
+  // What the sources' changes do to their caches (reloadable).
+  sources::ChangeRules cache_events = sources::DefaultChangeRules();
   SweepOptions sweep;
   std::vector<SourceConfig> sources;                  // at least one; names unique
   LogOptions log;

@@ -16,6 +16,7 @@ inline constexpr std::string_view kSweep = "sweep";
 inline constexpr std::string_view kStartup = "startup";
 inline constexpr std::string_view kCaches = "caches";
 inline constexpr std::string_view kSources = "sources";
+inline constexpr std::string_view kCacheEvents = "cache_events";
 
 // "http".
 inline constexpr std::string_view kMaxHeaderBytes = "max_header_bytes";
@@ -36,6 +37,11 @@ inline constexpr std::string_view kAuthTokenFile = "auth_token_file";
 inline constexpr std::string_view kIntervalSeconds = "interval_seconds";
 inline constexpr std::string_view kBatch = "batch";
 inline constexpr std::string_view kWarmupDeadlineMs = "warmup_deadline_ms";
+
+// "cache_events".
+inline constexpr std::string_view kMinRefreshIntervalMs = "min_refresh_interval_ms";
+inline constexpr std::string_view kRefresh = "refresh";
+inline constexpr std::string_view kDropTask = "drop_task";
 
 // "caches.<name>".
 inline constexpr std::string_view kTtlSeconds = "ttl_seconds";

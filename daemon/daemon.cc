@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
+#include "api/cache_control.h"
 #include "api/source_views.h"
 #include "api/status_line.h"
 #include "api/view_service.h"
@@ -120,7 +121,8 @@ void Daemon::Impl::Build() {
   for (const config::SourceConfig& source : config.sources) {
     data_sources.push_back(source.options().MakeSource(executor, clock));
     views.push_back(std::make_unique<api::ViewService>(
-        executor, *data_sources.back(), config.caches, clock, config.api.request_timeout));
+        executor, *data_sources.back(), config.caches, clock, config.api.request_timeout,
+        config.cache_events));
     view_list.push_back(views.back().get());
   }
   readiness.resize(view_list.size());
@@ -307,6 +309,7 @@ void Daemon::Impl::Reload() {
   for (api::ViewService* view : view_list) {
     view->SetCacheOptions(next.caches);
     view->SetRequestTimeout(next.api.request_timeout);
+    view->control().SetRules(next.cache_events);
   }
   sweeper->SetOptions(next.sweep);
   health_ttl_ms.store(next.caches.at(HealthCategory()).ttl.count());

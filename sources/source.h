@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include "sources/changes.h"
 #include "sources/metric_family.h"
 #include "sources/typed_views.h"
 #include "sources/views.h"
@@ -86,6 +87,9 @@ class Source {
   // Families the source keeps itself (from events), rendered; null when it keeps none. The
   // same pointer comes back while nothing changed.
   virtual std::shared_ptr<const std::vector<MetricFamily>> Families() { return nullptr; }
+  // Who hears of the changes its event stream shows (changes.h). Called at most once, before
+  // Start(); a source without events ignores it.
+  virtual void SetChangeListener(ChangeListener /*listener*/) {}
 };
 
 }  // namespace queuemon::sources

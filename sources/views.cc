@@ -24,12 +24,31 @@ std::string ViewKey(View view, std::string_view argument) {
   return std::string(spec.key);
 }
 
+std::optional<KeyedView> ParseViewKey(std::string_view key) {
+  for (const ViewSpec& spec : kViews) {
+    if (spec.argument == Argument::kNone) {
+      if (key == spec.key) return KeyedView{spec.view, {}};
+    } else if (key.size() > spec.key.size() && key.starts_with(spec.key) &&
+               key[spec.key.size()] == ':') {
+      return KeyedView{spec.view, std::string(key.substr(spec.key.size() + 1))};
+    }
+  }
+  return std::nullopt;
+}
+
 std::string CategoryList() {
   std::string list;
   for (const CategorySpec& category : kCategories) {
     list += (list.empty() ? "" : ", ") + std::string(category.name);
   }
   return list;
+}
+
+bool ValidCategory(std::string_view name) {
+  for (const CategorySpec& category : kCategories) {
+    if (category.name == name) return true;
+  }
+  return false;
 }
 
 bool ValidTaskId(std::string_view id) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,8 +79,17 @@ const ViewSpec& SpecOf(View view);
 // The cache key of a view: "workers", ..., "task:<id>", "recent:<canonical filter>".
 std::string ViewKey(View view, std::string_view argument = {});
 
+// The view and argument a cache key names (the inverse of ViewKey), or nullopt.
+struct KeyedView {
+  View view;
+  std::string argument;
+};
+std::optional<KeyedView> ParseViewKey(std::string_view key);
+
 // "task_status, worker_status, ...": the category names, for error messages.
 std::string CategoryList();
+// True if `name` is a category's.
+bool ValidCategory(std::string_view name);
 
 // A task id is accepted if it is 1..155 chars of [A-Za-z0-9_.:@-] (Celery ids are uuid4 by
 // default, but apps may set their own). Anything else could address other keys of a broker.

@@ -121,6 +121,10 @@ class EntryIndex final {
   // `expired(slot)` holds, stopping after `max_remove` removals. Returns the removal count.
   std::size_t SweepFromCursor(std::size_t max_remove,
                               const std::function<bool(const Slot&)>& expired);
+  // Removes every node for which `match(slot)` holds; returns how many. Visits each node once.
+  std::size_t RemoveIf(const std::function<bool(const Slot&)>& match);
+  // Every stored key, in no particular order.
+  std::vector<std::string> Keys() const;
 
   std::size_t size() const { return dense_.size(); }
   std::size_t bytes() const { return bytes_; }

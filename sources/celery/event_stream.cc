@@ -45,25 +45,45 @@ void EventStream::OnMessage(std::string_view payload) {
 
 void EventStream::OnEvent(const json& event) {
   received_.fetch_add(1, std::memory_order_relaxed);
-  if (!workers_.ApplyEvent(event)) {
+  const std::optional<WorkerTable::Liveness> liveness = workers_.ApplyEvent(event);
+  if (!liveness) {
     malformed_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   const auto& type = event.at("type").get_ref<const std::string&>();
+  const auto& hostname = event.at("hostname").get_ref<const std::string&>();
+  std::string_view task_id;
   if (!type.starts_with("task-")) {
-    metrics_.Seen(event.at("hostname").get_ref<const std::string&>());
-    return;
-  }
-  const std::optional<TaskEvent> task = ReadTaskEvent(event, here_offset_hours_, base::UnixNow());
-  if (!task) {
+    metrics_.Seen(hostname);
+  } else if (const std::optional<TaskEvent> task =
+                 ReadTaskEvent(event, here_offset_hours_, base::UnixNow())) {
+    const AppliedEvent applied = tasks_.Apply(*task);
+    metrics_.Record(*task, TaskFacts{applied.name, applied.queue, applied.queue_wait});
+    task_id = event.at("uuid").get_ref<const std::string&>();
+  } else {
     // A task-* type Celery does not define, or no uuid: nothing to count it under.
     if (!event.contains("uuid") || !event.at("uuid").is_string()) {
       malformed_.fetch_add(1, std::memory_order_relaxed);
     }
     return;
   }
-  const AppliedEvent applied = tasks_.Apply(*task);
-  metrics_.Record(*task, TaskFacts{applied.name, applied.queue, applied.queue_wait});
+  if (!listener_) return;
+  if (const auto change = ChangeIndex(type)) Notify(*change, hostname, task_id);
+  if (*liveness == WorkerTable::Liveness::kCameOnline && type != "worker-online") {
+    Notify(*ChangeIndex("worker-online"), hostname, {});
+  }
+}
+
+void EventStream::Notify(std::size_t change, std::string_view hostname,
+                         std::string_view task_id) const {
+  listener_(StateChange{change, hostname, task_id});
+}
+
+void EventStream::CheckExpired() {
+  static const std::size_t kExpired = *ChangeIndex("worker-expired");
+  const std::vector<std::string> expired = workers_.TakeExpired();
+  if (!listener_) return;
+  for (const std::string& hostname : expired) Notify(kExpired, hostname, {});
 }
 
 void EventStream::OnSubscription(bool up) {

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/clock.h"
+#include "sources/changes.h"
 #include "sources/celery/task_metrics.h"
 #include "sources/celery/task_table.h"
 #include "sources/celery/worker_table.h"
@@ -43,9 +44,17 @@ class EventStream final {
   EventStream(const base::Clock& clock, const TaskEventsOptions& options,
               std::chrono::milliseconds purge_offline_after, std::size_t max_event_bytes);
 
+  // Who hears of each change (sources/changes.h): every event's own type once the tables took
+  // it in, "worker-online" too when a heartbeat or task event brings back a worker not known or
+  // reported offline, "worker-expired" from CheckExpired. Set before messages flow.
+  void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
+
   void OnMessage(std::string_view payload);
   // The subscription's state changed; a loss after it was up counts as a reset.
   void OnSubscription(bool up);
+  // Reports the workers that fell silent since the last call as "worker-expired" changes. The
+  // transport calls it periodically (their heartbeats stop, so no event would tell).
+  void CheckExpired();
 
   WorkerTable& workers() { return workers_; }
   const WorkerTable& workers() const { return workers_; }
@@ -57,6 +66,7 @@ class EventStream final {
 
  private:
   void OnEvent(const nlohmann::json& event);
+  void Notify(std::size_t change, std::string_view hostname, std::string_view task_id) const;
 
   const std::size_t max_event_bytes_;
   const int here_offset_hours_;
@@ -65,6 +75,7 @@ class EventStream final {
   TaskMetrics metrics_;
   std::atomic<std::uint64_t> received_{0}, malformed_{0}, resets_{0};
   std::atomic<bool> was_up_{false};
+  ChangeListener listener_;
 };
 
 // `purge_offline_after` as the metrics' purge too: one setting, as celery-exporter's

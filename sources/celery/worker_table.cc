@@ -1,6 +1,8 @@
 // Worker events -> live worker table.
 #include "sources/celery/worker_table.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 
@@ -55,10 +57,10 @@ WorkerTable::WorkerTable(const base::Clock& clock, std::chrono::milliseconds pur
                          std::chrono::milliseconds worker_timeout)
     : clock_(clock), purge_after_(purge_offline_after), worker_timeout_(worker_timeout) {}
 
-bool WorkerTable::ApplyEvent(const json& event) {
+std::optional<WorkerTable::Liveness> WorkerTable::ApplyEvent(const json& event) {
   if (!event.is_object() || !event.contains("hostname") || !event.at("hostname").is_string() ||
       !event.contains("type") || !event.at("type").is_string()) {
-    return false;
+    return std::nullopt;
   }
   const auto now = clock_.Now();
   base::MutexLock lock(mu_);
@@ -67,15 +69,33 @@ bool WorkerTable::ApplyEvent(const json& event) {
   if (type.rfind("worker-", 0) != 0) {
     // A task event: proof of life for a worker we already know (and is not shut down).
     auto it = workers_.find(hostname);
-    if (it != workers_.end() && !it->second.offline_event) it->second.last_seen = now;
-    return true;
+    if (it == workers_.end() || it->second.offline_event) return Liveness::kUnchanged;
+    it->second.last_seen = now;
+    return std::exchange(it->second.reported_offline, false) ? Liveness::kCameOnline
+                                                             : Liveness::kUnchanged;
   }
-  Entry& entry = workers_[hostname];
+  const auto [it, added] = workers_.try_emplace(hostname);
+  Entry& entry = it->second;
+  const bool was_reported_offline = added || entry.reported_offline;
   entry.info.hostname = hostname;
   UpdateInfo(event, entry.info);
   entry.last_seen = now;
   entry.offline_event = type == "worker-offline";
-  return true;
+  entry.reported_offline = entry.offline_event;
+  if (entry.offline_event) return was_reported_offline ? Liveness::kUnchanged : Liveness::kWentOffline;
+  return was_reported_offline ? Liveness::kCameOnline : Liveness::kUnchanged;
+}
+
+std::vector<std::string> WorkerTable::TakeExpired() {
+  const auto now = clock_.Now();
+  std::vector<std::string> expired;
+  base::MutexLock lock(mu_);
+  for (auto& [hostname, entry] : workers_) {
+    if (entry.reported_offline || Online(entry, now)) continue;
+    entry.reported_offline = true;
+    expired.push_back(hostname);
+  }
+  return expired;
 }
 
 bool WorkerTable::Online(const Entry& entry, base::TimePoint now) const {

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,10 +37,20 @@ class WorkerTable final {
   WorkerTable(const base::Clock& clock, std::chrono::milliseconds purge_offline_after,
               std::chrono::milliseconds worker_timeout = std::chrono::milliseconds(0));
 
+  // What an event did to its worker's liveness as reported so far (TakeExpired).
+  enum class Liveness {
+    kUnchanged,
+    kCameOnline,  // a worker not known, or reported offline, is online now
+    kWentOffline, // a worker-offline event for a worker not yet reported offline
+  };
   // One parsed event object (worker-* updates the table, task-* refreshes a known worker's
-  // liveness); false when it has no string hostname and type. Decoding messages and counting
+  // liveness); nullopt when it has no string hostname and type. Decoding messages and counting
   // what is malformed is the EventStream's.
-  bool ApplyEvent(const nlohmann::json& event);
+  std::optional<Liveness> ApplyEvent(const nlohmann::json& event);
+
+  // The workers that fell silent (offline by their heartbeat frequency or worker_timeout, with
+  // no worker-offline event) since the last call; each is reported once until it comes back.
+  std::vector<std::string> TakeExpired();
 
   // Every known worker with its status as of now, sorted by hostname; purges expired ones.
   std::vector<WorkerInfo> Workers();
@@ -50,6 +61,7 @@ class WorkerTable final {
     WorkerInfo info;
     base::TimePoint last_seen;
     bool offline_event = false;
+    bool reported_offline = false;  // by a worker-offline event or TakeExpired
   };
 
   bool Online(const Entry& entry, base::TimePoint now) const;

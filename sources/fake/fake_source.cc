@@ -15,6 +15,13 @@ namespace queuemon::sources::fake {
 namespace asio = boost::asio;
 using sources::View;
 
+bool FakeSource::EmitChange(std::string_view name, std::string_view task_id,
+                            std::string_view hostname) const {
+  if (!listener_) return false;
+  listener_(StateChange{ChangeIndex(name).value(), hostname, task_id});
+  return true;
+}
+
 boost::asio::awaitable<boost::system::result<Collected>> FakeSource::Collect(
     ViewRequest request) {
   const std::uint64_t n = ++calls_;

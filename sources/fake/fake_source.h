@@ -38,6 +38,12 @@ class FakeSource final : public Source {
   boost::asio::awaitable<boost::system::result<Collected>> Collect(
       ViewRequest request) override;
   SourceStats Stats() const override;
+  void SetChangeListener(ChangeListener listener) override { listener_ = std::move(listener); }
+
+  // Reports a change as the source's event stream would (REQUIRES: `name` in kChangeNames).
+  // False when nobody listens.
+  bool EmitChange(std::string_view name, std::string_view task_id = {},
+                  std::string_view hostname = "w1@fake") const;
 
   // Collect calls from now on wait until Release().
   void Hold();
@@ -69,6 +75,7 @@ class FakeSource final : public Source {
   std::atomic<std::size_t> padding_{0};
   std::atomic<std::int64_t> queue_depth_{7};
   std::atomic<bool> call_is_timestamp_{false};
+  ChangeListener listener_;  // set before use, read-only after
   mutable base::Mutex mu_;
   bool held_ GUARDED_BY(mu_) = false;
   std::optional<boost::system::error_code> fail_ GUARDED_BY(mu_);

@@ -9,6 +9,7 @@
 #include "redis/errors.h"
 #include "sources/errors.h"
 #include "api/auth.h"
+#include "api/cache_control.h"
 #include "api/cache_handlers.h"
 #include "tests/testing/run_coroutine.h"
 #include "sources/fake/fake_source.h"
@@ -209,6 +210,71 @@ TEST_F(ServeViewTest, InvalidateReadsTheCacheNameFromAJsonBody) {
   EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 400) << "query and body differ";
   local.body = " \r\n";
   EXPECT_EQ(InvalidateResponse(service_, local, query, "").status, 200) << "blank body: query";
+}
+
+TEST_F(ServeViewTest, WarmAnswers202WithWhatItStartedAndIsAuthorizedAsInvalidate) {
+  Serve(sources::View::kTask, "", "t1");
+  http::Request local;
+  local.client_is_loopback = true;
+  http::RouteParams params;
+  params.query.emplace_back("cache_name", "task_status");
+  const http::Response ok = WarmResponse(service_, local, params, "");
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  EXPECT_EQ(ok.Header("Cache-Control"), "no-store");
+  const auto body = nlohmann::json::parse(ok.body);
+  EXPECT_EQ(body["started"], nlohmann::json({{"task_status", {"tasks", "task:t1"}}}));
+  EXPECT_EQ(body["joined"], nlohmann::json({{"task_status", nlohmann::json::array()}}));
+  EXPECT_EQ(body["total_started"], 2);
+  EXPECT_EQ(body["source"], "celery");
+  params.query.front().second = "nope";
+  const http::Response unknown = WarmResponse(service_, local, params, "");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("worker_status"), std::string::npos) << "lists the known caches";
+  local.body = R"({"key": "task:*"})";
+  EXPECT_EQ(WarmResponse(service_, local, http::RouteParams{}, "").status, 400) << "no key for warm";
+  http::Request remote;
+  remote.client_address = "192.0.2.7";
+  EXPECT_EQ(WarmResponse(service_, remote, http::RouteParams{}, "").status, 403);
+  remote.authorization = "Bearer wrong";
+  EXPECT_EQ(WarmResponse(service_, remote, http::RouteParams{}, "secret").status, 401);
+  EXPECT_EQ(service_.control().Stats().triggers[kWarmCause], 1u) << "refused calls do nothing";
+}
+
+TEST_F(ServeViewTest, InvalidateWithAKeyGlobDropsOnlyMatchingEntriesAndCountsThem) {
+  Serve(sources::View::kTask, "", "a");
+  Serve(sources::View::kTask, "", "b");
+  Serve(sources::View::kTasks, "");
+  http::Request local;
+  local.client_is_loopback = true;
+  http::RouteParams params;
+  params.query.emplace_back("cache_name", "task_status");
+  params.query.emplace_back("key", "task:*");
+  const http::Response ok = InvalidateResponse(service_, local, params, "");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const auto body = nlohmann::json::parse(ok.body);
+  EXPECT_EQ(body["invalidated"], nlohmann::json({{"task_status", 2}}));
+  EXPECT_EQ(body["total"], 2);
+  EXPECT_EQ(body["key"], "task:*");
+  EXPECT_EQ(Serve(sources::View::kTasks, "").Header("X-Cache"), "HIT");
+  local.body = R"({"key": "tasks"})";  // from a body, over every cache
+  const auto all = nlohmann::json::parse(InvalidateResponse(service_, local, http::RouteParams{}, "").body);
+  EXPECT_EQ(all["total"], 1);
+  for (const char* bad : {R"({"key": ""})", R"({"key": 7})", "{\"key\": \"a\\u0001\"}"}) {
+    local.body = bad;
+    const http::Response r = InvalidateResponse(service_, local, http::RouteParams{}, "");
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("key"), std::string::npos) << r.body;
+  }
+  local.body = R"({"key": ")" + std::string(513, '*') + R"("})";
+  EXPECT_EQ(InvalidateResponse(service_, local, http::RouteParams{}, "").status, 400);
+  const auto stats = nlohmann::json::parse(CacheStatsJson(service_));
+  EXPECT_EQ(stats["caches"]["task_status"]["control"]["invalidate_pattern"],
+            nlohmann::json({{"refreshes", 0}, {"coalesced", 0}, {"dropped", 3}}));
+  EXPECT_EQ(stats["control"]["triggers"]["invalidate_pattern"], 2);
+  EXPECT_EQ(stats["control"]["triggers"]["worker-offline"], 0) << "configured causes are listed";
+  EXPECT_FALSE(stats["control"]["triggers"].contains("worker-heartbeat")) << "no rule for it";
+  EXPECT_EQ(stats["control"]["min_refresh_interval_ms"], 500);
+  EXPECT_EQ(stats["caches"]["task_status"]["invalidations"], 3);
 }
 
 TEST(AuthTest, WithoutTokenOnlyLoopbackMayMutate) {

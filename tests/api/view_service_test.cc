@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "api/cache_control.h"
 #include "base/clock.h"
 #include "sources/errors.h"
 #include "tests/testing/run_coroutine.h"
@@ -155,11 +156,11 @@ TEST_F(ViewServiceTest, TaskViewsUseTheTaskCacheWithPerTaskKeys) {
 TEST_F(ViewServiceTest, InvalidateClearsOneOrAllCachesAndRejectsUnknownNames) {
   GetWorkers();
   testing::RunToCompletion(ioc_, service_->Get(View::kQueues, "", true));
-  EXPECT_FALSE(service_->Invalidate(std::string_view("nope")).has_value());
-  auto one = service_->Invalidate(std::string_view("worker_status"));
+  EXPECT_FALSE(service_->control().Invalidate(std::string_view("nope"), std::nullopt).has_value());
+  auto one = service_->control().Invalidate(std::string_view("worker_status"), std::nullopt);
   ASSERT_TRUE(one.has_value());
   EXPECT_EQ(one->at("worker_status"), 1u);
-  auto all = service_->Invalidate(std::nullopt);
+  auto all = service_->control().Invalidate(std::nullopt, std::nullopt);
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->size(), 5u);
   EXPECT_EQ(all->at("queue_status"), 1u);
@@ -175,7 +176,7 @@ TEST_F(ViewServiceTest, WarmUpLoadsTheDefaultViewsWithoutCountingRequests) {
   EXPECT_EQ(GetWorkers().outcome, cache::Outcome::kHit);
   EXPECT_EQ(WorkerStats().total_requests, 1u);
   source_.Fail(Errc::kUnavailable);
-  service_->Invalidate(std::nullopt);
+  service_->control().Invalidate(std::nullopt, std::nullopt);
   EXPECT_FALSE(testing::RunToCompletion(ioc_, service_->WarmUp(deadline)));
 }
 

@@ -132,5 +132,120 @@ TEST_F(ReadThroughTest, ALoadPastTheWaitIsAPortableTimeout) {
   EXPECT_EQ(cache_.Latest("workers")->body, "late");  // the load still stores its result
 }
 
+// Drops and refreshes: a change makes stored entries wrong, and a load already running may
+// have read the state before the change.
+class ReadThroughControlTest : public ReadThroughTest {
+ protected:
+  ReadThroughControlTest() : script_(ioc_.get_executor()) {}
+
+  // Starts a client read of "workers" through the script's loader; `done` is set when it ends.
+  void StartScriptedRead(ReadResult& out, bool& done) {
+    boost::asio::co_spawn(ioc_, [&]() -> boost::asio::awaitable<void> {
+      out = co_await cache_.Read("workers", script_.MakeLoader(), true, Reader::kClient, seconds(10));
+      done = true;
+    }, boost::asio::detached);
+    ioc_.restart();
+    ioc_.poll();
+  }
+  void Poll() {
+    ioc_.restart();
+    ioc_.poll();
+  }
+  // Finishes load n with an entry collected now.
+  void Succeed(std::size_t n, std::string body) {
+    script_.Finish(n, LoadResult(Entry::Make(std::move(body), clock_.Now())));
+  }
+
+  testing::LoadScript script_;
+};
+
+TEST_F(ReadThroughControlTest, ADropDuringALoadKeepsThatLoadFromStoringTheOldState) {
+  ReadResult read;
+  bool done = false;
+  StartScriptedRead(read, done);
+  ASSERT_EQ(script_.started(), 1u);
+  EXPECT_FALSE(cache_.Drop("workers"));  // nothing stored yet, but the load is superseded
+  Succeed(0, "before the change");
+  Poll();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(read.outcome, Outcome::kMiss);  // its reader asked before the change: answered
+  EXPECT_EQ(read.entry->body, "before the change");
+  EXPECT_EQ(cache_.Latest("workers"), nullptr);  // but not stored
+  EXPECT_EQ(cache_.cache().Stats().sets, 0u);
+  // The next load is not affected by the old drop.
+  EXPECT_EQ(Read().outcome, Outcome::kMiss);
+  EXPECT_NE(cache_.Latest("workers"), nullptr);
+}
+
+TEST_F(ReadThroughControlTest, DropRemovesAStoredEntryAndCountsAnInvalidation) {
+  Read();
+  EXPECT_TRUE(cache_.Drop("workers"));
+  EXPECT_FALSE(cache_.Drop("workers"));
+  EXPECT_EQ(cache_.Latest("workers"), nullptr);
+  EXPECT_EQ(cache_.cache().Stats().invalidations, 1u);
+}
+
+TEST_F(ReadThroughControlTest, DropMatchingAndDropAllSupersedeTheLoadsOfTheirKeys) {
+  ReadResult read;
+  bool done = false;
+  StartScriptedRead(read, done);
+  EXPECT_EQ(cache_.DropMatching("task:*"), 0u);  // another key: the load stays valid
+  Succeed(0, "kept");
+  Poll();
+  ASSERT_TRUE(done);
+  ASSERT_NE(cache_.Latest("workers"), nullptr);
+  clock_.Advance(seconds(5));  // past ttl: the next read loads, the entry stays until it stores
+  done = false;
+  StartScriptedRead(read, done);
+  ASSERT_EQ(script_.started(), 2u);
+  EXPECT_EQ(cache_.DropMatching("work*"), 1u);  // the stale entry, and the running load
+  Succeed(1, "superseded");
+  Poll();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(cache_.Latest("workers"), nullptr);
+  done = false;
+  StartScriptedRead(read, done);
+  EXPECT_EQ(cache_.DropAll(), 0u);
+  Succeed(2, "superseded too");
+  Poll();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(cache_.Latest("workers"), nullptr);
+}
+
+TEST_F(ReadThroughControlTest, RefreshServesTheOldEntryUntilALoadStartedAfterItStores) {
+  Read();  // "1" stored by the instant loader
+  const auto old_entry = cache_.Latest("workers");
+  // A refresh-ahead load is running (it may have read the state before the change) ...
+  clock_.Advance(seconds(3));
+  ASSERT_TRUE(cache_.Prefetch("workers", script_.MakeLoader()));
+  Poll();
+  ASSERT_EQ(script_.started(), 1u);
+  // ... so the refresh queues a load after it, and a second refresh shares that one.
+  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()), ReadThrough::RefreshStart::kQueued);
+  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()),
+            ReadThrough::RefreshStart::kJoinedQueued);
+  ReadResult meanwhile;
+  bool done = false;
+  boost::asio::co_spawn(ioc_, [&]() -> boost::asio::awaitable<void> {
+    meanwhile = co_await cache_.Read("workers", Instant(), true, Reader::kClient, seconds(1));
+    done = true;
+  }, boost::asio::detached);
+  Poll();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(meanwhile.outcome, Outcome::kHit);  // readers keep the stored entry meanwhile
+  EXPECT_EQ(meanwhile.entry, old_entry);
+  Succeed(0, "read before the change");
+  Poll();
+  ASSERT_EQ(script_.started(), 2u);
+  EXPECT_EQ(cache_.Latest("workers")->body, "read before the change");
+  Succeed(1, "read after the change");
+  Poll();
+  EXPECT_EQ(cache_.Latest("workers")->body, "read after the change");
+  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()), ReadThrough::RefreshStart::kStarted);
+  Succeed(2, "idle refresh");
+  Poll();
+  EXPECT_EQ(cache_.Latest("workers")->body, "idle refresh");
+}
+
 }  // namespace
 }  // namespace queuemon::cache

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -168,6 +172,23 @@ TEST_F(TtlLruCacheTest, EraseAndClearCountInvalidations) {
   EXPECT_EQ(s.size, 0u);
   EXPECT_EQ(s.bytes, 0u);
   EXPECT_EQ(cache_.Get("b").freshness, Freshness::kMiss);
+}
+
+TEST_F(TtlLruCacheTest, EraseMatchingDropsTheKeysAGlobMatchesAndCountsThem) {
+  for (const char* key : {"task:a1", "task:b2", "task:", "workers", "recent:[]", "xtask:a"}) {
+    Store(key, "x");
+  }
+  EXPECT_EQ(cache_.EraseMatching("task:?*"), 2u);  // not "task:" itself (? needs a character)
+  EXPECT_EQ(cache_.EraseMatching("nothing*"), 0u);
+  EXPECT_EQ(cache_.EraseMatching("recent:\\[]"), 1u);  // a bracket escaped matches itself
+  std::vector<std::string> keys = cache_.Keys();
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"task:", "workers", "xtask:a"}));
+  EXPECT_EQ(cache_.EraseMatching("*"), 3u);
+  const CacheStats s = cache_.Stats();
+  EXPECT_EQ(s.invalidations, 6u);
+  EXPECT_EQ(s.size, 0u);
+  EXPECT_EQ(s.bytes, 0u);
 }
 
 TEST_F(TtlLruCacheTest, SweepRemovesOnlyEntriesPastTtlPlusStaleFor) {

@@ -12,6 +12,7 @@
 
 #include "config/checks.h"
 #include "sources/celery/redis/options.h"
+#include "sources/changes.h"
 #include "sources/views.h"
 
 namespace queuemon::config {
@@ -304,6 +305,34 @@ TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
   EXPECT_EQ(Celery(shipped.sources[0]).queue_discovery_interval,
             Celery(defaults.sources[0]).queue_discovery_interval);
   EXPECT_EQ(Celery(shipped.sources[0]).idle_queue_grace, Celery(defaults.sources[0]).idle_queue_grace);
+  EXPECT_EQ(shipped.cache_events, defaults.cache_events);
+}
+
+// Issue 20: what events do to the caches.
+TEST(DaemonConfigTest, CacheEventRulesReplaceTheDefaultsAndNameBadKeys) {
+  const Config defaults = DefaultConfig();
+  EXPECT_EQ(defaults.cache_events, sources::DefaultChangeRules());
+  EXPECT_EQ(defaults.cache_events.refresh.at("worker-offline"),
+            (std::vector<std::string>{"worker_status", "metrics_summary"}));
+  const Config c = ParseConfig(R"({"cache_events": {
+      "min_refresh_interval_ms": 250,
+      "refresh": {"task-started": ["task_status"], "worker-offline": []},
+      "drop_task": ["task-failed"]}})");
+  EXPECT_EQ(c.cache_events.min_refresh_interval, milliseconds(250));
+  EXPECT_EQ(c.cache_events.refresh,
+            (std::map<std::string, std::vector<std::string>>{{"task-started", {"task_status"}},
+                                                              {"worker-offline", {}}}));
+  EXPECT_EQ(c.cache_events.drop_task, std::vector<std::string>{"task-failed"});
+  EXPECT_THAT(RejectionOf(R"({"cache_events": {"refresh": {"worker-gone": []}}})"),
+              HasSubstr("cache_events.refresh.worker-gone: unknown key"));
+  EXPECT_THAT(RejectionOf(R"({"cache_events": {"refresh": {"worker-online": ["workers"]}}})"),
+              HasSubstr("cache_events.refresh.worker-online: unknown cache 'workers'"));
+  EXPECT_THAT(RejectionOf(R"({"cache_events": {"drop_task": ["worker-offline"]}})"),
+              HasSubstr("cache_events.drop_task: 'worker-offline' is not a task event"));
+  EXPECT_THAT(RejectionOf(R"({"cache_events": {"min_refresh_interval_ms": 0}})"),
+              HasSubstr("cache_events.min_refresh_interval_ms"));
+  EXPECT_THAT(RejectionOf(R"({"cache_events": {"drop": []}})"),
+              HasSubstr("cache_events.drop: unknown key"));
 }
 
 // Issue 19: the limits against slow and greedy clients.

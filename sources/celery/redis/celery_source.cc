@@ -124,6 +124,10 @@ std::shared_ptr<const std::vector<MetricFamily>> CelerySource::Families() {
   return events_.stream().metrics().Families();
 }
 
+void CelerySource::SetChangeListener(ChangeListener listener) {
+  events_.stream().SetChangeListener(std::move(listener));
+}
+
 void CelerySource::Record(bool ok, double seconds, bool broker_up) {
   base::MutexLock lock(stats_mu_);
   (ok ? stats_.collections : stats_.errors) += 1;

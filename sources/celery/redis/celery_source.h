@@ -57,6 +57,7 @@ class CelerySource final : public Source {
   SourceStats Stats() const override;
   MetricStyle Style() const override;
   std::shared_ptr<const std::vector<MetricFamily>> Families() override;
+  void SetChangeListener(ChangeListener listener) override;
 
  private:
   using Result = boost::system::result<Collected>;

@@ -10,6 +10,7 @@
 // Thread-safety: Start/Stop from the owner's thread; table() and connected() from any thread.
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
@@ -23,11 +24,17 @@ namespace queuemon::sources::celery::over_redis {
 
 class CeleryEvents final {
  public:
+  // How often silent workers are looked for: their offline state shows this much after
+  // 2 x their heartbeat frequency at the latest.
+  static constexpr std::chrono::milliseconds kExpiryCheckPeriod{250};
+
   // REQUIRES: `clock` outlives this object.
   CeleryEvents(boost::asio::any_io_executor executor, const CeleryOptions& options,
                const CeleryKeys& keys, const base::Clock& clock);
   ~CeleryEvents();
 
+  // Starts the subscription and the periodic check for workers whose heartbeats stopped
+  // (EventStream::CheckExpired, every kExpiryCheckPeriod).
   void Start();
   void Stop();  // idempotent
   WorkerTable& table() { return stream_->workers(); }
@@ -40,6 +47,8 @@ class CeleryEvents final {
   // Shared with the subscriber's handlers, which may outlive a Stop() by one strand turn.
   std::shared_ptr<EventStream> stream_;
   std::shared_ptr<std::atomic<bool>> connected_;
+  std::shared_ptr<std::atomic<bool>> stopped_;  // ends the expiry check
+  boost::asio::any_io_executor executor_;
   std::unique_ptr<redis::RedisSubscriber> subscriber_;
   bool started_ = false;
 };

@@ -86,5 +86,50 @@ TEST_F(EventStreamTest, OnlyALostEstablishedSubscriptionCountsAsAReset) {
   EXPECT_EQ(stream_.counts().subscription_resets, 2u);
 }
 
+// What the stream reports to its change listener (the caches' event-driven control).
+class EventStreamChangesTest : public EventStreamTest {
+ protected:
+  EventStreamChangesTest() {
+    stream_.SetChangeListener([this](const StateChange& change) {
+      // Each change is seen after the tables took the event in.
+      changes_.push_back(std::string(kChangeNames[change.change]) + " " +
+                         std::string(change.hostname) + " " + std::string(change.task_id));
+      if (change.task_id == "b") b_state_at_change_ = stream_.tasks().Find("b")->state;
+    });
+  }
+  void Send(const std::string& events) {
+    stream_.OnMessage(
+        nlohmann::json{{"body", events}, {"properties", {{"body_encoding", "utf-8"}}}}.dump());
+  }
+
+  std::vector<std::string> changes_;
+  std::string b_state_at_change_;
+};
+
+TEST_F(EventStreamChangesTest, EveryEventIsReportedAfterTheTablesTookItIn) {
+  Send(R"([{"hostname": "w@h", "type": "worker-online", "freq": 2},
+           {"hostname": "w@h", "uuid": "b", "name": "t", "type": "task-received"},
+           {"hostname": "w@h", "uuid": "b", "type": "task-succeeded", "result": "1"},
+           {"hostname": "w@h", "type": "worker-heartbeat", "freq": 2},
+           {"hostname": "w@h", "type": "task-bogus", "uuid": "c"},
+           {"no hostname": 1, "type": "task-started"},
+           {"hostname": "w@h", "type": "worker-offline"}])");
+  EXPECT_EQ(changes_, (std::vector<std::string>{
+                          "worker-online w@h ", "task-received w@h b", "task-succeeded w@h b",
+                          "worker-heartbeat w@h ", "worker-offline w@h "}));
+  EXPECT_EQ(b_state_at_change_, "SUCCESS");
+}
+
+TEST_F(EventStreamChangesTest, AWorkerFirstSeenOrBackByAHeartbeatIsReportedOnlineToo) {
+  Send(R"({"hostname": "w@h", "type": "worker-heartbeat", "freq": 1})");
+  clock_.Advance(std::chrono::milliseconds(2001));
+  stream_.CheckExpired();
+  stream_.CheckExpired();
+  Send(R"({"hostname": "w@h", "type": "worker-heartbeat", "freq": 1})");
+  EXPECT_EQ(changes_, (std::vector<std::string>{
+                          "worker-heartbeat w@h ", "worker-online w@h ", "worker-expired w@h ",
+                          "worker-heartbeat w@h ", "worker-online w@h "}));
+}
+
 }  // namespace
 }  // namespace queuemon::sources::celery

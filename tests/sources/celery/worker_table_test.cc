@@ -110,5 +110,39 @@ TEST_F(WorkerTableTest, OddFieldValuesDoNotCrash) {
   EXPECT_EQ(w.status, "online");
 }
 
+TEST_F(WorkerTableTest, LivenessTransitionsAreReportedOnce) {
+  using L = WorkerTable::Liveness;
+  const auto apply = [&](const std::string& text) {
+    return table_.ApplyEvent(nlohmann::json::parse(text));
+  };
+  EXPECT_EQ(apply(Event("worker-heartbeat")), L::kCameOnline);  // first seen
+  EXPECT_EQ(apply(Event("worker-heartbeat")), L::kUnchanged);
+  EXPECT_EQ(apply(Event("worker-online")), L::kUnchanged);
+  EXPECT_EQ(apply(Event("worker-offline")), L::kWentOffline);
+  EXPECT_EQ(apply(Event("worker-offline")), L::kUnchanged);
+  EXPECT_TRUE(table_.TakeExpired().empty());  // offline by its event: reported already
+  EXPECT_EQ(apply(Event("worker-online")), L::kCameOnline);
+  EXPECT_EQ(apply(R"({"hostname": "w1@vm", "type": "task-started", "uuid": "u"})"), L::kUnchanged);
+  EXPECT_EQ(apply(R"({"hostname": "nobody@vm", "type": "task-started", "uuid": "u"})"),
+            L::kUnchanged);  // task events never add a worker
+  EXPECT_FALSE(apply(R"({"type": "worker-online"})").has_value());
+}
+
+TEST_F(WorkerTableTest, TakeExpiredReportsASilentWorkerOnceUntilItComesBack) {
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "a@h", 1.0)));
+  ASSERT_TRUE(Apply(Event("worker-heartbeat", "b@h", 5.0)));
+  clock_.Advance(milliseconds(2000));  // exactly 2 x a's freq: still online
+  EXPECT_TRUE(table_.TakeExpired().empty());
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(table_.TakeExpired(), std::vector<std::string>{"a@h"});
+  EXPECT_TRUE(table_.TakeExpired().empty());
+  // A task event from the silent worker brings it back; it can expire again.
+  EXPECT_EQ(table_.ApplyEvent(nlohmann::json::parse(
+                R"({"hostname": "a@h", "type": "task-succeeded", "uuid": "u"})")),
+            WorkerTable::Liveness::kCameOnline);
+  clock_.Advance(milliseconds(8000));
+  EXPECT_EQ(table_.TakeExpired(), (std::vector<std::string>{"a@h", "b@h"}));
+}
+
 }  // namespace
 }  // namespace queuemon::sources::celery

@@ -1,6 +1,7 @@
 #include "api/cache_control.h"
 
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include "api/view_service.h"
 
@@ -123,8 +124,10 @@ void CacheControl::RunScheduledRefresh(std::size_t category) {
 
 void CacheControl::Refresh(std::size_t category, std::size_t cause) {
   const ViewService::Refreshed refreshed = views_.RefreshStored(category);
+  spdlog::debug("{}: {} refreshes {} ({} loads, {} of them superseding a running one)",
+                views_.source(), CauseName(cause), sources::kCategories[category].name,
+                refreshed.loads, refreshed.superseded);
   Count(category, cause, kRefreshes, refreshed.loads);
-  Count(category, cause, kCoalesced, refreshed.joined);
 }
 
 void CacheControl::Count(std::size_t category, std::size_t cause, Counter counter,

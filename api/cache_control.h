@@ -51,8 +51,8 @@ std::string_view CauseName(std::size_t cause);
 
 // What one cause did to one cache.
 struct ControlCounts {
-  std::uint64_t refreshes = 0;  // loads started (or queued after the running one) to refresh
-  std::uint64_t coalesced = 0;  // triggers folded into a refresh already due
+  std::uint64_t refreshes = 0;  // loads started to refresh (or warm) entries
+  std::uint64_t coalesced = 0;  // changes folded into a refresh already due; warm: loads joined
   std::uint64_t dropped = 0;    // entries removed
   bool operator==(const ControlCounts&) const = default;
 };

@@ -162,9 +162,8 @@ ViewService::Refreshed ViewService::RefreshStored(std::size_t category) {
   for (std::string& key : cache.cache().Keys()) {
     cache::Loader load = LoaderOfKey(key);
     if (!load) continue;
-    const auto start = cache.Refresh(std::move(key), std::move(load));
-    (start == cache::ReadThrough::RefreshStart::kJoinedQueued ? refreshed.joined
-                                                               : refreshed.loads) += 1;
+    refreshed.superseded += cache.Refresh(std::move(key), std::move(load)) ? 1 : 0;
+    ++refreshed.loads;
   }
   return refreshed;
 }

@@ -98,11 +98,11 @@ class ViewService final {
   // The primitives CacheControl works with. `category` indexes sources::kCategories.
   static std::optional<std::size_t> CategoryNamed(std::string_view name);
   static std::size_t CategoryOfView(sources::View view);
-  // Refreshes every entry stored in the category with a load that starts after now
+  // Refreshes every entry stored in the category with a load that starts now
   // (cache::ReadThrough::Refresh): readers keep the stored entries until the new ones land.
   struct Refreshed {
-    std::size_t loads = 0;   // loads started or queued
-    std::size_t joined = 0;  // keys whose queued follow-up load was already there
+    std::size_t loads = 0;       // loads started
+    std::size_t superseded = 0;  // of which replaced a load that was running
   };
   Refreshed RefreshStored(std::size_t category);
   // Starts a load of each view the table warms in the category and of each entry stored in

@@ -202,9 +202,15 @@ boost::asio::awaitable<bool> ReadThrough::Warm(std::string key, Loader load,
   co_return loaded && loaded->has_value();
 }
 
-ReadThrough::RefreshStart ReadThrough::Refresh(std::string key, Loader load) {
+bool ReadThrough::Refresh(std::string key, Loader load) {
+  {
+    base::MutexLock lock(state_->store_mu);
+    if (const auto it = state_->superseded.find(key); it != state_->superseded.end()) {
+      *it->second = true;
+    }
+  }
   Loader storing = Storing(state_, key, std::move(load));
-  return state_->flight.StartAfterCurrent(std::move(key), std::move(storing));
+  return state_->flight.StartReplacingCurrent(std::move(key), std::move(storing));
 }
 
 bool ReadThrough::Drop(std::string_view key) {

@@ -73,11 +73,12 @@ class ReadThrough final {
   // nothing and starts no load.
   std::shared_ptr<const Entry> Latest(std::string_view key) const;
 
-  // Refreshes `key` with a load that starts after now (a change made the stored entry wrong,
-  // and a load already running may have read the state before it). Readers keep getting the
-  // stored entry until the new one is stored. Counts nothing but the Put.
-  using RefreshStart = SingleFlight::Queued;
-  RefreshStart Refresh(std::string key, Loader load);
+  // Refreshes `key` with a load that starts now (a change made the stored entry wrong). A
+  // load already running may have read the state before the change: it still answers its
+  // waiters, but does not store, and later readers join the new load. Readers of the stored
+  // entry keep getting it until the new one is stored. Counts nothing but the Put. True if it
+  // superseded a running load.
+  bool Refresh(std::string key, Loader load);
 
   // Drop `key`, the keys matching `pattern` (TtlLruCache::EraseMatching), or every key. A load
   // of a dropped key that is running still answers its waiters but does not store its result:

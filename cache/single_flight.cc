@@ -174,21 +174,19 @@ bool SingleFlight::StartIfIdle(std::string key, Loader loader) {
   return true;
 }
 
-SingleFlight::Queued SingleFlight::StartAfterCurrent(std::string key, Loader loader) {
+bool SingleFlight::StartReplacingCurrent(std::string key, Loader loader) {
   std::shared_ptr<Flight> flight;
+  bool replaced = false;
   {
     base::MutexLock lock(impl_->mu);
     KeyState& state = impl_->flights[key];
-    if (state.current != nullptr) {
-      if (state.queued != nullptr) return Queued::kJoinedQueued;
-      state.queued = std::make_shared<Flight>();
-      state.queued_loader = std::move(loader);
-      return Queued::kQueued;
-    }
+    // The replaced flight completes for its own waiters; Complete() leaves the key's state
+    // alone because it is no longer the current one.
+    replaced = state.current != nullptr;
     flight = impl_->NewCurrent(state);
   }
   impl_->Spawn(std::move(key), std::move(flight), std::move(loader));
-  return Queued::kStarted;
+  return replaced;
 }
 
 bool SingleFlight::InFlight(std::string_view key) const {

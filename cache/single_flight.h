@@ -55,11 +55,12 @@ class SingleFlight final {
   // Starts a detached load of `key` unless one is in flight (refresh-ahead). True if started.
   bool StartIfIdle(std::string key, Loader loader);
 
-  enum class Queued { kStarted, kQueued, kJoinedQueued };
-  // A detached load that starts after now, as a bypass's (Join::kStartedAfterNow) but with
-  // nobody waiting: started now when idle, else queued to start when the current load
-  // completes (kQueued), or shared with a follow-up already queued (kJoinedQueued).
-  Queued StartAfterCurrent(std::string key, Loader loader);
+  // Starts a detached load of `key` now, whatever is in flight: a load running for the key
+  // keeps its waiters but is no longer the one later callers join; this one takes its place
+  // (and a queued follow-up then starts after this one). True if it replaced a running load.
+  // For a change that makes what the running load read wrong: waiting for it would delay the
+  // new data by a whole load (an inspect round can wait out its timeout).
+  bool StartReplacingCurrent(std::string key, Loader loader);
 
   bool InFlight(std::string_view key) const;
   // Number of loads started since construction (for tests and metrics).

@@ -39,6 +39,11 @@ WORKER_HEARTBEAT = (HEAD + '"freq": 2.0, "active": %d, "processed": %d, "loadavg
                     '"sw_ident": "py-celery", "sw_ver": "5.2.6", "sw_sys": "Linux", '
                     '"timestamp": %r, "type": "worker-heartbeat"}')
 
+# worker-online and worker-offline carry the heartbeat's fields (celery/worker/heartbeat.py).
+WORKER_STATE = (HEAD + '"freq": 2.0, "active": 0, "processed": 0, "loadavg": [0.0, 0.0, 0.0], '
+                '"sw_ident": "py-celery", "sw_ver": "5.2.6", "sw_sys": "Linux", '
+                '"timestamp": %r, "type": "%s"}')
+
 # Python 3.11 traceback as Celery's trace.py formats it (carets included, as captured).
 TRACEBACK = ('Traceback (most recent call last):\n'
              '  File "/usr/lib/python3/dist-packages/celery/app/trace.py", line 451, in trace_task\n'

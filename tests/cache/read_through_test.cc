@@ -212,18 +212,18 @@ TEST_F(ReadThroughControlTest, DropMatchingAndDropAllSupersedeTheLoadsOfTheirKey
   EXPECT_EQ(cache_.Latest("workers"), nullptr);
 }
 
-TEST_F(ReadThroughControlTest, RefreshServesTheOldEntryUntilALoadStartedAfterItStores) {
+TEST_F(ReadThroughControlTest, RefreshStartsNowSupersedesTheRunningLoadAndServesTheOldEntry) {
   Read();  // "1" stored by the instant loader
   const auto old_entry = cache_.Latest("workers");
-  // A refresh-ahead load is running (it may have read the state before the change) ...
+  // A refresh-ahead load is running: it may have read the state before the change ...
   clock_.Advance(seconds(3));
   ASSERT_TRUE(cache_.Prefetch("workers", script_.MakeLoader()));
   Poll();
   ASSERT_EQ(script_.started(), 1u);
-  // ... so the refresh queues a load after it, and a second refresh shares that one.
-  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()), ReadThrough::RefreshStart::kQueued);
-  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()),
-            ReadThrough::RefreshStart::kJoinedQueued);
+  // ... so the refresh starts a load now, in its place.
+  EXPECT_TRUE(cache_.Refresh("workers", script_.MakeLoader()));
+  Poll();
+  ASSERT_EQ(script_.started(), 2u);
   ReadResult meanwhile;
   bool done = false;
   boost::asio::co_spawn(ioc_, [&]() -> boost::asio::awaitable<void> {
@@ -234,14 +234,14 @@ TEST_F(ReadThroughControlTest, RefreshServesTheOldEntryUntilALoadStartedAfterItS
   ASSERT_TRUE(done);
   EXPECT_EQ(meanwhile.outcome, Outcome::kHit);  // readers keep the stored entry meanwhile
   EXPECT_EQ(meanwhile.entry, old_entry);
-  Succeed(0, "read before the change");
-  Poll();
-  ASSERT_EQ(script_.started(), 2u);
-  EXPECT_EQ(cache_.Latest("workers")->body, "read before the change");
   Succeed(1, "read after the change");
   Poll();
   EXPECT_EQ(cache_.Latest("workers")->body, "read after the change");
-  EXPECT_EQ(cache_.Refresh("workers", script_.MakeLoader()), ReadThrough::RefreshStart::kStarted);
+  Succeed(0, "read before the change");  // finishing last, it must not overwrite
+  Poll();
+  EXPECT_EQ(cache_.Latest("workers")->body, "read after the change");
+  EXPECT_FALSE(cache_.Refresh("workers", script_.MakeLoader())) << "nothing running now";
+  Poll();
   Succeed(2, "idle refresh");
   Poll();
   EXPECT_EQ(cache_.Latest("workers")->body, "idle refresh");

@@ -104,6 +104,20 @@ std::optional<http::Response> ReadControlArgs(const http::Request& request,
   return std::nullopt;
 }
 
+// Authorization (auth.h, a refusal logged with the client's address), then the arguments
+// (`key` for invalidate only): nullopt when the request may go on with `args`.
+std::optional<http::Response> AdmitControl(const ViewService& service, const http::Request& request,
+                                           const http::RouteParams& params,
+                                           std::string_view auth_token, std::string_view action,
+                                           ControlArgs& args) {
+  if (auto denied = CheckMutationAllowed(request, auth_token)) {
+    spdlog::warn("cache {} on {} refused for client {}: {}", action, service.source(),
+                 request.client_address, denied->status);
+    return denied;
+  }
+  return ReadControlArgs(request, params, /*with_key=*/action == "invalidate", args);
+}
+
 http::Response UnknownCache(const std::string& name) {
   return http::JsonError(404, "not_found", "unknown cache_name '" + name +
                                                "' (known: " + sources::CategoryList() + ")");
@@ -189,20 +203,15 @@ std::string CacheStatsJson(const ViewService& service) {
 }
 
 http::Response CacheStatsResponse(const ViewService& service) {
-  http::Response response = http::JsonResponse(CacheStatsJson(service));
-  response.SetHeader("Cache-Control", "no-store");
-  return response;
+  return NoStore(http::JsonResponse(CacheStatsJson(service)));
 }
 
 http::Response InvalidateResponse(ViewService& service, const http::Request& request,
                                   const http::RouteParams& params, std::string_view auth_token) {
-  if (auto denied = CheckMutationAllowed(request, auth_token)) {
-    spdlog::warn("cache invalidate on {} refused for client {}: {}", service.source(),
-                 request.client_address, denied->status);
-    return std::move(*denied);
-  }
   ControlArgs args;
-  if (auto bad = ReadControlArgs(request, params, /*with_key=*/true, args)) return std::move(*bad);
+  if (auto refused = AdmitControl(service, request, params, auth_token, "invalidate", args)) {
+    return std::move(*refused);
+  }
   const auto removed = service.control().Invalidate(AsView(args.cache_name), AsView(args.key));
   if (!removed) return UnknownCache(*args.cache_name);
   std::size_t total = 0;
@@ -222,13 +231,10 @@ http::Response InvalidateResponse(ViewService& service, const http::Request& req
 
 http::Response WarmResponse(ViewService& service, const http::Request& request,
                             const http::RouteParams& params, std::string_view auth_token) {
-  if (auto denied = CheckMutationAllowed(request, auth_token)) {
-    spdlog::warn("cache warm on {} refused for client {}: {}", service.source(),
-                 request.client_address, denied->status);
-    return std::move(*denied);
-  }
   ControlArgs args;
-  if (auto bad = ReadControlArgs(request, params, /*with_key=*/false, args)) return std::move(*bad);
+  if (auto refused = AdmitControl(service, request, params, auth_token, "warm", args)) {
+    return std::move(*refused);
+  }
   const auto report = service.control().Warm(AsView(args.cache_name));
   if (!report) return UnknownCache(*args.cache_name);
   std::size_t started = 0;

@@ -45,8 +45,8 @@ class EventStream final {
               std::chrono::milliseconds purge_offline_after, std::size_t max_event_bytes);
 
   // Who hears of each change (sources/changes.h): every event's own type once the tables took
-  // it in, "worker-online" too when a heartbeat or task event brings back a worker not known or
-  // reported offline, "worker-expired" from CheckExpired. Set before messages flow.
+  // it in, "worker-online" too when a heartbeat or task event brings back a worker reported
+  // offline, "worker-expired" from CheckExpired. Set before messages flow.
   void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
   void OnMessage(std::string_view payload);

@@ -76,14 +76,17 @@ std::optional<WorkerTable::Liveness> WorkerTable::ApplyEvent(const json& event) 
   }
   const auto [it, added] = workers_.try_emplace(hostname);
   Entry& entry = it->second;
-  const bool was_reported_offline = added || entry.reported_offline;
+  const bool was_reported_offline = entry.reported_offline;
   entry.info.hostname = hostname;
   UpdateInfo(event, entry.info);
   entry.last_seen = now;
   entry.offline_event = type == "worker-offline";
   entry.reported_offline = entry.offline_event;
-  if (entry.offline_event) return was_reported_offline ? Liveness::kUnchanged : Liveness::kWentOffline;
-  return was_reported_offline ? Liveness::kCameOnline : Liveness::kUnchanged;
+  if (entry.offline_event) {
+    return added || was_reported_offline ? Liveness::kUnchanged : Liveness::kWentOffline;
+  }
+  // A worker first seen is not news (the inspect round lists workers too): only a comeback.
+  return !added && was_reported_offline ? Liveness::kCameOnline : Liveness::kUnchanged;
 }
 
 std::vector<std::string> WorkerTable::TakeExpired() {
@@ -129,6 +132,26 @@ std::size_t WorkerTable::OnlineCount() const {
   std::size_t n = 0;
   for (const auto& [name, entry] : workers_) n += Online(entry, now) ? 1 : 0;
   return n;
+}
+
+std::set<std::string> WorkerTable::OnlineHostnames() const {
+  const auto now = clock_.Now();
+  std::set<std::string> out;
+  base::MutexLock lock(mu_);
+  for (const auto& [name, entry] : workers_) {
+    if (Online(entry, now)) out.insert(name);
+  }
+  return out;
+}
+
+std::set<std::string> WorkerTable::DepartedWithin(std::chrono::milliseconds within) const {
+  const auto now = clock_.Now();
+  std::set<std::string> out;
+  base::MutexLock lock(mu_);
+  for (const auto& [name, entry] : workers_) {
+    if (entry.offline_event && now - entry.last_seen < within) out.insert(name);
+  }
+  return out;
 }
 
 }  // namespace queuemon::sources::celery

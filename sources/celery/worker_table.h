@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +41,7 @@ class WorkerTable final {
   // What an event did to its worker's liveness as reported so far (TakeExpired).
   enum class Liveness {
     kUnchanged,
-    kCameOnline,  // a worker not known, or reported offline, is online now
+    kCameOnline,  // a worker reported offline (by its event or TakeExpired) is back
     kWentOffline, // a worker-offline event for a worker not yet reported offline
   };
   // One parsed event object (worker-* updates the table, task-* refreshes a known worker's
@@ -55,6 +56,9 @@ class WorkerTable final {
   // Every known worker with its status as of now, sorted by hostname; purges expired ones.
   std::vector<WorkerInfo> Workers();
   std::size_t OnlineCount() const;
+  // Hostnames online now; hostnames whose worker-offline event is younger than `within`.
+  std::set<std::string> OnlineHostnames() const;
+  std::set<std::string> DepartedWithin(std::chrono::milliseconds within) const;
 
  private:
   struct Entry {

@@ -179,11 +179,38 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::CollectView(
   co_return MakeErrorCode(Errc::kNotFound);
 }
 
+// A worker that just announced worker-offline may still hold its pidbox subscription: the
+// round need not wait for it once every worker known alive (by events, or by replying last
+// time) has replied. Without a recent departure the round waits for every receiver.
+RoundHints CelerySource::HintsForRound() const {
+  RoundHints hints;
+  hints.departed = events_.table().DepartedWithin(kDepartureGrace);
+  if (hints.departed.empty()) return hints;
+  hints.awaited = events_.table().OnlineHostnames();
+  {
+    base::MutexLock lock(stats_mu_);
+    hints.awaited.insert(last_repliers_.begin(), last_repliers_.end());
+  }
+  for (const std::string& gone : hints.departed) hints.awaited.erase(gone);
+  return hints;
+}
+
+void CelerySource::RememberRepliers(const ParsedReplies& replies) {
+  std::set<std::string> repliers;
+  for (const auto& [name, _] : replies.stats) repliers.insert(name);
+  for (const auto& [name, _] : replies.queues) repliers.insert(name);
+  for (const auto& [name, _] : replies.tasks) repliers.insert(name);
+  repliers.insert(replies.pong.begin(), replies.pong.end());
+  base::MutexLock lock(stats_mu_);
+  last_repliers_ = std::move(repliers);
+}
+
 boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspect(
     std::vector<InspectMethod> methods) {
-  auto round = co_await inspector_.Round(std::move(methods));
+  auto round = co_await inspector_.Round(std::move(methods), {}, HintsForRound());
   if (!round) co_return round.error();
   ParsedReplies parsed = ParseReplies(round->bodies);
+  RememberRepliers(parsed);
   const std::uint64_t bad = parsed.malformed + round->malformed;
   if (bad > 0) {
     malformed_.fetch_add(bad, std::memory_order_relaxed);

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <set>
 
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
@@ -64,6 +65,10 @@ class CelerySource final : public Source {
   boost::asio::awaitable<Result> CollectView(const ViewRequest& request);
   boost::asio::awaitable<boost::system::result<ParsedReplies>> Inspect(
       std::vector<InspectMethod> methods);
+  RoundHints HintsForRound() const;
+  void RememberRepliers(const ParsedReplies& replies);
+  // How long after its worker-offline event a worker is not waited for by inspect rounds.
+  static constexpr std::chrono::seconds kDepartureGrace{60};
   boost::asio::awaitable<Result> Workers();
   boost::asio::awaitable<Result> Queues();
   boost::asio::awaitable<Result> Tasks();
@@ -90,6 +95,7 @@ class CelerySource final : public Source {
 
   mutable base::Mutex stats_mu_;
   SourceStats stats_ GUARDED_BY(stats_mu_);  // malformed/broadcasts/workers filled on read
+  std::set<std::string> last_repliers_ GUARDED_BY(stats_mu_);  // of the latest inspect round
   std::atomic<std::uint64_t> malformed_{0};
 };
 

@@ -1,9 +1,13 @@
 // Pidbox broadcast rounds over Redis.
 #include "sources/celery/redis/inspector.h"
 
+#include <nlohmann/json.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <chrono>
 #include <cstdio>
 
@@ -37,18 +41,42 @@ std::string Seconds(Steady::duration d) {
   return buf;
 }
 
+// The worker a reply body ({"<hostname>": <result>}) comes from.
+std::optional<std::string> ReplyingWorker(const std::string& body) {
+  const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || doc.size() != 1) return std::nullopt;
+  return doc.begin().key();
+}
+
 }  // namespace
 
 // Tickets of one round and how many replies each still expects.
 struct CeleryInspector::Pending {
   std::map<std::string, std::string> method_of_ticket;
   std::map<std::string, std::int64_t> expected;  // ticket -> replies still to come
+  std::map<std::string, std::set<std::string>> repliers;  // ticket -> workers that replied
+  RoundHints hints;
   std::string queue;                             // the round's reply queue (prefixed key)
   Steady::time_point deadline;
 
   bool done() const {
     return std::all_of(expected.begin(), expected.end(),
-                       [](const auto& e) { return e.second <= 0; });
+                       [this](const auto& e) { return e.second <= 0 || OnlyDepartedMissing(e.first, e.second); });
+  }
+
+  // RoundHints: every awaited worker replied, and the missing replies can all be departed
+  // workers'.
+  bool OnlyDepartedMissing(const std::string& ticket, std::int64_t missing) const {
+    if (hints.departed.empty()) return false;
+    const auto it = repliers.find(ticket);
+    static const std::set<std::string> kNone;
+    const std::set<std::string>& replied = it == repliers.end() ? kNone : it->second;
+    for (const std::string& worker : hints.awaited) {
+      if (!replied.contains(worker)) return false;
+    }
+    std::int64_t silent_departed = 0;
+    for (const std::string& worker : hints.departed) silent_departed += replied.contains(worker) ? 0 : 1;
+    return missing <= silent_departed;
   }
 };
 
@@ -134,12 +162,13 @@ void CeleryInspector::Expect(const std::vector<InspectMethod>& methods,
 }
 
 boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Round(
-    std::vector<InspectMethod> methods, std::vector<std::string> destination) {
+    std::vector<InspectMethod> methods, std::vector<std::string> destination, RoundHints hints) {
   if (closed_) co_return MakeErrorCode(Errc::kShuttingDown);
   const std::string routing_key = NewUuid();
   const std::string queue = routing_key + ".reply." + options_.pidbox_exchange;
   const std::string member = keys_.ReplyBindingMember(routing_key, queue);
   Pending pending;
+  pending.hints = std::move(hints);
   pending.queue = keys_.Key(queue);
   pending.deadline = Steady::now() + options_.inspect_timeout;
   std::vector<redis::RedisCommand> publish =
@@ -192,6 +221,9 @@ boost::asio::awaitable<void> CeleryInspector::Collect(redis::RedisConnection& co
       continue;
     }
     --pending.expected[decoded->ticket];
+    if (!pending.hints.departed.empty()) {
+      if (auto worker = ReplyingWorker(decoded->body)) pending.repliers[decoded->ticket].insert(*worker);
+    }
     round.bodies[method->second].push_back(std::move(decoded->body));
   }
 }

@@ -23,6 +23,7 @@
 #include <boost/system/result.hpp>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,17 @@ namespace queuemon::sources::celery::over_redis {
 struct InspectMethod {
   std::string method;  // "stats", "active_queues", ...
   std::string arguments_json = "{}";
+};
+
+// What the caller knows of the workers, so a round need not wait out its deadline for a
+// worker that announced worker-offline moments ago: Celery stops its heartbeat (sending
+// worker-offline) before it stops its remote control, so its pidbox subscription can still
+// count it as a receiver. A method's replies are then complete once every `awaited` worker
+// replied and the replies still missing are no more than the `departed` workers that did not
+// reply. Empty hints: wait for every receiver, as before.
+struct RoundHints {
+  std::set<std::string> awaited;   // workers expected to reply (known alive, or replied last time)
+  std::set<std::string> departed;  // workers that announced worker-offline moments ago
 };
 
 struct InspectRound {
@@ -60,7 +72,8 @@ class CeleryInspector final {
   // One broadcast round of `methods` (each method at most once), bounded by
   // options.inspect_timeout. `destination` empty = every worker.
   boost::asio::awaitable<boost::system::result<InspectRound>> Round(
-      std::vector<InspectMethod> methods, std::vector<std::string> destination = {});
+      std::vector<InspectMethod> methods, std::vector<std::string> destination = {},
+      RoundHints hints = {});
 
   std::uint64_t broadcasts() const { return broadcasts_.load(std::memory_order_relaxed); }
   void Close();  // closes pooled connections; later rounds fail with kShuttingDown

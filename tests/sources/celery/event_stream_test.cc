@@ -120,15 +120,15 @@ TEST_F(EventStreamChangesTest, EveryEventIsReportedAfterTheTablesTookItIn) {
   EXPECT_EQ(b_state_at_change_, "SUCCESS");
 }
 
-TEST_F(EventStreamChangesTest, AWorkerFirstSeenOrBackByAHeartbeatIsReportedOnlineToo) {
+TEST_F(EventStreamChangesTest, AWorkerBackByAHeartbeatAfterExpiringIsReportedOnlineToo) {
   Send(R"({"hostname": "w@h", "type": "worker-heartbeat", "freq": 1})");
   clock_.Advance(std::chrono::milliseconds(2001));
   stream_.CheckExpired();
   stream_.CheckExpired();
   Send(R"({"hostname": "w@h", "type": "worker-heartbeat", "freq": 1})");
   EXPECT_EQ(changes_, (std::vector<std::string>{
-                          "worker-heartbeat w@h ", "worker-online w@h ", "worker-expired w@h ",
-                          "worker-heartbeat w@h ", "worker-online w@h "}));
+                          "worker-heartbeat w@h ", "worker-expired w@h ", "worker-heartbeat w@h ",
+                          "worker-online w@h "}));
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ TEST_F(WorkerTableTest, LivenessTransitionsAreReportedOnce) {
   const auto apply = [&](const std::string& text) {
     return table_.ApplyEvent(nlohmann::json::parse(text));
   };
-  EXPECT_EQ(apply(Event("worker-heartbeat")), L::kCameOnline);  // first seen
+  EXPECT_EQ(apply(Event("worker-heartbeat")), L::kUnchanged);  // first seen: not a comeback
   EXPECT_EQ(apply(Event("worker-heartbeat")), L::kUnchanged);
   EXPECT_EQ(apply(Event("worker-online")), L::kUnchanged);
   EXPECT_EQ(apply(Event("worker-offline")), L::kWentOffline);

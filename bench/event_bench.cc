@@ -4,6 +4,8 @@
 //    alone, then received + started + succeeded (or failed, 1 in 10, with its traceback) in one
 //    task.multi list. Items are EVENTS, so items_per_second is events/s and its inverse the CPU
 //    per event. Every event goes through the worker table, the task table and the metrics.
+//  - BM_IngestEventsWithCacheControl: the same, with the daemon's event-driven cache control
+//    (api::CacheControl, default rules) listening.
 //  - BM_RenderTaskMetrics/<names>/<hosts>: TaskMetrics::Families() after one new event with
 //    names x hosts label sets, each with every counter and both histograms: the changed label
 //    set is re-rendered, the rest concatenated. first_ms: the first rendering (every label set).
@@ -17,8 +19,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/io_context.hpp>
+
+#include "api/cache_control.h"
+#include "api/view_service.h"
 #include "base/clock.h"
 #include "sources/celery/event_stream.h"
+#include "sources/fake/fake_source.h"
 #include "sources/celery/pidbox_codec.h"
 
 namespace queuemon::sources::celery {
@@ -91,6 +98,30 @@ void BM_IngestEvents(benchmark::State& state) {
   state.counters["bytes_per_message"] = static_cast<double>(bytes) / static_cast<double>(messages.size());
 }
 BENCHMARK(BM_IngestEvents)->MinTime(3);
+
+// The same stream feeding a real api::CacheControl with the default rules (issue 20): every
+// event is looked up; worker events would refresh, each task-succeeded/-failed drops its
+// task's entry (none stored: the common case, decided under the shared lock). Run side by
+// side with BM_IngestEvents; the difference is what event-driven cache control costs.
+void BM_IngestEventsWithCacheControl(benchmark::State& state) {
+  static const std::vector<std::string> messages = Messages(50'000);
+  base::SteadyClock clock;
+  boost::asio::io_context ioc;  // never run: no refresh loads (no entry is stored anyway)
+  fake::FakeSource source;
+  api::ViewService views(ioc.get_executor(), source, {}, clock, std::chrono::seconds(2));
+  EventStream stream(clock, TaskEventsOptions{}, std::chrono::minutes(10), 4 << 20);
+  stream.SetChangeListener([&views](const StateChange& change) { views.control().OnChange(change); });
+  std::size_t i = 0;
+  for (auto _ : state) {
+    stream.OnMessage(messages[i]);
+    i = (i + 1) % messages.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(stream.counts().received));
+  state.counters["drop_triggers"] = static_cast<double>(
+      views.control().Stats().triggers[*ChangeIndex("task-succeeded")] +
+      views.control().Stats().triggers[*ChangeIndex("task-failed")]);
+}
+BENCHMARK(BM_IngestEventsWithCacheControl)->MinTime(3);
 
 void BM_DecodeEnvelope(benchmark::State& state) {
   static const std::vector<std::string> messages = Messages(50'000);

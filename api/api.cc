@@ -5,6 +5,7 @@
 #include "api/cache_handlers.h"
 #include "http/response.h"
 #include "api/prometheus.h"
+#include "api/status_page.h"
 #include "api/view_handler.h"
 
 #ifndef QUEUEMON_VERSION
@@ -106,6 +107,16 @@ void Api::AddCacheRoutes(ViewService& source, const std::string& prefix) {
               }));
 }
 
+http::Response Api::IndexResponse() const {
+  nlohmann::json body = {{"service", "queuemond"},
+                         {"version", QUEUEMON_VERSION},
+                         {"endpoints", router_.Patterns()},
+                         {"status_page", "/ui/"}};
+  http::Response response = http::JsonResponse(body.dump(2));
+  response.SetHeader("Vary", "Accept");
+  return response;
+}
+
 void Api::AddGlobalRoutes() {
   router_.Add(http::Method::kGet, "/metrics",
               [this](const http::Request&, const http::RouteParams&) -> boost::asio::awaitable<http::Response> {
@@ -127,12 +138,23 @@ void Api::AddGlobalRoutes() {
                 response.SetHeader("Retry-After", "1");
                 return response;
               }));
-  router_.Add(http::Method::kGet, "/", Sync([this](const http::Request&, const http::RouteParams&) {
-                nlohmann::json body = {{"service", "queuemond"},
-                                       {"version", QUEUEMON_VERSION},
-                                       {"endpoints", router_.Patterns()}};
-                return http::JsonResponse(body.dump(2));
+  // The JSON index at a stable URL, and at / for API clients; a browser gets the status page.
+  router_.Add(http::Method::kGet, "/api/v1", Sync([this](const http::Request&, const http::RouteParams&) {
+                return IndexResponse();
               }));
+  router_.Add(http::Method::kGet, "/", Sync([this](const http::Request& request, const http::RouteParams&) {
+                if (!request.accepts_html) return IndexResponse();
+                return StaticFileResponse(*FindStatusPageFile("/ui/"), request);
+              }));
+  router_.Add(http::Method::kGet, "/ui/", Sync([](const http::Request& request, const http::RouteParams&) {
+                return StaticFileResponse(*FindStatusPageFile("/ui/"), request);
+              }));
+  for (const StaticFile& file : StatusPageFiles()) {
+    router_.Add(http::Method::kGet, file.path,
+                Sync([&file](const http::Request& request, const http::RouteParams&) {
+                  return StaticFileResponse(file, request);
+                }));
+  }
 }
 
 }  // namespace queuemon::api

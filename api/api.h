@@ -6,7 +6,9 @@
 //   GET  /api/v1/{source}/workers/status | queues/status | tasks/status | tasks/{task_id}
 //        | metrics/summary | health | cache/stats
 //   POST /api/v1/{source}/cache/invalidate[?cache_name=NAME][&key=GLOB]   cache/warm[?cache_name=NAME]
-//   GET  /metrics   /healthz   /readyz   /
+//   GET  /metrics   /healthz   /readyz
+//   GET  /   the status page to a browser (Accept: text/html), else the JSON index (also at
+//        /api/v1); /ui/ and /ui/<file>: the status page (status_page.h)
 //
 // Ownership: borrows the ViewServices and http::HttpMetrics (they must outlive the Api); owns the
 // http::Router, which the http::HttpServer borrows. Thread-safety: router() is immutable after
@@ -52,6 +54,7 @@ class Api final {
   std::string AuthToken() const;
   std::string NotReadyReason() const;
   http::Response NotFound(std::string_view path) const;
+  http::Response IndexResponse() const;
 
   std::vector<ViewService*> sources_;
   http::HttpMetrics& metrics_;

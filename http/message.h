@@ -30,6 +30,9 @@ struct Request {
   std::string client_address;   // "127.0.0.1" / "::1"
   bool client_is_loopback = false;
   std::string body;             // at most http.max_body_bytes; empty for most requests
+  // Content negotiation (negotiation.h), decided once from the headers without copying them.
+  bool accepts_html = false;    // Accept lists text/html: a browser navigating
+  bool accepts_gzip = false;    // Accept-Encoding allows gzip
 };
 
 struct Response {

@@ -20,6 +20,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/negotiation.h"
 #include "http/response.h"
 #include "http/response_head.h"
 
@@ -55,6 +56,8 @@ Request ToRequest(const http::request<http::string_body>& message, Connection& c
   request.client_address = connection.client_address;
   request.client_is_loopback = connection.client_is_loopback;
   request.body = message.body();
+  request.accepts_html = AcceptsHtml(message[http::field::accept]);
+  request.accepts_gzip = AcceptsEncoding(message[http::field::accept_encoding], "gzip");
   return request;
 }
 

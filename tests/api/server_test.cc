@@ -223,6 +223,60 @@ TEST_F(HttpServerTest, InvalidateIsLoopbackOnlyWithoutTokenAndNeedsBearerWithOne
   EXPECT_EQ(client.Request("GET", "/api/v1/celery/queues/status")->Header("X-Cache"), "HIT");
 }
 
+// Issue 14: a browser gets the status page at /, an API client the JSON index (also at /api/v1).
+TEST_F(HttpServerTest, TheRootServesThePageToBrowsersAndTheJsonIndexToApiClients) {
+  StartServer({});
+  HttpClient client(port());
+  const std::map<std::string, std::string> browser = {
+      {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+  const auto page = client.Request("GET", "/", browser);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("/ui/app.js"), std::string::npos);
+  EXPECT_NE(page->Header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(page->Header("Vary"), "Accept, Accept-Encoding");
+  for (const char* accept : {"*/*", "application/json", "text/html;q=0"}) {
+    const auto index = client.Request("GET", "/", {{"Accept", accept}});
+    ASSERT_TRUE(index);
+    EXPECT_EQ(index->Header("Content-Type"), "application/json") << accept;
+    EXPECT_EQ(nlohmann::json::parse(index->body)["service"], "queuemond") << accept;
+  }
+  const auto stable = client.Request("GET", "/api/v1", browser);
+  ASSERT_TRUE(stable);
+  EXPECT_EQ(stable->Header("Content-Type"), "application/json");
+  EXPECT_EQ(nlohmann::json::parse(stable->body)["status_page"], "/ui/");
+}
+
+TEST_F(HttpServerTest, PageFilesAreGzippedWhenAcceptedAndRevalidatedWith304) {
+  StartServer({});
+  HttpClient client(port());
+  std::size_t compressed = 0;
+  for (const char* file : {"/ui/", "/ui/app.css", "/ui/app.js"}) {
+    const auto plain = client.Request("GET", file);
+    ASSERT_TRUE(plain);
+    ASSERT_EQ(plain->status, 200) << file;
+    EXPECT_FALSE(plain->HasHeader("Content-Encoding")) << file;
+    const auto gzip = client.Request("GET", file, {{"Accept-Encoding", "gzip, deflate, br"}});
+    ASSERT_TRUE(gzip);
+    EXPECT_EQ(gzip->Header("Content-Encoding"), "gzip") << file;
+    ASSERT_GE(gzip->body.size(), 2u);
+    EXPECT_EQ(static_cast<unsigned char>(gzip->body[0]), 0x1f) << "gzip magic";
+    EXPECT_EQ(static_cast<unsigned char>(gzip->body[1]), 0x8b);
+    EXPECT_LT(gzip->body.size(), plain->body.size()) << file;
+    compressed += gzip->body.size();
+    const auto again = client.Request("GET", file, {{"If-None-Match", plain->Header("ETag")}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304) << file;
+    EXPECT_TRUE(again->body.empty());
+  }
+  EXPECT_LT(compressed, 60u * 1024) << "the page's whole transfer";
+  const auto refused = client.Request("GET", "/ui/app.js", {{"Accept-Encoding", "gzip;q=0"}});
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->HasHeader("Content-Encoding"));
+  EXPECT_EQ(client.Request("GET", "/ui/nope.js")->status, 404);
+}
+
 TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
   StartServer();
   constexpr int kClients = 4, kRequests = 25;

@@ -1,5 +1,8 @@
 #include "api/cache_control.h"
 
+#include <algorithm>
+#include <array>
+
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -19,14 +22,15 @@ std::string_view CauseName(std::size_t cause) {
 
 CacheControl::CacheControl(boost::asio::any_io_executor executor, ViewService& views,
                            sources::ChangeRules rules)
-    : executor_(std::move(executor)), views_(views), clock_(views.clock()),
-      rules_(Compile(rules)) {}
+    : executor_(std::move(executor)), views_(views), clock_(views.clock()) {
+  SetRules(rules);
+}
 
 CacheControl::~CacheControl() = default;
 
-std::shared_ptr<const CacheControl::CompiledRules> CacheControl::Compile(
+std::unique_ptr<const CacheControl::CompiledRules> CacheControl::Compile(
     const sources::ChangeRules& rules) {
-  auto compiled = std::make_shared<CompiledRules>();
+  auto compiled = std::make_unique<CompiledRules>();
   compiled->min_refresh_interval = rules.min_refresh_interval;
   // Names were checked by the config reader; a name that is not known is skipped.
   for (const auto& [change, caches] : rules.refresh) {
@@ -44,30 +48,38 @@ std::shared_ptr<const CacheControl::CompiledRules> CacheControl::Compile(
   return compiled;
 }
 
-std::shared_ptr<const CacheControl::CompiledRules> CacheControl::rules() const {
-  base::MutexLock lock(rules_mu_);
-  return rules_;
-}
-
 void CacheControl::SetRules(const sources::ChangeRules& rules) {
-  auto compiled = Compile(rules);
+  std::unique_ptr<const CompiledRules> compiled = Compile(rules);
   base::MutexLock lock(rules_mu_);
-  rules_ = std::move(compiled);
+  rules_.store(compiled.get(), std::memory_order_release);
+  all_rules_.push_back(std::move(compiled));
 }
 
 void CacheControl::OnChange(const sources::StateChange& change) {
   if (change.change >= sources::kChangeCount) return;
-  const std::shared_ptr<const CompiledRules> compiled = rules();
-  const std::vector<std::size_t>& refresh = compiled->refresh[change.change];
-  const bool drop = compiled->drop_task[change.change] && !change.task_id.empty();
+  const CompiledRules& compiled = rules();
+  const std::vector<std::size_t>& refresh = compiled.refresh[change.change];
+  const bool drop = compiled.drop_task[change.change] && !change.task_id.empty();
   if (refresh.empty() && !drop) return;
   triggers_[change.change].fetch_add(1, std::memory_order_relaxed);
   for (const std::size_t category : refresh) {
-    RequestRefresh(category, change.change, compiled->min_refresh_interval);
+    RequestRefresh(category, change.change, compiled.min_refresh_interval);
   }
-  if (drop && views_.DropKey(kTaskCategory, sources::ViewKey(sources::View::kTask, change.task_id))) {
-    Count(kTaskCategory, change.change, kDropped, 1);
-  }
+  if (drop && DropTask(change.task_id)) Count(kTaskCategory, change.change, kDropped, 1);
+}
+
+// The task's key ("task:<id>", sources::ViewKey) built on the stack: most finished tasks were
+// never read, and this runs for each of them on the event thread. An id no read could have
+// used (ValidTaskId) has no entry.
+bool CacheControl::DropTask(std::string_view task_id) {
+  if (!sources::ValidTaskId(task_id)) return false;
+  const std::string_view prefix = sources::SpecOf(sources::View::kTask).key;
+  std::array<char, 256> buffer;
+  static_assert(256 > 155 + 16, "room for the longest valid id");
+  char* end = std::copy(prefix.begin(), prefix.end(), buffer.data());
+  *end++ = ':';
+  end = std::copy(task_id.begin(), task_id.end(), end);
+  return views_.DropKey(kTaskCategory, std::string_view(buffer.data(), end - buffer.data()));
 }
 
 // The first request after a quiet interval refreshes at once; later ones within the interval
@@ -184,13 +196,13 @@ std::optional<DropReport> CacheControl::Invalidate(std::optional<std::string_vie
 
 CacheControlStats CacheControl::Stats() const {
   CacheControlStats stats;
-  const std::shared_ptr<const CompiledRules> compiled = rules();
-  stats.min_refresh_interval = compiled->min_refresh_interval;
+  const CompiledRules& compiled = rules();
+  stats.min_refresh_interval = compiled.min_refresh_interval;
   for (std::size_t cause = 0; cause < kCauseCount; ++cause) {
     stats.triggers[cause] = triggers_[cause].load(std::memory_order_relaxed);
     stats.configured[cause] =
         cause >= sources::kChangeCount ||
-        !compiled->refresh[cause].empty() || compiled->drop_task[cause];
+        !compiled.refresh[cause].empty() || compiled.drop_task[cause];
     for (std::size_t category = 0; category < kCategoryCount; ++category) {
       const auto& c = counts_[category][cause];
       stats.by_cache[category][cause] = ControlCounts{c[kRefreshes].load(std::memory_order_relaxed),

@@ -109,13 +109,14 @@ class CacheControl final : public std::enable_shared_from_this<CacheControl> {
     std::size_t scheduled_cause GUARDED_BY(mu) = 0;
   };
 
-  static std::shared_ptr<const CompiledRules> Compile(const sources::ChangeRules& rules);
-  std::shared_ptr<const CompiledRules> rules() const;
+  static std::unique_ptr<const CompiledRules> Compile(const sources::ChangeRules& rules);
+  const CompiledRules& rules() const { return *rules_.load(std::memory_order_acquire); }
   void RequestRefresh(std::size_t category, std::size_t cause,
                       std::chrono::milliseconds min_interval);
   void ScheduleRefresh(std::size_t category, base::Duration delay);
   void RunScheduledRefresh(std::size_t category);
   void Refresh(std::size_t category, std::size_t cause);
+  bool DropTask(std::string_view task_id);
   enum Counter { kRefreshes, kCoalesced, kDropped };
   void Count(std::size_t category, std::size_t cause, Counter counter, std::uint64_t n);
   // The categories `cache_name` selects: one, all (nullopt), or none (unknown name).
@@ -124,8 +125,11 @@ class CacheControl final : public std::enable_shared_from_this<CacheControl> {
   const boost::asio::any_io_executor executor_;
   ViewService& views_;
   const base::Clock& clock_;
-  mutable base::Mutex rules_mu_;
-  std::shared_ptr<const CompiledRules> rules_ GUARDED_BY(rules_mu_);
+  // The rules in force: one atomic load per change. Every rule set ever compiled is kept (a
+  // reload adds one, a few hundred bytes), so a reader never holds a reference that dies.
+  base::Mutex rules_mu_;
+  std::vector<std::unique_ptr<const CompiledRules>> all_rules_ GUARDED_BY(rules_mu_);
+  std::atomic<const CompiledRules*> rules_{nullptr};
   std::array<Gate, kCategoryCount> gates_;
   std::array<std::atomic<std::uint64_t>, kCauseCount> triggers_{};
   // [category][cause][refreshes, coalesced, dropped]

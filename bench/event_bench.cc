@@ -6,6 +6,8 @@
 //    per event. Every event goes through the worker table, the task table and the metrics.
 //  - BM_IngestEventsWithCacheControl: the same, with the daemon's event-driven cache control
 //    (api::CacheControl, default rules) listening.
+//  - BM_CacheControlOnChange/<0|1>: CacheControl::OnChange alone, for a change with no rule (0)
+//    and for a finished task with no entry to drop (1).
 //  - BM_RenderTaskMetrics/<names>/<hosts>: TaskMetrics::Families() after one new event with
 //    names x hosts label sets, each with every counter and both histograms: the changed label
 //    set is re-rendered, the rest concatenated. first_ms: the first rendering (every label set).
@@ -122,6 +124,20 @@ void BM_IngestEventsWithCacheControl(benchmark::State& state) {
       views.control().Stats().triggers[*ChangeIndex("task-failed")]);
 }
 BENCHMARK(BM_IngestEventsWithCacheControl)->MinTime(3);
+
+// What the cache control adds per event, alone: arg 0 a worker-heartbeat (no rule), arg 1 a
+// task-succeeded whose task has no entry (the drop rule's common case).
+void BM_CacheControlOnChange(benchmark::State& state) {
+  base::SteadyClock clock;
+  boost::asio::io_context ioc;
+  fake::FakeSource source;
+  api::ViewService views(ioc.get_executor(), source, {}, clock, std::chrono::seconds(2));
+  const bool drop = state.range(0) == 1;
+  const StateChange change{*ChangeIndex(drop ? "task-succeeded" : "worker-heartbeat"), "w1@host",
+                           "0b5e7c4e-3f6a-4d2b-9c41-7a2f8e9d1c3b"};
+  for (auto _ : state) views.control().OnChange(change);
+}
+BENCHMARK(BM_CacheControlOnChange)->Arg(0)->Arg(1);
 
 void BM_DecodeEnvelope(benchmark::State& state) {
   static const std::vector<std::string> messages = Messages(50'000);

@@ -5,7 +5,7 @@
 (() => {
   const VIEWS = ['workers/status', 'queues/status', 'health', 'cache/stats', 'tasks/stats',
                  'tasks/recent?state=FAILURE&limit=8'];
-  const METRICS_EVERY_MS = 10000;   // task rates come from /metrics counters, sampled this often
+  const METRICS_EVERY_MS = 15000;   // task rates come from /metrics counters, sampled this often
   const TREND_MS = 10 * 60 * 1000;  // queue depth trend kept in the page
   const HIDDEN_INTERVAL_S = 30;     // a background tab polls this slowly
 

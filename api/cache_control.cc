@@ -37,8 +37,11 @@ std::unique_ptr<const CacheControl::CompiledRules> CacheControl::Compile(
     const auto index = sources::ChangeIndex(change);
     if (!index) continue;
     for (const std::string& cache : caches) {
-      if (const auto category = ViewService::CategoryNamed(cache)) {
-        compiled->refresh[*index].push_back(*category);
+      const auto category = ViewService::CategoryNamed(cache);
+      std::vector<std::size_t>& targets = compiled->refresh[*index];
+      // Each cache once: a name listed twice must not count each change twice.
+      if (category && std::find(targets.begin(), targets.end(), *category) == targets.end()) {
+        targets.push_back(*category);
       }
     }
   }
@@ -117,8 +120,14 @@ void CacheControl::ScheduleRefresh(std::size_t category, base::Duration delay) {
   auto timer = std::make_shared<boost::asio::steady_timer>(
       executor_, std::chrono::duration_cast<boost::asio::steady_timer::duration>(delay));
   timer->async_wait([weak = weak_from_this(), timer, category](boost::system::error_code error) {
-    if (error) return;
-    if (const auto self = weak.lock()) self->RunScheduledRefresh(category);
+    const auto self = weak.lock();
+    if (!self) return;
+    if (error) {  // nothing cancels it today; should something, the gate must not stay shut
+      base::MutexLock lock(self->gates_[category].mu);
+      self->gates_[category].scheduled = false;
+      return;
+    }
+    self->RunScheduledRefresh(category);
   });
 }
 

@@ -1,5 +1,6 @@
 #include "api/cache_handlers.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -47,6 +48,7 @@ struct ControlArgs {
 // A glob is matched by fnmatch(3) against keys of at most a few hundred bytes: longer patterns
 // or control characters can only be mistakes.
 constexpr std::size_t kMaxKeyPatternBytes = 512;
+constexpr std::ptrdiff_t kMaxKeyPatternStars = 8;
 
 std::optional<http::Response> CheckKeyPattern(const std::string& pattern) {
   if (pattern.empty() || pattern.size() > kMaxKeyPatternBytes) {
@@ -58,6 +60,11 @@ std::optional<http::Response> CheckKeyPattern(const std::string& pattern) {
     if (c < 0x20 || c == 0x7f) {
       return http::JsonError(400, "bad_request", "'key' must not contain control characters");
     }
+  }
+  // fnmatch backtracks: many '*' over long keys could hold the cache's lock for long.
+  if (std::count(pattern.begin(), pattern.end(), '*') > kMaxKeyPatternStars) {
+    return http::JsonError(400, "bad_request", "'key' may hold at most " +
+                                                   std::to_string(kMaxKeyPatternStars) + " '*'");
   }
   return std::nullopt;
 }

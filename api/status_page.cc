@@ -33,7 +33,8 @@ std::vector<StaticFile> BuildFiles() {
     file.content_type = ContentTypeOf(embedded.name);
     file.body = std::string(embedded.content);
     file.gzip = Gzip(file.body);
-    file.etag = cache::Entry::Make(file.body, {})->etag;
+    file.etag = cache::Entry::Make(file.body, {})->etag;  // "<hash>"
+    file.gzip_etag = file.etag.substr(0, file.etag.size() - 1) + "-gzip\"";
     files.push_back(std::move(file));
   }
   return files;
@@ -75,14 +76,15 @@ const StaticFile* FindStatusPageFile(std::string_view path) {
 http::Response StaticFileResponse(const StaticFile& file, const http::Request& request) {
   http::Response response;
   response.SetHeader("Content-Type", file.content_type);
-  response.SetHeader("ETag", file.etag);
+  const std::string& etag = request.accepts_gzip ? file.gzip_etag : file.etag;
+  response.SetHeader("ETag", etag);
   response.SetHeader("Cache-Control", "no-cache");
   response.SetHeader("Vary", "Accept, Accept-Encoding");
   if (file.content_type.starts_with("text/html")) {
     response.SetHeader("Content-Security-Policy", std::string(kContentSecurityPolicy));
   }
   response.SetHeader("X-Content-Type-Options", "nosniff");
-  if (IfNoneMatchMatches(request.if_none_match, file.etag)) {
+  if (IfNoneMatchMatches(request.if_none_match, etag)) {
     response.status = 304;
     return response;
   }

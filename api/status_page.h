@@ -22,6 +22,7 @@ struct StaticFile {
   std::string body;
   std::string gzip;          // body gzip-compressed (zlib, level 9)
   std::string etag;          // strong, of the body
+  std::string gzip_etag;     // strong, of the gzip body (each coding its own validator)
 };
 
 // Every file of the page, under /ui/ (index.html also as /ui/).

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 #include <utility>
 
 #include "base/mutex.h"
@@ -28,12 +29,22 @@ struct ReadThrough::State {
   TtlLruCache cache;
   SingleFlight flight;
   const base::Clock& clock;
-  // The load running for each key (SingleFlight runs at most one per key), so that dropping
-  // a key also keeps the load that was reading the old state from storing it afterwards.
-  // Stores and drops both happen under store_mu: a drop comes either before a load's store
-  // (which it then prevents) or after it (and removes what was stored).
-  base::Mutex store_mu;  // taken before the cache's own lock
-  std::unordered_map<std::string, bool*, KeyHash, std::equal_to<>> superseded GUARDED_BY(store_mu);
+  // The loads running for each key (usually one; a refresh may replace one that still runs),
+  // so that dropping a key also keeps the loads that were reading the old state from storing
+  // it afterwards. Stores and drops both happen under store_mu: a drop comes either before a
+  // load's store (which it then prevents) or after it (and removes what was stored).
+  base::Mutex store_mu;  // taken before the cache's and the single-flight's own locks
+  std::unordered_map<std::string, std::vector<bool*>, KeyHash, std::equal_to<>> running
+      GUARDED_BY(store_mu);
+
+  // Marks the loads running for the key at `it` superseded; returns the key, which the caller
+  // detaches from the single-flight once store_mu is released (Detach may start a queued load,
+  // which registers under store_mu), so that later readers do not join a load from before the
+  // drop.
+  std::string Supersede(decltype(running)::iterator it) REQUIRES(store_mu) {
+    for (bool* superseded : it->second) *superseded = true;
+    return it->first;
+  }
 };
 
 namespace {
@@ -47,7 +58,7 @@ class RunningLoad {
  public:
   RunningLoad(State& state, const std::string& key) : state_(state), key_(key) {
     base::MutexLock lock(state_.store_mu);
-    state_.superseded[key_] = &superseded_;
+    state_.running[key_].push_back(&superseded_);
   }
   ~RunningLoad() {
     base::MutexLock lock(state_.store_mu);
@@ -65,8 +76,10 @@ class RunningLoad {
 
  private:
   void Unregister() REQUIRES(state_.store_mu) {
-    const auto it = state_.superseded.find(key_);
-    if (it != state_.superseded.end() && it->second == &superseded_) state_.superseded.erase(it);
+    const auto it = state_.running.find(key_);
+    if (it == state_.running.end()) return;
+    std::erase(it->second, &superseded_);
+    if (it->second.empty()) state_.running.erase(it);
   }
 
   State& state_;
@@ -205,41 +218,54 @@ boost::asio::awaitable<bool> ReadThrough::Warm(std::string key, Loader load,
 bool ReadThrough::Refresh(std::string key, Loader load) {
   {
     base::MutexLock lock(state_->store_mu);
-    if (const auto it = state_->superseded.find(key); it != state_->superseded.end()) {
-      *it->second = true;
+    if (const auto it = state_->running.find(key); it != state_->running.end()) {
+      for (bool* superseded : it->second) *superseded = true;
     }
   }
   Loader storing = Storing(state_, key, std::move(load));
   return state_->flight.StartReplacingCurrent(std::move(key), std::move(storing));
 }
 
+// Supersedes the running loads whose keys `selects`, erases with `erase` (both under
+// store_mu), then detaches those loads from the single-flight. Returns what `erase` returned.
+template <class Selects, class Erase>
+auto DropUnderLock(State& state, Selects selects, Erase erase) {
+  std::vector<std::string> detach;
+  decltype(erase()) erased{};
+  {
+    base::MutexLock lock(state.store_mu);
+    for (auto it = state.running.begin(); it != state.running.end(); ++it) {
+      if (selects(it->first)) detach.push_back(state.Supersede(it));
+    }
+    erased = erase();
+  }
+  for (const std::string& key : detach) state.flight.Detach(key);
+  return erased;
+}
+
 bool ReadThrough::Drop(std::string_view key) {
   State& state = *state_;
-  base::MutexLock lock(state.store_mu);
-  if (const auto it = state.superseded.find(key); it != state.superseded.end()) {
-    *it->second = true;
-  }
-  // Most drops (a task finished that nobody asked about) find nothing: the shared lock
-  // decides that, the exclusive one is taken only to erase.
-  if (state.cache.Peek(key).freshness == Freshness::kMiss) return false;
-  return state.cache.Erase(key);
+  return DropUnderLock(
+      state, [key](std::string_view running) { return running == key; },
+      [&state, key] {
+        // Most drops (a task finished that nobody asked about) find nothing: the shared lock
+        // decides that, the exclusive one is taken only to erase.
+        return state.cache.Peek(key).freshness != Freshness::kMiss && state.cache.Erase(key);
+      });
 }
 
 std::size_t ReadThrough::DropMatching(std::string_view pattern) {
   State& state = *state_;
   const std::string glob(pattern);
-  base::MutexLock lock(state.store_mu);
-  for (auto& [key, superseded] : state.superseded) {
-    if (GlobMatches(glob, key)) *superseded = true;
-  }
-  return state.cache.EraseMatching(glob);
+  return DropUnderLock(
+      state, [&glob](const std::string& running) { return GlobMatches(glob, running); },
+      [&state, &glob] { return state.cache.EraseMatching(glob); });
 }
 
 std::size_t ReadThrough::DropAll() {
   State& state = *state_;
-  base::MutexLock lock(state.store_mu);
-  for (auto& [key, superseded] : state.superseded) *superseded = true;
-  return state.cache.Clear();
+  return DropUnderLock(
+      state, [](std::string_view) { return true; }, [&state] { return state.cache.Clear(); });
 }
 
 std::shared_ptr<const Entry> ReadThrough::Latest(std::string_view key) const {

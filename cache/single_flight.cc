@@ -189,6 +189,25 @@ bool SingleFlight::StartReplacingCurrent(std::string key, Loader loader) {
   return replaced;
 }
 
+bool SingleFlight::Detach(std::string_view key) {
+  std::shared_ptr<Flight> next;
+  Loader next_loader;
+  std::string owned_key;
+  {
+    base::MutexLock lock(impl_->mu);
+    auto it = impl_->flights.find(key);
+    if (it == impl_->flights.end() || it->second.current == nullptr) return false;
+    KeyState& state = it->second;
+    next = std::exchange(state.queued, nullptr);
+    next_loader = std::exchange(state.queued_loader, nullptr);
+    state.current = next;
+    owned_key = it->first;
+    if (next == nullptr) impl_->flights.erase(it);
+  }
+  if (next != nullptr) impl_->Spawn(std::move(owned_key), std::move(next), std::move(next_loader));
+  return true;
+}
+
 bool SingleFlight::InFlight(std::string_view key) const {
   base::MutexLock lock(impl_->mu);
   return impl_->flights.find(key) != impl_->flights.end();

@@ -62,6 +62,11 @@ class SingleFlight final {
   // new data by a whole load (an inspect round can wait out its timeout).
   bool StartReplacingCurrent(std::string key, Loader loader);
 
+  // Makes the load running for `key` no longer the one callers join (it still completes for
+  // its own waiters); a queued follow-up starts now in its place. True if a load was running.
+  // For a drop: what the running load read is older than the drop.
+  bool Detach(std::string_view key);
+
   bool InFlight(std::string_view key) const;
   // Number of loads started since construction (for tests and metrics).
   std::uint64_t LoadsStarted() const;

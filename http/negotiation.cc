@@ -1,7 +1,8 @@
 #include "http/negotiation.h"
 
+#include <optional>
+
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/rfc7230.hpp>
 
 namespace queuemon::http {
 namespace {
@@ -14,6 +15,14 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// The part of `list` before `separator` (trimmed), and `list` after it.
+std::string_view Next(std::string_view& list, char separator) {
+  const auto at = list.find(separator);
+  const std::string_view head = list.substr(0, at);
+  list = at == std::string_view::npos ? std::string_view() : list.substr(at + 1);
+  return Trim(head);
+}
+
 // A qvalue is "0", "0.", "0.0" ... "0.000" for "not acceptable" (RFC 9110 §12.4.2).
 bool IsZeroQ(std::string_view q) {
   q = Trim(q);
@@ -24,42 +33,46 @@ bool IsZeroQ(std::string_view q) {
   return true;
 }
 
-}  // namespace
-
-bool AcceptsHtml(std::string_view accept) {
-  // Media ranges hold a '/', which Beast's token lists do not take: split on ',' and ';'.
-  while (!accept.empty()) {
-    const auto comma = accept.find(',');
-    std::string_view range = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    const auto semicolon = range.find(';');
-    const std::string_view type = Trim(range.substr(0, semicolon));
-    if (!beast::iequals(type, "text/html") && !beast::iequals(type, "text/*")) continue;
-    bool refused = false;
-    for (std::string_view params = semicolon == std::string_view::npos ? "" : range.substr(semicolon + 1);
-         !params.empty();) {
-      const auto next = params.find(';');
-      const std::string_view param = Trim(params.substr(0, next));
-      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
-      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-        refused = IsZeroQ(param.substr(2));
-      }
+// Calls `element(name, acceptable)` for each element of an Accept-style list
+// ("name;param=v;q=0.5, name2"): acceptable unless its q is zero. Split by hand rather than with
+// Beast's ext_list, which (Boost 1.81) reports an element without parameters with the previous
+// element's parameters: "*;q=0, gzip" would refuse gzip. Media ranges ("text/html") are not
+// tokens either.
+template <class Element>
+void ForEachElement(std::string_view list, Element element) {
+  while (!list.empty()) {
+    std::string_view item = Next(list, ',');
+    const std::string_view name = Next(item, ';');
+    bool acceptable = true;
+    while (!item.empty()) {
+      std::string_view param = Next(item, ';');
+      const std::string_view key = Next(param, '=');  // `param` is now the value
+      if (beast::iequals(key, "q")) acceptable = !IsZeroQ(param);
     }
-    if (!refused) return true;
+    if (!name.empty()) element(name, acceptable);
   }
-  return false;
 }
 
+}  // namespace
+
+// The most specific entry decides (RFC 9110 §12.5.1): text/html over text/*; */* is ignored.
+bool AcceptsHtml(std::string_view accept) {
+  std::optional<bool> html, text_any;
+  ForEachElement(accept, [&](std::string_view type, bool acceptable) {
+    if (beast::iequals(type, "text/html")) html = acceptable;
+    if (beast::iequals(type, "text/*")) text_any = acceptable;
+  });
+  return html.value_or(text_any.value_or(false));
+}
+
+// The coding's own entry decides; `*` only when the coding is not listed (RFC 9110 §12.5.3).
 bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding) {
-  for (const auto& element : beast::http::ext_list{accept_encoding}) {
-    if (!beast::iequals(element.first, coding) && element.first != "*") continue;
-    bool refused = false;
-    for (const auto& param : element.second) {
-      if (beast::iequals(param.first, "q")) refused = IsZeroQ(param.second);
-    }
-    if (!refused) return true;
-  }
-  return false;
+  std::optional<bool> named, wildcard;
+  ForEachElement(accept_encoding, [&](std::string_view name, bool acceptable) {
+    if (beast::iequals(name, coding)) named = acceptable;
+    if (name == "*") wildcard = acceptable;
+  });
+  return named.value_or(wildcard.value_or(false));
 }
 
 }  // namespace queuemon::http

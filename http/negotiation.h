@@ -6,12 +6,13 @@
 
 namespace queuemon::http {
 
-// True if the Accept value lists text/html (or text/*) without q=0: a browser navigating.
+// True if the Accept value lists text/html without q=0 (or, when it does not list it, text/*
+// without q=0): a browser navigating.
 // `*/*` alone does not count: API clients such as curl send it and want JSON.
 bool AcceptsHtml(std::string_view accept);
 
-// True if the Accept-Encoding value lists `coding` (or *) without q=0 (parsed with Beast's
-// ext_list).
+// True if the Accept-Encoding value lists `coding` without q=0, or, when it does not list it,
+// lists `*` without q=0.
 bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding);
 
 }  // namespace queuemon::http

@@ -17,6 +17,7 @@
     counters: new Map(),  // source -> [[ms, received, succeeded, failed], ...]
     lastMetrics: 0,
     daemonDown: false,
+    loop: 0,            // generation of the polling loop: a restart ends the older one
   };
   // What the page costs the server, for the README's figures and the browser test.
   const stats = {requests: 0, notModified: 0, failed: 0, bytes: 0, since: Date.now(), renders: 0};
@@ -315,7 +316,8 @@
     stats.renders++;
   }
 
-  async function tick() {
+  async function tick(loop) {
+    if (loop !== state.loop) return;
     try {
       if (!state.sources.length) await discoverSources();
       const urls = state.sources.flatMap((s) => VIEWS.map((v) => `/api/v1/${s}/${v}`));
@@ -331,14 +333,22 @@
       state.daemonDown = true;
       banner();
     }
+    if (loop !== state.loop) return;  // restarted while this round was fetching
     const every = document.hidden ? Math.max(HIDDEN_INTERVAL_S, state.interval) : state.interval;
-    state.timer = setTimeout(tick, every * 1000);
+    state.timer = setTimeout(() => tick(loop), every * 1000);
+  }
+
+  function restart() {
+    clearTimeout(state.timer);
+    state.loop++;
+    tick(state.loop);
   }
 
   function setUp() {
     const select = document.getElementById('interval');
-    const asked = Number(new URLSearchParams(location.search).get('interval') || localStorage.getItem('queuemon.interval'));
-    if (asked > 0) {
+    const asked = Math.min(3600, Math.max(1, Math.round(
+        Number(new URLSearchParams(location.search).get('interval') || localStorage.getItem('queuemon.interval')) || 2)));
+    if (asked !== state.interval) {
       state.interval = asked;
       if (![...select.options].some((o) => Number(o.value) === asked)) select.append(el('option', {value: asked}, asked + ' s'));
       select.value = String(asked);
@@ -346,13 +356,12 @@
     select.addEventListener('change', () => {
       state.interval = Number(select.value);
       localStorage.setItem('queuemon.interval', select.value);
-      clearTimeout(state.timer);
-      tick();
+      restart();
     });
     document.addEventListener('visibilitychange', () => {
-      if (!document.hidden) { clearTimeout(state.timer); tick(); }
+      if (!document.hidden) restart();
     });
-    tick();
+    restart();
   }
 
   setUp();

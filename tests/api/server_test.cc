@@ -269,6 +269,11 @@ TEST_F(HttpServerTest, PageFilesAreGzippedWhenAcceptedAndRevalidatedWith304) {
     ASSERT_TRUE(again);
     EXPECT_EQ(again->status, 304) << file;
     EXPECT_TRUE(again->body.empty());
+    EXPECT_NE(gzip->Header("ETag"), plain->Header("ETag")) << "a validator per content coding";
+    const auto gzip_again = client.Request(
+        "GET", file, {{"Accept-Encoding", "gzip"}, {"If-None-Match", gzip->Header("ETag")}});
+    ASSERT_TRUE(gzip_again);
+    EXPECT_EQ(gzip_again->status, 304) << file;
   }
   EXPECT_LT(compressed, 60u * 1024) << "the page's whole transfer";
   const auto refused = client.Request("GET", "/ui/app.js", {{"Accept-Encoding", "gzip;q=0"}});

@@ -177,6 +177,23 @@ TEST_F(ReadThroughControlTest, ADropDuringALoadKeepsThatLoadFromStoringTheOldSta
   EXPECT_NE(cache_.Latest("workers"), nullptr);
 }
 
+TEST_F(ReadThroughControlTest, AReaderAfterADropDoesNotJoinTheLoadFromBeforeIt) {
+  ReadResult before, after;
+  bool before_done = false, after_done = false;
+  StartScriptedRead(before, before_done);
+  ASSERT_EQ(script_.started(), 1u);
+  cache_.Drop("workers");
+  StartScriptedRead(after, after_done);
+  ASSERT_EQ(script_.started(), 2u) << "a load of its own, not the one from before the drop";
+  Succeed(0, "before the drop");
+  Succeed(1, "after the drop");
+  Poll();
+  ASSERT_TRUE(before_done && after_done);
+  EXPECT_EQ(before.entry->body, "before the drop");
+  EXPECT_EQ(after.entry->body, "after the drop");
+  EXPECT_EQ(cache_.Latest("workers")->body, "after the drop");
+}
+
 TEST_F(ReadThroughControlTest, DropRemovesAStoredEntryAndCountsAnInvalidation) {
   Read();
   EXPECT_TRUE(cache_.Drop("workers"));

@@ -95,15 +95,23 @@ TEST_F(StatusPageTest, ShowsWhatTheApiShowsAndFollowsAWorkerAndTheBroker) {
   for (const json& q : page["queues"]) unconsumed_shown |= q[0] == kUnconsumed && q[1] == 4;
   EXPECT_TRUE(unconsumed_shown) << page["queues"].dump();
   EXPECT_EQ(page["banner"], "");
-  const json console = browser->ConsoleLog();
-  for (const json& entry : console) EXPECT_NE(entry.value("level", ""), "SEVERE") << entry.dump();
+  // No errors: none from the page's script, no failed request but a 503/504 the daemon may
+  // answer for a view it could not collect in time (not the page's fault).
+  for (const json& entry : browser->ConsoleLog()) {
+    const std::string message = entry.value("message", "");
+    const bool busy_view = entry.value("source", "") == "network" &&
+                           (message.find("status of 503") != std::string::npos ||
+                            message.find("status of 504") != std::string::npos);
+    EXPECT_TRUE(entry.value("level", "") != "SEVERE" || busy_view) << entry.dump();
+  }
   EXPECT_TRUE(browser->Screenshot("status_page_live.png"));
   std::printf("status page: %s; screenshot %s/status_page_live.png\n", page["stats"].dump().c_str(),
               std::filesystem::current_path().c_str());
 
-  // w2 stopped with SIGTERM: offline on the page within its heartbeat window (2 x 2 s).
-  const auto stopped_at = std::chrono::steady_clock::now();
+  // w2 stopped with SIGTERM: offline on the page within its heartbeat window (2 x 2 s) of the
+  // moment it was gone.
   workers.Stop(1);
+  const auto stopped_at = std::chrono::steady_clock::now();
   const std::string w2 = workers.Node(1);
   ASSERT_TRUE(Eventually([&] {
     page = browser->Execute(kRenderedScript).value_or(json());

@@ -16,6 +16,9 @@ TEST(NegotiationTest, HtmlIsWantedOnlyWhenListedWithoutQZero) {
   EXPECT_FALSE(AcceptsHtml("text/html;q=0"));
   EXPECT_FALSE(AcceptsHtml("text/html; q=0.000, application/json"));
   EXPECT_FALSE(AcceptsHtml("text/htmlx"));
+  EXPECT_FALSE(AcceptsHtml("text/html;q=0, text/*")) << "the specific entry wins";
+  EXPECT_FALSE(AcceptsHtml("text/*, text/html;q=0"));
+  EXPECT_TRUE(AcceptsHtml("text/*;q=0, text/html"));
 }
 
 TEST(NegotiationTest, EncodingsFollowTheListAndItsQValues) {
@@ -27,6 +30,11 @@ TEST(NegotiationTest, EncodingsFollowTheListAndItsQValues) {
   EXPECT_FALSE(AcceptsEncoding("gzip;q=0", "gzip"));
   EXPECT_FALSE(AcceptsEncoding("deflate, gzip;q=0.0", "gzip"));
   EXPECT_FALSE(AcceptsEncoding("x-gzip", "gzip"));
+  EXPECT_FALSE(AcceptsEncoding("gzip;q=0, *", "gzip")) << "the named entry wins";
+  EXPECT_FALSE(AcceptsEncoding("*, gzip;q=0", "gzip"));
+  EXPECT_TRUE(AcceptsEncoding("*;q=0, gzip", "gzip"));
+  EXPECT_TRUE(AcceptsEncoding("gzip;q  , ;;, gzip;q= 1", "gzip")) << "odd spacing, empty items";
+  EXPECT_FALSE(AcceptsEncoding("gzip ; Q = 0", "gzip"));
 }
 
 }  // namespace

@@ -195,14 +195,20 @@ RoundHints CelerySource::HintsForRound() const {
   return hints;
 }
 
-void CelerySource::RememberRepliers(const ParsedReplies& replies) {
+// A complete round says who answers now; an incomplete one (a deadline, or the hints) only
+// adds to what was known, so a worker it missed stays awaited next time.
+void CelerySource::RememberRepliers(const ParsedReplies& replies, bool complete) {
   std::set<std::string> repliers;
   for (const auto& [name, _] : replies.stats) repliers.insert(name);
   for (const auto& [name, _] : replies.queues) repliers.insert(name);
   for (const auto& [name, _] : replies.tasks) repliers.insert(name);
   repliers.insert(replies.pong.begin(), replies.pong.end());
   base::MutexLock lock(stats_mu_);
-  last_repliers_ = std::move(repliers);
+  if (complete) {
+    last_repliers_ = std::move(repliers);
+  } else {
+    last_repliers_.insert(repliers.begin(), repliers.end());
+  }
 }
 
 boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspect(
@@ -210,7 +216,7 @@ boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspe
   auto round = co_await inspector_.Round(std::move(methods), {}, HintsForRound());
   if (!round) co_return round.error();
   ParsedReplies parsed = ParseReplies(round->bodies);
-  RememberRepliers(parsed);
+  RememberRepliers(parsed, round->complete);
   const std::uint64_t bad = parsed.malformed + round->malformed;
   if (bad > 0) {
     malformed_.fetch_add(bad, std::memory_order_relaxed);

@@ -66,7 +66,7 @@ class CelerySource final : public Source {
   boost::asio::awaitable<boost::system::result<ParsedReplies>> Inspect(
       std::vector<InspectMethod> methods);
   RoundHints HintsForRound() const;
-  void RememberRepliers(const ParsedReplies& replies);
+  void RememberRepliers(const ParsedReplies& replies, bool complete);
   // How long after its worker-offline event a worker is not waited for by inspect rounds.
   static constexpr std::chrono::seconds kDepartureGrace{60};
   boost::asio::awaitable<Result> Workers();

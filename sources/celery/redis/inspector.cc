@@ -59,15 +59,21 @@ struct CeleryInspector::Pending {
   std::string queue;                             // the round's reply queue (prefixed key)
   Steady::time_point deadline;
 
+  // Every reply arrived.
+  bool complete() const {
+    return std::all_of(expected.begin(), expected.end(), [](const auto& e) { return e.second <= 0; });
+  }
+  // Nothing more worth waiting for: complete, or (RoundHints) only departed workers missing.
   bool done() const {
     return std::all_of(expected.begin(), expected.end(),
                        [this](const auto& e) { return e.second <= 0 || OnlyDepartedMissing(e.first, e.second); });
   }
 
   // RoundHints: every awaited worker replied, and the missing replies can all be departed
-  // workers'.
+  // workers'. With nobody awaited (a daemon just started, workers without events that did not
+  // reply last time) a missing reply may be a live worker's: wait for it.
   bool OnlyDepartedMissing(const std::string& ticket, std::int64_t missing) const {
-    if (hints.departed.empty()) return false;
+    if (hints.departed.empty() || hints.awaited.empty()) return false;
     const auto it = repliers.find(ticket);
     static const std::set<std::string> kNone;
     const std::set<std::string>& replied = it == repliers.end() ? kNone : it->second;
@@ -190,7 +196,7 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
     co_await Collect(*conn, pending, round);
     Return(std::move(conn));
   }
-  round.complete = pending.done();
+  round.complete = pending.complete();  // false too when the hints ended the round
   co_await Cleanup(member, queue, /*quiet=*/false);
   co_return round;
 }

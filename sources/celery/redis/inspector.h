@@ -47,7 +47,8 @@ struct InspectMethod {
 // worker-offline) before it stops its remote control, so its pidbox subscription can still
 // count it as a receiver. A method's replies are then complete once every `awaited` worker
 // replied and the replies still missing are no more than the `departed` workers that did not
-// reply. Empty hints: wait for every receiver, as before.
+// reply (and at least one worker is awaited); such a round is not `complete`. Empty hints: wait
+// for every receiver, as before.
 struct RoundHints {
   std::set<std::string> awaited;   // workers expected to reply (known alive, or replied last time)
   std::set<std::string> departed;  // workers that announced worker-offline moments ago

@@ -47,13 +47,6 @@ boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
   co_return cache::Entry::Make(ContentOf(std::move(*collected)), clock->Now());
 }
 
-std::size_t CategoryIndex(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(sources::kCategories); ++i) {
-    if (sources::kCategories[i].name == name) return i;
-  }
-  return 0;  // unreachable: every view names a category of the table (views_test checks)
-}
-
 }  // namespace
 
 ViewService::ViewService(boost::asio::any_io_executor executor, sources::Source& source,
@@ -87,7 +80,7 @@ void ViewService::SetRequestTimeout(std::chrono::milliseconds request_timeout) {
 }
 
 cache::ReadThrough& ViewService::CategoryOf(View view) const {
-  return *categories_[CategoryIndex(sources::SpecOf(view).category)];
+  return *categories_[CategoryOfView(view)];
 }
 
 // Built for every read, HIT or not, so it must not allocate: a loader of an aggregate view
@@ -147,7 +140,8 @@ std::optional<std::size_t> ViewService::CategoryNamed(std::string_view name) {
 }
 
 std::size_t ViewService::CategoryOfView(View view) {
-  return CategoryIndex(sources::SpecOf(view).category);
+  // Every view names a category of the table (views_test checks).
+  return CategoryNamed(sources::SpecOf(view).category).value_or(0);
 }
 
 cache::Loader ViewService::LoaderOfKey(std::string_view key) const {

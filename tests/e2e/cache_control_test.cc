@@ -84,7 +84,8 @@ TEST_F(CacheControlE2eTest, AWorkerStoppedWithSigtermShowsOfflineWithinASecondOf
   }, 10s, 50ms)) << view.dump();
 
   std::atomic<bool> stop{false};
-  std::vector<Poll> polls;
+  std::atomic<int> polls_taken{0};
+  std::vector<Poll> polls;  // the watcher's until it is joined
   std::thread watcher([&] {
     while (!stop.load()) {
       Poll poll;
@@ -96,7 +97,8 @@ TEST_F(CacheControlE2eTest, AWorkerStoppedWithSigtermShowsOfflineWithinASecondOf
       poll.x_cache = XCache(response);
       poll.node_status = StatusOf(Json(response), node);
       polls.push_back(poll);
-      std::this_thread::sleep_for(10ms);
+      polls_taken.fetch_add(1);
+      std::this_thread::sleep_for(10ms);  // pacing, not synchronisation
     }
   });
   std::atomic<int> answered{0}, not_ok{0};
@@ -105,16 +107,18 @@ TEST_F(CacheControlE2eTest, AWorkerStoppedWithSigtermShowsOfflineWithinASecondOf
     pollers.emplace_back([&] {
       while (!stop.load()) {
         (Status(Daemon().Get(path)) == 200 ? answered : not_ok).fetch_add(1);
-        std::this_thread::sleep_for(5ms);
+        std::this_thread::sleep_for(5ms);  // pacing
       }
     });
   }
-  std::this_thread::sleep_for(300ms);  // polls from before the stop
-  workers.Stop(index);                 // SIGTERM: a warm shutdown sends worker-offline
+  // Some polls from before the stop, so the event's arrival is bracketed.
+  ASSERT_TRUE(Eventually([&] { return polls_taken.load() >= 5; }, 10s, 10ms));
+  workers.Stop(index);  // SIGTERM: a warm shutdown sends worker-offline
   EXPECT_FALSE(workers.Running(index));
   const bool shown =
       Eventually([&] { return StatusOf(Json(Daemon().Get(path)), node) == "offline"; }, 10s, 20ms);
-  std::this_thread::sleep_for(100ms);
+  const int seen = polls_taken.load();  // and the watcher's own poll that shows it
+  Eventually([&] { return polls_taken.load() >= seen + 2; }, 10s, 10ms);
   stop.store(true);
   watcher.join();
   for (auto& p : pollers) p.join();

@@ -1,15 +1,15 @@
 #include "api/status_page.h"
 
-#include <zlib.h>
-
-#include <stdexcept>
-
 #include "api/embedded_files.h"
 #include "api/view_handler.h"
+#include "http/gzip.h"
 #include "cache/entry.h"
 
 namespace queuemon::api {
 namespace {
+
+// The files are compressed once, at start-up: the smallest output is worth it.
+constexpr int kGzipLevel = 9;
 
 std::string ContentTypeOf(std::string_view name) {
   if (name.ends_with(".html")) return "text/html; charset=utf-8";
@@ -32,7 +32,7 @@ std::vector<StaticFile> BuildFiles() {
     file.path = "/ui/" + std::string(embedded.name);
     file.content_type = ContentTypeOf(embedded.name);
     file.body = std::string(embedded.content);
-    file.gzip = Gzip(file.body);
+    file.gzip = http::Gzip(file.body, kGzipLevel);
     file.etag = cache::Entry::Make(file.body, {})->etag;  // "<hash>"
     file.gzip_etag = file.etag.substr(0, file.etag.size() - 1) + "-gzip\"";
     files.push_back(std::move(file));
@@ -41,24 +41,6 @@ std::vector<StaticFile> BuildFiles() {
 }
 
 }  // namespace
-
-std::string Gzip(std::string_view bytes) {
-  z_stream stream{};
-  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("zlib: deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  stream.avail_in = static_cast<uInt>(bytes.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int result = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (result != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
-  return out;
-}
 
 const std::vector<StaticFile>& StatusPageFiles() {
   static const std::vector<StaticFile> files = BuildFiles();

@@ -20,7 +20,7 @@ struct StaticFile {
   std::string path;          // "/ui/app.js"
   std::string content_type;  // "text/javascript; charset=utf-8"
   std::string body;
-  std::string gzip;          // body gzip-compressed (zlib, level 9)
+  std::string gzip;          // body gzip-compressed (http::Gzip, level 9)
   std::string etag;          // strong, of the body
   std::string gzip_etag;     // strong, of the gzip body (each coding its own validator)
 };
@@ -32,8 +32,5 @@ const StaticFile* FindStatusPageFile(std::string_view path);
 
 // 200 with the file (gzip when the request accepts it) or 304 when If-None-Match matches.
 http::Response StaticFileResponse(const StaticFile& file, const http::Request& request);
-
-// `bytes` gzip-compressed (RFC 1952) with zlib.
-std::string Gzip(std::string_view bytes);
 
 }  // namespace queuemon::api

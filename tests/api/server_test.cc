@@ -282,6 +282,22 @@ TEST_F(HttpServerTest, PageFilesAreGzippedWhenAcceptedAndRevalidatedWith304) {
   EXPECT_EQ(client.Request("GET", "/ui/nope.js")->status, 404);
 }
 
+TEST_F(HttpServerTest, MetricsAreGzippedForAScraperThatAcceptsIt) {
+  StartServer({});
+  HttpClient client(port());
+  const auto plain = client.Request("GET", "/metrics");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->HasHeader("Content-Encoding"));
+  EXPECT_EQ(plain->Header("Vary"), "Accept-Encoding");
+  const auto gzip = client.Request("GET", "/metrics", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gzip);
+  EXPECT_EQ(gzip->status, 200);
+  EXPECT_EQ(gzip->Header("Content-Encoding"), "gzip");
+  ASSERT_GE(gzip->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gzip->body[0]), 0x1f);
+  EXPECT_LT(gzip->body.size() * 3, plain->body.size()) << "Prometheus text compresses well";
+}
+
 TEST_F(HttpServerTest, CacheStatsCountEveryConcurrentRequestExactlyOnce) {
   StartServer();
   constexpr int kClients = 4, kRequests = 25;

@@ -1,0 +1,14 @@
+#pragma once
+// gzip (RFC 1952) with zlib, for response bodies a client accepts compressed
+// (Request::accepts_gzip). Pure functions; thread-safe.
+
+#include <string>
+#include <string_view>
+
+namespace queuemon::http {
+
+// `bytes` compressed at `level` (1 fastest .. 9 smallest). Throws std::runtime_error only if
+// zlib cannot allocate its state.
+std::string Gzip(std::string_view bytes, int level = 6);
+
+}  // namespace queuemon::http

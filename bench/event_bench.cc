@@ -11,6 +11,8 @@
 //  - BM_RenderTaskMetrics/<names>/<hosts>: TaskMetrics::Families() after one new event with
 //    names x hosts label sets, each with every counter and both histograms: the changed label
 //    set is re-rendered, the rest concatenated. first_ms: the first rendering (every label set).
+//  - BM_GzipMetrics/<names>/<level>: gzip of that rendered text, what /metrics adds for
+//    Prometheus (it uses level 1).
 //  - BM_CachedTaskMetrics: Families() when nothing changed (what a scrape costs then).
 #include <benchmark/benchmark.h>
 
@@ -26,6 +28,7 @@
 #include "api/cache_control.h"
 #include "api/view_service.h"
 #include "base/clock.h"
+#include "http/gzip.h"
 #include "sources/celery/event_stream.h"
 #include "sources/fake/fake_source.h"
 #include "sources/celery/pidbox_codec.h"
@@ -211,6 +214,27 @@ void BM_CachedTaskMetrics(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(metrics.Families());
 }
 BENCHMARK(BM_CachedTaskMetrics);
+
+// What /metrics adds when the scraper accepts gzip (http::Gzip at <level>): the task families of
+// <names> x 1 host, rendered once, compressed per iteration. bytes/s is of the input text.
+void BM_GzipMetrics(benchmark::State& state) {
+  base::SteadyClock clock;
+  TaskMetricsOptions options;
+  options.max_task_names = 100'000;
+  TaskMetrics metrics(options, clock);
+  Fill(metrics, static_cast<int>(state.range(0)), 1);
+  std::string text;
+  for (const MetricFamily& f : *metrics.Families()) text += f.samples;
+  std::size_t compressed = 0;
+  for (auto _ : state) {
+    compressed = http::Gzip(text, static_cast<int>(state.range(1))).size();
+    benchmark::DoNotOptimize(compressed);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.counters["text_KiB"] = static_cast<double>(text.size()) / 1024;
+  state.counters["gzip_KiB"] = static_cast<double>(compressed) / 1024;
+}
+BENCHMARK(BM_GzipMetrics)->Args({10, 1})->Args({100, 1})->Args({1000, 1})->Args({1000, 6});
 
 }  // namespace
 }  // namespace queuemon::sources::celery

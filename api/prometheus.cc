@@ -58,9 +58,7 @@ class Exposition final {
   std::string out_;
 };
 
-std::string Label(std::string_view name, std::string_view value) {
-  return std::string(name) + "=\"" + sources::EscapeLabelValue(value) + "\"";
-}
+using sources::Label;
 
 double Seconds(base::Duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -209,102 +207,15 @@ void SourceFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
 
 std::string SourceLabel(const SourceViews& v) { return Label("source", v.source->source()); }
 
-constexpr const char* kFreshness =
-    " Read through the worker_status/queue_status cache like a JSON client: at most ttl old "
-    "while the broker answers, up to ttl + stale_for when it does not, absent past that; see "
-    "queuemon_snapshot_age_seconds.";
-
-// Per worker host of every source: workers on one host share its series, as the exporter's
-// `hostname` label is the host; up if any of them is, their active tasks summed.
-struct HostGauges {
-  bool up = false;
-  std::optional<double> active;
-};
-
-void WorkerFamilies(Exposition& e, const std::string& prefix, const std::vector<SourceViews>& views) {
-  std::vector<std::pair<const SourceViews*, std::map<std::string, HostGauges>>> hosts;
-  for (const SourceViews& v : views) {
-    const sources::WorkersView* workers = v.Workers();
-    if (workers == nullptr) continue;
-    auto& by_host = hosts.emplace_back(&v, std::map<std::string, HostGauges>{}).second;
-    for (const auto& w : workers->workers) {
-      HostGauges& g = by_host[std::string(sources::HostOf(w.hostname))];
-      g.up = g.up || w.status == "online";
-      if (w.active) g.active = g.active.value_or(0) + static_cast<double>(*w.active);
-    }
-  }
-  auto family = [&](const std::string& name, const std::string& help, auto value) {
-    e.Family(name, "gauge", help);
-    for (const auto& [v, by_host] : hosts) {
-      const std::string tail = v->source->data_source().Style().static_labels;
-      for (const auto& [host, g] : by_host) {
-        if (auto sample = value(g)) e.Sample(name, SourceLabel(*v) + "," + Label("hostname", host) + tail, *sample);
-      }
-    }
-  };
-  family(prefix + "worker_up",
-         std::string("1 if a worker of the host is online (heartbeat or inspect reply).") + kFreshness,
-         [](const HostGauges& g) -> std::optional<double> { return g.up ? 1.0 : 0.0; });
-  family(prefix + "worker_tasks_active",
-         std::string("Tasks the host's workers are executing.") + kFreshness,
-         [](const HostGauges& g) { return g.active; });
-}
-
-// Pool processes (concurrency) of the online workers, summed per queue they consume: one pass
-// over the workers, not one per queue (10 000 queues x 1 000 workers stay cheap).
-std::map<std::string_view, double> ProcessesByQueue(const sources::WorkersView* workers) {
-  std::map<std::string_view, double> pool;
-  if (workers == nullptr) return pool;
-  for (const auto& w : workers->workers) {
-    if (w.status != "online") continue;
-    for (const std::string& queue : w.queues) pool[queue] += static_cast<double>(w.concurrency.value_or(0));
-  }
-  return pool;
-}
-
-// Per queue: its depth, the workers consuming it and their processes (worker concurrency).
-void QueueFamilies(Exposition& e, const std::string& prefix, const std::vector<SourceViews>& views) {
-  const std::string length = prefix + "queue_length";
-  const std::string workers = prefix + "active_worker_count";
-  const std::string processes = prefix + "active_process_count";
-  std::string length_samples, worker_samples, process_samples;
-  for (const SourceViews& v : views) {
-    const sources::QueuesView* queues = v.Queues();
-    if (queues == nullptr) continue;
-    const std::string tail = v.source->data_source().Style().static_labels;
-    const std::map<std::string_view, double> pool = ProcessesByQueue(v.Workers());
-    for (const auto& q : queues->queues) {
-      const std::string labels = SourceLabel(v) + "," + Label("queue_name", q.name) + tail;
-      Exposition::AppendSample(length_samples, length, labels, static_cast<double>(q.messages));
-      Exposition::AppendSample(worker_samples, workers, labels, static_cast<double>(q.consumers));
-      if (v.Workers() == nullptr) continue;  // no worker facts: no process count
-      const auto it = pool.find(q.name);
-      Exposition::AppendSample(process_samples, processes, labels, it == pool.end() ? 0 : it->second);
-    }
-  }
-  e.Family(length, "gauge", std::string("Messages waiting in the queue (all priorities).") + kFreshness);
-  e.Raw(length_samples);
-  e.Family(workers, "gauge", std::string("Workers consuming the queue.") + kFreshness);
-  e.Raw(worker_samples);
-  e.Family(processes, "gauge",
-           std::string("Worker processes (pool concurrency) of the online workers consuming the "
-                       "queue.") + kFreshness);
-  e.Raw(process_samples);
-}
-
-// The families sources keep themselves (task events), merged by name across sources.
-void SourceOwnFamilies(Exposition& e, const std::vector<ViewService*>& services) {
-  std::vector<std::shared_ptr<const std::vector<sources::MetricFamily>>> all;
-  for (ViewService* s : services) {
-    if (auto families = s->data_source().Families()) all.push_back(std::move(families));
-  }
-  std::vector<std::string> written;
-  for (const auto& families : all) {
+// Families of several sources merged by name: one HELP/TYPE header, then every source's samples.
+void MergeFamilies(Exposition& e, const std::vector<const std::vector<sources::MetricFamily>*>& all) {
+  std::vector<std::string_view> written;
+  for (const auto* families : all) {
     for (const sources::MetricFamily& family : *families) {
       if (std::find(written.begin(), written.end(), family.name) != written.end()) continue;
       written.push_back(family.name);
       e.Family(family.name, family.type, family.help);
-      for (const auto& others : all) {
+      for (const auto* others : all) {
         for (const sources::MetricFamily& same : *others) {
           if (same.name == family.name) e.Raw(same.samples);
         }
@@ -313,22 +224,30 @@ void SourceOwnFamilies(Exposition& e, const std::vector<ViewService*>& services)
   }
 }
 
-// The job-queue families, named with each source's prefix (its kind's, "celery_", unless
-// configured) the way that system's usual exporter names them, so its dashboards work.
-void JobQueueFamilies(Exposition& e, const std::vector<SourceViews>& views) {
-  std::vector<std::string> prefixes;
-  for (const SourceViews& v : views) {
-    const std::string prefix = v.source->data_source().Style().prefix;
-    if (std::find(prefixes.begin(), prefixes.end(), prefix) == prefixes.end()) prefixes.push_back(prefix);
-  }
-  for (const std::string& prefix : prefixes) {
-    std::vector<SourceViews> same;
-    for (const SourceViews& v : views) {
-      if (v.source->data_source().Style().prefix == prefix) same.push_back(v);
+// The families sources keep themselves (task events).
+void SourceOwnFamilies(Exposition& e, const std::vector<ViewService*>& services) {
+  std::vector<std::shared_ptr<const std::vector<sources::MetricFamily>>> kept;
+  std::vector<const std::vector<sources::MetricFamily>*> all;
+  for (ViewService* s : services) {
+    if (auto families = s->data_source().Families()) {
+      all.push_back(families.get());
+      kept.push_back(std::move(families));
     }
-    WorkerFamilies(e, prefix, same);
-    QueueFamilies(e, prefix, same);
   }
+  MergeFamilies(e, all);
+}
+
+// The job-queue families, rendered by each source from its cached views the way that system's
+// usual exporter names them (celery_, rq_, sidekiq_ ...), so its dashboards work.
+void JobQueueFamilies(Exposition& e, const std::vector<SourceViews>& views) {
+  std::vector<std::vector<sources::MetricFamily>> rendered;
+  rendered.reserve(views.size());
+  for (const SourceViews& v : views) {
+    rendered.push_back(v.source->data_source().ViewFamilies(v.Workers(), v.Queues()));
+  }
+  std::vector<const std::vector<sources::MetricFamily>*> all;
+  for (const auto& families : rendered) all.push_back(&families);
+  MergeFamilies(e, all);
   e.Family("queuemon_snapshot_age_seconds", "gauge",
            "Age of the cached view the job-queue series above come from (absent with the view).");
   for (const SourceViews& v : views) {

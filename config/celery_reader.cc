@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/broker_reader.h"
 #include "config/checks.h"
 #include "config/keys.h"
 #include "config/task_events_reader.h"
@@ -19,17 +20,11 @@ using sources::celery::over_redis::CeleryOptions;
 constexpr std::int64_t kMaxTimeoutMs = 600'000;
 
 void ReadConnection(ObjectReader& r, CeleryOptions& source) {
-  r.ReadString(keys::kBroker, source.broker.url);
-  CheckRedisUrl(source.broker.url, r.PathOf(keys::kBroker));
+  ReadBrokerConnection(r, source.broker);
   r.ReadString(keys::kResultBackend, source.result_backend.url);
   if (!source.result_backend.url.empty()) {
     CheckRedisUrl(source.result_backend.url, r.PathOf(keys::kResultBackend));
   }
-  r.ReadMillis(keys::kConnectTimeoutMs, source.broker.connect_timeout, 1, kMaxTimeoutMs);
-  r.ReadMillis(keys::kCommandTimeoutMs, source.broker.command_timeout, 1, kMaxTimeoutMs);
-  // At least backoff_initial (Backoff requires initial <= max).
-  r.ReadMillis(keys::kReconnectBackoffMaxMs, source.broker.backoff_max,
-               source.broker.backoff_initial.count(), kMaxTimeoutMs);
   // One set of timeouts for both connections: they are the same kind of server.
   source.result_backend.connect_timeout = source.broker.connect_timeout;
   source.result_backend.command_timeout = source.broker.command_timeout;
@@ -85,12 +80,9 @@ std::optional<std::string> FirstCeleryChange(const sources::SourceOptions& runni
                                              const std::string& prefix) {
   const auto& a = dynamic_cast<const CeleryOptions&>(running);
   const auto& b = dynamic_cast<const CeleryOptions&>(next);
+  if (auto broker = FirstBrokerChange(a.broker, b.broker, prefix)) return broker;
   const std::pair<bool, std::string_view> fields[] = {
-      {a.broker.url != b.broker.url, keys::kBroker},
       {a.result_backend.url != b.result_backend.url, keys::kResultBackend},
-      {a.broker.connect_timeout != b.broker.connect_timeout, keys::kConnectTimeoutMs},
-      {a.broker.command_timeout != b.broker.command_timeout, keys::kCommandTimeoutMs},
-      {a.broker.backoff_max != b.broker.backoff_max, keys::kReconnectBackoffMaxMs},
       {a.queues != b.queues, keys::kQueues},
       {a.global_keyprefix != b.global_keyprefix, keys::kGlobalKeyprefix},
       {a.priority_steps != b.priority_steps, keys::kPrioritySteps},

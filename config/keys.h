@@ -71,6 +71,9 @@ inline constexpr std::string_view kMaxReplyBytes = "max_reply_bytes";
 inline constexpr std::string_view kQueueDiscoveryIntervalSeconds = "queue_discovery_interval_seconds";
 inline constexpr std::string_view kIdleQueueGraceSeconds = "idle_queue_grace_seconds";
 inline constexpr std::string_view kTaskEvents = "task_events";
+// "sources[i]" of kind "sidekiq" (besides broker and its timeouts, shared with rq and celery).
+inline constexpr std::string_view kNamespace = "namespace";
+inline constexpr std::string_view kMaxQueueScan = "max_queue_scan";
 // "sources[i].task_events" (kind "celery"), after celery-exporter's options.
 inline constexpr std::string_view kMetricPrefix = "metric_prefix";
 inline constexpr std::string_view kStaticLabels = "static_labels";

@@ -1,12 +1,15 @@
 #include "config/source_kinds.h"
 
 #include "config/celery_reader.h"
+#include "config/keyspace_readers.h"
 
 namespace queuemon::config {
 namespace {
 
 constexpr SourceKind kSourceKinds[] = {
     {"celery", ReadCeleryOptions, FirstCeleryChange},
+    {"rq", ReadRqOptions, FirstRqChange},
+    {"sidekiq", ReadSidekiqOptions, FirstSidekiqChange},
 };
 
 }  // namespace

@@ -29,4 +29,9 @@ const boost::system::error_category& ErrorCategory() {
 
 boost::system::error_code MakeErrorCode(Errc e) { return {static_cast<int>(e), ErrorCategory()}; }
 
+bool IsBrokerDown(const boost::system::error_code& ec) {
+  return ec == MakeErrorCode(Errc::kUnavailable) || ec == MakeErrorCode(Errc::kTimeout) ||
+         ec == MakeErrorCode(Errc::kAuthFailed);
+}
+
 }  // namespace queuemon::redis

@@ -19,6 +19,10 @@ enum class Errc {
 const boost::system::error_category& ErrorCategory();
 boost::system::error_code MakeErrorCode(Errc e);
 
+// True for the errors that mean the server could not be used at all (unreachable, deadline,
+// credentials refused), as opposed to an answer the caller disliked.
+bool IsBrokerDown(const boost::system::error_code& ec);
+
 }  // namespace queuemon::redis
 
 template <>

@@ -23,6 +23,30 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
+std::string Label(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out += "=\"";
+  out += EscapeLabelValue(value);
+  out += '"';
+  return out;
+}
+
+void AppendSample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  AppendSampleValue(out, value);
+  out += '\n';
+}
+
+MetricFamily ViewGauge(std::string name, std::string_view help) {
+  return MetricFamily{std::move(name), "gauge", std::string(help) + std::string(kViewFreshness), {}};
+}
+
 std::string FormatStaticLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
   std::string out;
   for (const auto& [name, value] : labels) {

@@ -26,6 +26,18 @@ struct MetricStyle {
 
 // A label value escaped for the text format: backslash, double quote and newline.
 std::string EscapeLabelValue(std::string_view value);
+// `name="value"` (value escaped).
+std::string Label(std::string_view name, std::string_view value);
+// "name{labels} value\n"; no braces when `labels` is empty.
+void AppendSample(std::string& out, std::string_view name, std::string_view labels, double value);
+
+// The HELP sentence every family built from a cached view ends with: how fresh it is.
+inline constexpr std::string_view kViewFreshness =
+    " Read through the worker_status/queue_status cache like a JSON client: at most ttl old "
+    "while the broker answers, up to ttl + stale_for when it does not, absent past that; see "
+    "queuemon_snapshot_age_seconds.";
+// A gauge family built from a cached view: its help gets kViewFreshness.
+MetricFamily ViewGauge(std::string name, std::string_view help);
 // `,k="v"` for each pair, in order (values escaped).
 std::string FormatStaticLabels(const std::vector<std::pair<std::string, std::string>>& labels);
 // A sample value: shortest round-trip decimal, "NaN", "+Inf", "-Inf".

@@ -67,6 +67,17 @@ struct SourceStats {
   std::size_t task_metric_series = 0;            // label sets of the task metrics
 };
 
+// A view serialized once, with its typed form.
+template <typename View>
+Collected MakeCollected(View view) {
+  Collected out;
+  Serialized serialized = Serialize(view);
+  out.body = std::move(serialized.body);
+  out.identity = std::move(serialized.identity);
+  out.data = std::move(view);
+  return out;
+}
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -87,6 +98,14 @@ class Source {
   // Families the source keeps itself (from events), rendered; null when it keeps none. The
   // same pointer comes back while nothing changed.
   virtual std::shared_ptr<const std::vector<MetricFamily>> Families() { return nullptr; }
+  // The job-queue families of the source's kind (celery_worker_up, rq_jobs,
+  // sidekiq_queue_latency_seconds, ...), from its workers and queues views as /metrics read them
+  // through the cache (either null when absent), named and labelled as that system's usual
+  // exporter does, with a `source` label. The API merges same-named families of all sources.
+  virtual std::vector<MetricFamily> ViewFamilies(const WorkersView* /*workers*/,
+                                                 const QueuesView* /*queues*/) const {
+    return {};
+  }
   // Who hears of the changes its event stream shows (changes.h). Called at most once, before
   // Start(); a source without events ignores it.
   virtual void SetChangeListener(ChangeListener /*listener*/) {}

@@ -14,8 +14,18 @@ json Opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+// Fields only some kinds keep: written when set.
+template <typename T>
+void PutIfSet(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+template <typename Map>
+void PutIfAny(json& j, const char* key, const Map& m) {
+  if (!m.empty()) j[key] = m;
+}
+
 json WorkerJson(const WorkerInfo& w) {
-  return json{{"hostname", w.hostname},
+  json j{{"hostname", w.hostname},
               {"status", w.status},
               {"last_heartbeat", Opt(w.last_heartbeat)},
               {"heartbeat_freq", Opt(w.heartbeat_freq)},
@@ -31,16 +41,25 @@ json WorkerJson(const WorkerInfo& w) {
               {"sw_sys", w.sw_sys},
               {"uptime", Opt(w.uptime)},
               {"prefetch_count", Opt(w.prefetch_count)}};
+  PutIfSet(j, "state", w.state);
+  PutIfSet(j, "failed", w.failed);
+  PutIfSet(j, "total_working_time", w.total_working_time);
+  if (w.state) j["current_jobs"] = w.current_jobs;  // the kinds with a state keep them
+  return j;
 }
 
 json QueueJson(const QueueInfo& q) {
   json by_priority = json::object();
   for (const auto& [step, count] : q.by_priority) by_priority[std::to_string(step)] = count;
-  return json{{"name", q.name},
-              {"messages", q.messages},
-              {"by_priority", std::move(by_priority)},
-              {"consumers", q.consumers},
-              {"unacked", Opt(q.unacked)}};
+  json j{{"name", q.name},
+         {"messages", q.messages},
+         {"by_priority", std::move(by_priority)},
+         {"consumers", q.consumers},
+         {"unacked", Opt(q.unacked)}};
+  PutIfSet(j, "oldest_job_age", q.oldest_job_age);
+  PutIfSet(j, "paused", q.paused);
+  PutIfAny(j, "jobs", q.jobs);
+  return j;
 }
 
 json TaskJson(const TaskBrief& t) {
@@ -78,10 +97,14 @@ json JsonOf(const WorkersView& v) {
 json JsonOf(const QueuesView& v) {
   json queues = json::array();
   for (const auto& q : v.queues) queues.push_back(QueueJson(q));
-  return json{{"timestamp", v.timestamp},
-              {"queues", std::move(queues)},
-              {"total_messages", v.total_messages},
-              {"unacked_total", v.unacked_total}};
+  json j{{"timestamp", v.timestamp},
+         {"queues", std::move(queues)},
+         {"total_messages", v.total_messages},
+         {"unacked_total", v.unacked_total}};
+  PutIfAny(j, "jobs", v.jobs);
+  PutIfSet(j, "processed_total", v.processed_total);
+  PutIfSet(j, "failed_total", v.failed_total);
+  return j;
 }
 
 json JsonOf(const TasksView& v) {
@@ -113,7 +136,7 @@ json JsonOf(const TaskResult& v) {
 }
 
 json JsonOf(const SummaryView& v) {
-  return json{{"timestamp", v.timestamp},
+  json j{{"timestamp", v.timestamp},
               {"workers_online", v.workers_online},
               {"workers_offline", v.workers_offline},
               {"tasks_active", v.tasks_active},
@@ -123,6 +146,8 @@ json JsonOf(const SummaryView& v) {
               {"unacked_messages", v.unacked_messages},
               {"processed", v.processed},
               {"queues", v.queues}};
+  PutIfAny(j, "jobs", v.jobs);
+  return j;
 }
 
 json JsonOf(const HealthView& v) {
@@ -183,6 +208,36 @@ Serialized Serialize(const RecentTasksView& v) {
                             {"limit", v.limit},
                             {"offset", v.offset},
                             {"tasks", std::move(tasks)}});
+}
+
+Serialized Serialize(const JobsView& v) {
+  json running = json::array();
+  for (const RunningJob& r : v.running) {
+    running.push_back(json{{"id", r.id},
+                           {"name", r.name},
+                           {"queue", r.queue},
+                           {"worker", r.worker},
+                           {"started_at", Opt(r.started_at)}});
+  }
+  return SerializeJson(json{{"timestamp", v.timestamp},
+                            {"jobs", v.jobs},
+                            {"by_queue", v.by_queue},
+                            {"running", std::move(running)}});
+}
+
+Serialized Serialize(const JobInfo& v) {
+  return SerializeJson(json{{"id", v.id},
+                            {"found", v.found},
+                            {"status", v.status},
+                            {"name", v.name},
+                            {"queue", v.queue},
+                            {"worker", v.worker},
+                            {"created_at", Opt(v.created_at)},
+                            {"enqueued_at", Opt(v.enqueued_at)},
+                            {"started_at", Opt(v.started_at)},
+                            {"ended_at", Opt(v.ended_at)},
+                            {"retry_count", Opt(v.retry_count)},
+                            {"exception", Opt(v.exception)}});
 }
 
 Serialized Serialize(const TaskStatsView& v) {

@@ -1,6 +1,8 @@
 #pragma once
 // Plain result structs for every view, and their JSON form (ToJson). The JSON shapes are the
 // HTTP API's bodies (README "HTTP API"); times are Unix seconds (double) unless named *_iso.
+// Fields every kind has are always written (null when unknown); fields only some kinds keep
+// (marked below) are written only when set, so a Celery view keeps its shape.
 
 #include <cstdint>
 #include <map>
@@ -28,6 +30,11 @@ struct WorkerInfo {
   std::string sw_ident, sw_ver, sw_sys;
   std::optional<std::int64_t> uptime;     // seconds (stats)
   std::optional<std::int64_t> prefetch_count;
+  // Kinds whose workers keep these (RQ, Sidekiq); absent from the JSON when unset.
+  std::optional<std::string> state;        // RQ: idle|busy|suspended|started; Sidekiq: running|quiet
+  std::optional<std::int64_t> failed;      // jobs failed since the worker started (RQ)
+  std::vector<std::string> current_jobs;   // ids of the jobs it runs now (RQ: at most one)
+  std::optional<double> total_working_time;  // seconds spent running jobs (RQ)
 };
 
 struct WorkersView {
@@ -42,6 +49,10 @@ struct QueueInfo {
   std::map<int, std::int64_t> by_priority;        // step -> LLEN of that sub-list
   std::int64_t consumers = 0;                     // workers consuming it (active_queues)
   std::optional<std::int64_t> unacked;            // prefetched/ETA/acks_late, by routing key
+  // Kinds that keep these (RQ, Sidekiq); absent from the JSON when unset or empty.
+  std::optional<double> oldest_job_age;  // seconds since the oldest waiting job was enqueued (0: none)
+  std::optional<bool> paused;
+  std::map<std::string, std::int64_t> jobs;  // jobs of the queue by state (RQ's registries)
 };
 
 struct QueuesView {
@@ -49,6 +60,10 @@ struct QueuesView {
   std::vector<QueueInfo> queues;  // sorted by name
   std::int64_t total_messages = 0;
   std::int64_t unacked_total = 0;  // HLEN unacked
+  // Kinds that keep these (RQ, Sidekiq); absent from the JSON when unset or empty.
+  std::map<std::string, std::int64_t> jobs;        // jobs by state over every queue
+  std::optional<std::int64_t> processed_total;     // Sidekiq stat:processed
+  std::optional<std::int64_t> failed_total;        // Sidekiq stat:failed
 };
 
 struct TaskBrief {
@@ -91,6 +106,7 @@ struct SummaryView {
   std::int64_t queued_messages = 0, unacked_messages = 0;
   std::int64_t processed = 0;  // sum of workers' processed
   std::int64_t queues = 0;
+  std::map<std::string, std::int64_t> jobs;  // by state (RQ, Sidekiq); absent when empty
 };
 
 struct HealthView {
@@ -102,9 +118,34 @@ struct HealthView {
   std::string status = "unhealthy";    // "healthy" | "degraded" | "unhealthy"
 };
 
+// The jobs view of the kinds that keep jobs by state in Redis (RQ, Sidekiq): their /tasks/status.
+struct RunningJob {
+  std::string id, name, queue, worker;
+  std::optional<double> started_at;
+};
+
+struct JobsView {
+  double timestamp = 0;
+  std::map<std::string, std::int64_t> jobs;                                // by state
+  std::map<std::string, std::map<std::string, std::int64_t>> by_queue;    // queue -> state -> n
+  std::vector<RunningJob> running;                                         // sorted by worker
+};
+
+// One job of those kinds: their /tasks/{task_id}.
+struct JobInfo {
+  std::string id;
+  bool found = false;
+  std::string status = "unknown";  // RQ: queued|started|finished|failed|scheduled|deferred|...;
+                                   // Sidekiq: enqueued|busy|scheduled|retry|dead
+  std::string name, queue, worker;
+  std::optional<double> created_at, enqueued_at, started_at, ended_at;
+  std::optional<std::int64_t> retry_count;
+  std::optional<std::string> exception;
+};
+
 using ViewData =
     std::variant<std::monostate, WorkersView, QueuesView, TasksView, TaskResult, SummaryView,
-                 HealthView, RecentTasksView, TaskStatsView>;
+                 HealthView, RecentTasksView, TaskStatsView, JobsView, JobInfo>;
 
 std::string ToJson(const WorkersView& v);
 std::string ToJson(const QueuesView& v);
@@ -128,5 +169,7 @@ Serialized Serialize(const SummaryView& v);
 Serialized Serialize(const HealthView& v);
 Serialized Serialize(const RecentTasksView& v);
 Serialized Serialize(const TaskStatsView& v);
+Serialized Serialize(const JobsView& v);
+Serialized Serialize(const JobInfo& v);
 
 }  // namespace queuemon::sources

@@ -1,6 +1,7 @@
 #include "sources/fake/fake_source.h"
 
 #include "sources/fake/fake_options.h"
+#include "sources/celery/view_families.h"
 
 #include <algorithm>
 #include <chrono>
@@ -124,6 +125,11 @@ std::unique_ptr<SourceOptions> FakeOptions::Clone() const {
 std::unique_ptr<Source> FakeOptions::MakeSource(boost::asio::any_io_executor /*executor*/,
                                                 const base::Clock& /*clock*/) const {
   return std::make_unique<FakeSource>(name, stands_in_for);
+}
+
+std::vector<MetricFamily> FakeSource::ViewFamilies(const WorkersView* workers,
+                                                   const QueuesView* queues) const {
+  return celery::CeleryViewFamilies(Name(), Style(), workers, queues);
 }
 
 }  // namespace queuemon::sources::fake

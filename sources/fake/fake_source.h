@@ -33,6 +33,9 @@ class FakeSource final : public Source {
 
   std::string_view Name() const override { return name_; }
   std::string_view Kind() const override { return kind_; }
+  // Its views have Celery's shape: rendered as celery-exporter's families, with the kind's prefix.
+  std::vector<MetricFamily> ViewFamilies(const WorkersView* workers,
+                                         const QueuesView* queues) const override;
   void Start() override {}
   void Stop() override {}
   boost::asio::awaitable<boost::system::result<Collected>> Collect(

@@ -13,6 +13,8 @@
 #include "config/checks.h"
 #include "sources/celery/redis/options.h"
 #include "sources/changes.h"
+#include "sources/rq/options.h"
+#include "sources/sidekiq/options.h"
 #include "sources/views.h"
 
 namespace queuemon::config {
@@ -215,6 +217,36 @@ TEST(DaemonConfigTest, SeveralSourcesAndDuplicateNames) {
               HasSubstr("sources[1].name: duplicate source name"));
 }
 
+TEST(DaemonConfigTest, RqAndSidekiqSourcesBesideCelery) {
+  const Config c = ParseConfig(R"({"sources": [
+      {"name": "c"},
+      {"name": "jobs", "kind": "rq", "broker": "redis://:pw@127.0.0.1:6380/2", "command_timeout_ms": 250},
+      {"name": "web", "kind": "sidekiq", "broker": "unix:///run/redis.sock?db=3",
+       "namespace": "app", "max_queue_scan": 5000}]})");
+  ASSERT_EQ(c.sources.size(), 3u);
+  const auto* rq = c.sources[1].As<sources::rq::RqOptions>();
+  ASSERT_NE(rq, nullptr);
+  EXPECT_EQ(rq->redis.url, "redis://:pw@127.0.0.1:6380/2");
+  EXPECT_EQ(rq->redis.command_timeout, std::chrono::milliseconds(250));
+  const auto* sidekiq = c.sources[2].As<sources::sidekiq::SidekiqOptions>();
+  ASSERT_NE(sidekiq, nullptr);
+  EXPECT_EQ(sidekiq->redis.url, "unix:///run/redis.sock?db=3");
+  EXPECT_EQ(sidekiq->namespace_, "app");
+  EXPECT_EQ(sidekiq->max_queue_scan, 5000u);
+  EXPECT_EQ(sidekiq->Describe(), "redis unix:///run/redis.sock?db=3 namespace app");
+  // Each kind reads only its keys.
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "rq", "namespace": "x"}]})"),
+              HasSubstr("sources[0].namespace: unknown key"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "rq", "queues": ["x"]}]})"),
+              HasSubstr("sources[0].queues: unknown key"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "broker": "http://h"}]})"),
+              HasSubstr("sources[0].broker:"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "namespace": "a*"}]})"),
+              HasSubstr("sources[0].namespace: must not hold glob characters"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "max_queue_scan": -1}]})"),
+              HasSubstr("sources[0].max_queue_scan:"));
+}
+
 TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {
   const Config c = ParseConfig(
       R"({"sources": [{"name": "a"}, {"name": "b", "kind": "celery", "queues": ["x"]}]})");
@@ -222,8 +254,8 @@ TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {
   EXPECT_EQ(c.sources[0].kind(), "celery");
   EXPECT_EQ(c.sources[1].kind(), "celery");
   EXPECT_EQ(Celery(c.sources[1]).queues, std::vector<std::string>{"x"});
-  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq"}]})"),
-              HasSubstr("sources[0].kind: unknown kind (known: celery) (got \"sidekiq\")"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "bullmq"}]})"),
+              HasSubstr("sources[0].kind: unknown kind (known: celery, rq, sidekiq) (got \"bullmq\")"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": 3}]})"), HasSubstr("sources[0].kind: must be"));
   // A kind's reader reads only its keys: another kind's would be "unknown key".
   EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "celery", "redis_url": "redis://h"}]})"),

@@ -10,6 +10,7 @@
 #include "redis/errors.h"
 #include "sources/errors.h"
 #include "redis/url.h"
+#include "sources/celery/view_families.h"
 
 namespace queuemon::sources::celery::over_redis {
 namespace {
@@ -20,27 +21,12 @@ int DbOrThrow(const std::string& url) {
   return *db;
 }
 
-template <typename View>
-Collected MakeCollected(View view) {
-  Collected s;
-  Serialized serialized = Serialize(view);
-  s.body = std::move(serialized.body);
-  s.identity = std::move(serialized.identity);
-  s.data = std::move(view);
-  return s;
-}
-
 // Built outside the coroutines: g++ 12 mis-compiles braced string literals inside them.
 template <typename... Names>
 std::vector<InspectMethod> Methods(Names... names) {
   std::vector<InspectMethod> methods;
   (methods.push_back(InspectMethod{std::string(names), "{}"}), ...);
   return methods;
-}
-
-bool BrokerDown(const boost::system::error_code& ec) {
-  return ec == redis::MakeErrorCode(redis::Errc::kUnavailable) || ec == redis::MakeErrorCode(redis::Errc::kTimeout) ||
-         ec == redis::MakeErrorCode(redis::Errc::kAuthFailed);
 }
 
 }  // namespace
@@ -124,6 +110,11 @@ std::shared_ptr<const std::vector<MetricFamily>> CelerySource::Families() {
   return events_.stream().metrics().Families();
 }
 
+std::vector<MetricFamily> CelerySource::ViewFamilies(const WorkersView* workers,
+                                                     const QueuesView* queues) const {
+  return CeleryViewFamilies(options_.name, style_, workers, queues);
+}
+
 void CelerySource::SetChangeListener(ChangeListener listener) {
   events_.stream().SetChangeListener(std::move(listener));
 }
@@ -141,7 +132,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest r
   const auto start = clock_.Now();
   Result result = co_await CollectView(request);
   const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
-  bool broker_up = result ? true : !BrokerDown(result.error());
+  bool broker_up = result ? true : !redis::IsBrokerDown(result.error());
   if (result && request.view == View::kHealth) {
     broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
   }

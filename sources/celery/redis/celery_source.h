@@ -58,6 +58,8 @@ class CelerySource final : public Source {
   SourceStats Stats() const override;
   MetricStyle Style() const override;
   std::shared_ptr<const std::vector<MetricFamily>> Families() override;
+  std::vector<MetricFamily> ViewFamilies(const WorkersView* workers,
+                                         const QueuesView* queues) const override;
   void SetChangeListener(ChangeListener listener) override;
 
  private:

@@ -64,8 +64,12 @@ TEST(CeleryViewsTest, TasksQueuesSummary) {
   EXPECT_EQ(t.reserved, 2);
   EXPECT_EQ(t.scheduled, 1);
   QueuesView q;
-  q.queues = {QueueInfo{"celery", 5, {}, 0, {}}, QueueInfo{"reports", 1, {}, 0, {}},
-              QueueInfo{"idle", 0, {}, 0, {}}};
+  for (const auto& [name, messages] : {std::pair{"celery", 5}, {"reports", 1}, {"idle", 0}}) {
+    QueueInfo queue;
+    queue.name = name;
+    queue.messages = messages;
+    q.queues.push_back(queue);
+  }
   q.total_messages = 6;
   q.unacked_total = 2;
   AddConsumers(r, q);

@@ -1,0 +1,125 @@
+#include "sources/keyspace/keyspace_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "redis/errors.h"
+#include "redis/link_monitor.h"
+#include "redis/url.h"
+#include "sources/errors.h"
+
+namespace queuemon::sources::keyspace {
+namespace {
+
+redis::RedisOptions WithMonitor(redis::RedisOptions options, const std::string& link_name) {
+  if (!redis::ParseRedisUrl(options.url)) {
+    throw std::invalid_argument(link_name + ": bad url " + redis::RedactRedisUrl(options.url));
+  }
+  if (!options.monitor) {
+    options.monitor = std::make_shared<redis::BrokerLinkMonitor>(link_name, options.url);
+  }
+  return options;
+}
+
+HealthView BuildHealth(bool reachable, double rtt_ms, std::int64_t online, double now) {
+  HealthView h;
+  h.timestamp = now;
+  h.broker_reachable = reachable;
+  h.broker_rtt_ms = rtt_ms;
+  // A worker of these kinds answers by keeping its heartbeat key alive in Redis.
+  h.workers_answering = online;
+  h.workers_online = online;
+  h.status = !reachable ? "unhealthy" : online > 0 ? "healthy" : "degraded";
+  return h;
+}
+
+redis::RedisCommand PingCommand() { return {"PING"}; }
+
+}  // namespace
+
+KeyspaceSource::KeyspaceSource(boost::asio::any_io_executor executor, std::string name,
+                               std::string kind, redis::RedisOptions redis,
+                               const base::Clock& clock)
+    : name_(std::move(name)),
+      kind_(std::move(kind)),
+      options_(WithMonitor(std::move(redis), kind_ + "[" + name_ + "] broker")),
+      clock_(clock),
+      redis_(std::move(executor), options_) {}
+
+KeyspaceSource::~KeyspaceSource() { Stop(); }
+
+void KeyspaceSource::Stop() {
+  if (stopped_.exchange(true)) return;
+  redis_.Close();
+}
+
+SourceStats KeyspaceSource::Stats() const {
+  SourceStats out;
+  {
+    base::MutexLock lock(stats_mu_);
+    out = stats_;
+  }
+  const redis::BrokerLinkStats links = options_.monitor->Stats();
+  out.broker_connect_failures = links.connect_failures;
+  out.broker_disconnects = links.disconnects;
+  out.broker_reconnects = links.reconnects;
+  out.broker_backoff_seconds = links.backoff_seconds;
+  return out;
+}
+
+void KeyspaceSource::NoteWorkersOnline(std::int64_t online) {
+  base::MutexLock lock(stats_mu_);
+  stats_.workers_online = static_cast<std::size_t>(online);
+}
+
+void KeyspaceSource::Record(bool ok, double seconds, bool broker_up) {
+  base::MutexLock lock(stats_mu_);
+  (ok ? stats_.collections : stats_.errors) += 1;
+  stats_.last_duration_seconds = seconds;
+  stats_.up = broker_up;
+  if (ok) stats_.last_success_unix = base::UnixNow();
+}
+
+boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Collect(ViewRequest request) {
+  if (stopped_) co_return MakeErrorCode(Errc::kShuttingDown);
+  const auto start = clock_.Now();
+  // Not `?:` with a co_await in each branch: g++ 12 destroys the unused temporary twice.
+  Result result = MakeErrorCode(Errc::kNotFound);
+  if (request.view == View::kHealth) {
+    result = co_await Health();
+  } else {
+    result = co_await CollectView(request);
+  }
+  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  bool broker_up = result ? true : !redis::IsBrokerDown(result.error());
+  if (result && request.view == View::kHealth) {
+    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
+  }
+  // A rejected id or a view the kind lacks says nothing about the broker.
+  if (result || (result.error() != MakeErrorCode(Errc::kInvalidArgument) &&
+                 result.error() != MakeErrorCode(Errc::kNotFound))) {
+    Record(result.has_value(), seconds, broker_up);
+  }
+  if (!result) {
+    spdlog::debug("{}[{}]: {} failed: {}", kind_, name_, ViewKey(request.view, request.argument),
+                  result.error().message());
+  }
+  co_return result;
+}
+
+boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Health() {
+  const auto start = std::chrono::steady_clock::now();
+  auto pong = co_await redis_.Command(PingCommand());
+  const double rtt_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const bool reachable = pong.has_value() && !pong->is_error();
+  std::int64_t online = 0;
+  if (reachable) {
+    if (auto counted = co_await CountOnline()) online = *counted;
+  }
+  co_return MakeCollected(BuildHealth(reachable, reachable ? rtt_ms : 0, online, base::UnixNow()));
+}
+
+}  // namespace queuemon::sources::keyspace

@@ -1,0 +1,62 @@
+#include "sources/rq/exception_text.h"
+
+#include <zlib.h>
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include "sources/keyspace/replies.h"
+
+namespace queuemon::sources::rq {
+namespace {
+
+// Beast's base64 is in its detail namespace, but it is the codec Beast itself uses for
+// WebSocket keys, and stable across Boost versions; it saves a dependency for one field.
+std::optional<std::string> Base64Decode(std::string_view text) {
+  namespace base64 = boost::beast::detail::base64;
+  std::string out(base64::decoded_size(text.size()), '\0');
+  const auto [written, read] = base64::decode(out.data(), text.data(), text.size());
+  // Decoding stops at the '=' padding; anything else unread is not base64.
+  if (text.find_first_not_of('=', read) != std::string_view::npos) return std::nullopt;
+  out.resize(written);
+  return out;
+}
+
+// zlib (RFC 1950) inflate; keeps the last `max_bytes` of the text.
+std::optional<std::string> Inflate(const std::string& compressed, std::size_t max_bytes) {
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return std::nullopt;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  z.avail_in = static_cast<uInt>(compressed.size());
+  std::string out;
+  char chunk[16 * 1024];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof chunk;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(chunk, sizeof chunk - z.avail_out);
+    if (out.size() > 2 * max_bytes) out.erase(0, out.size() - max_bytes);
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  if (out.size() > max_bytes) out.erase(0, out.size() - max_bytes);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> ExceptionFromResults(const redis::RedisReply& xrevrange) {
+  // [[entry-id, [field, value, ...]]]
+  if (xrevrange.type != redis::RedisReply::Type::kArray || xrevrange.elements.empty()) return std::nullopt;
+  const redis::RedisReply& entry = xrevrange.elements.front();
+  if (entry.type != redis::RedisReply::Type::kArray || entry.elements.size() != 2) return std::nullopt;
+  const auto fields = keyspace::Hash(entry.elements[1]);
+  const auto it = fields.find("exc_string");
+  if (it == fields.end()) return std::nullopt;
+  const auto compressed = Base64Decode(it->second);
+  if (!compressed) return std::nullopt;
+  return Inflate(*compressed, kMaxExceptionBytes);
+}
+
+}  // namespace queuemon::sources::rq

@@ -110,6 +110,7 @@ struct RedisConnection::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> connect_failures{0};
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> commands{0};
+  std::atomic<std::uint64_t> round_trips{0};
 };
 
 asio::awaitable<boost::system::result<std::vector<RedisReply>>> RedisConnection::Impl::Execute(
@@ -130,6 +131,7 @@ asio::awaitable<boost::system::result<std::vector<RedisReply>>> RedisConnection:
   auto request = std::make_shared<Request>(strand, std::move(payload), count);
   waiting.push_back(request);
   commands += count;
+  ++round_trips;
   if (state == State::kDisconnected) {
     StartConnect();
   } else {
@@ -350,6 +352,7 @@ RedisConnectionStats RedisConnection::Stats() const {
   stats.connect_failures = impl_->connect_failures;
   stats.timeouts = impl_->timeouts;
   stats.commands = impl_->commands;
+  stats.round_trips = impl_->round_trips;
   return stats;
 }
 

@@ -50,6 +50,7 @@ struct RedisConnectionStats {
   std::uint64_t connect_failures = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t commands = 0;
+  std::uint64_t round_trips = 0;    // Command() and Pipeline() calls sent: one round trip each
 };
 
 class RedisConnection final {

@@ -37,6 +37,8 @@ class KeyspaceSource : public Source {
   void Stop() override;
   boost::asio::awaitable<Result> Collect(ViewRequest request) final;
   SourceStats Stats() const override;
+  // The connection's own counters (commands, round trips), for tests and benchmarks.
+  redis::RedisConnectionStats ConnectionStats() const { return redis_.Stats(); }
 
  protected:
   // Every view but kHealth; a view the kind does not have answers Errc::kNotFound.

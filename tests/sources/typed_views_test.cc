@@ -97,3 +97,72 @@ TEST(SampleJsonTest, InvalidUtf8IsReplacedNotThrown) {
 
 }  // namespace
 }  // namespace queuemon::sources
+
+namespace queuemon::sources {
+namespace {
+
+TEST(SampleJsonTest, KindSpecificFieldsOnlyWhenSet) {
+  // A Celery worker/queue has none of RQ's and Sidekiq's keys: its shape is unchanged.
+  WorkersView celery;
+  celery.workers.push_back(WorkerInfo{});
+  const json c = json::parse(ToJson(celery));
+  for (const char* key : {"state", "failed", "current_jobs", "total_working_time"}) {
+    EXPECT_FALSE(c["workers"][0].contains(key)) << key;
+  }
+  QueuesView celery_queues;
+  celery_queues.queues.push_back(QueueInfo{});
+  const json cq = json::parse(ToJson(celery_queues));
+  for (const char* key : {"oldest_job_age", "paused", "jobs"}) EXPECT_FALSE(cq["queues"][0].contains(key)) << key;
+  for (const char* key : {"jobs", "processed_total", "failed_total"}) EXPECT_FALSE(cq.contains(key)) << key;
+
+  WorkersView rq;
+  WorkerInfo w;
+  w.state = "idle";
+  w.failed = 2;
+  rq.workers.push_back(w);
+  const json r = json::parse(ToJson(rq));
+  EXPECT_EQ(r["workers"][0]["state"], "idle");
+  EXPECT_EQ(r["workers"][0]["failed"], 2);
+  EXPECT_EQ(r["workers"][0]["current_jobs"], json::array());
+  QueuesView sidekiq;
+  QueueInfo q;
+  q.oldest_job_age = 1.5;
+  q.paused = false;
+  q.jobs = {{"enqueued", 3}};
+  sidekiq.queues.push_back(q);
+  sidekiq.processed_total = 11;
+  const json s = json::parse(ToJson(sidekiq));
+  EXPECT_EQ(s["queues"][0]["oldest_job_age"], 1.5);
+  EXPECT_EQ(s["queues"][0]["paused"], false);
+  EXPECT_EQ(s["queues"][0]["jobs"]["enqueued"], 3);
+  EXPECT_EQ(s["processed_total"], 11);
+}
+
+TEST(SampleJsonTest, JobsAndOneJob) {
+  JobsView v;
+  v.timestamp = 5;
+  v.jobs = {{"failed", 2}};
+  v.by_queue["default"] = {{"failed", 2}};
+  RunningJob running;
+  running.id = "j";
+  running.worker = "rw1";
+  running.started_at = 4;
+  v.running.push_back(running);
+  const Serialized jobs = Serialize(v);
+  const json j = json::parse(jobs.body);
+  EXPECT_EQ(j["jobs"]["failed"], 2);
+  EXPECT_EQ(j["by_queue"]["default"]["failed"], 2);
+  EXPECT_EQ(j["running"][0]["worker"], "rw1");
+  EXPECT_EQ(j["running"][0]["started_at"], 4);
+  EXPECT_EQ(jobs.identity.find("timestamp"), std::string::npos);
+
+  JobInfo job;
+  job.id = "x";
+  const json one = json::parse(Serialize(job).body);
+  EXPECT_EQ(one["found"], false);
+  EXPECT_EQ(one["status"], "unknown");
+  EXPECT_TRUE(one["exception"].is_null());
+}
+
+}  // namespace
+}  // namespace queuemon::sources

@@ -3,8 +3,17 @@
 #   installs what is missing, builds queuemond (Release), starts a private redis-server, two real
 #   Celery workers (w1 with task events, w2 without) and a trickle of demo tasks, then runs
 #   queuemond in the foreground. Ctrl-C stops everything it started.
+#   With --all-kinds (or QUEUEMON_ALL_KINDS=1) it also starts an RQ worker and a Sidekiq process
+#   with a trickle of jobs each (Redis db 1 and 2), and queuemond serves all three sources.
 # Environment: QUEUEMON_PORT (default 8080), QUEUEMON_REDIS_PORT (default 6390).
 set -euo pipefail
+all_kinds=${QUEUEMON_ALL_KINDS:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --all-kinds) all_kinds=1 ;;
+    *) echo "usage: ./run.sh [--all-kinds]" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")"
 source scripts/lib/stop_processes.sh
 root=$PWD
@@ -60,6 +69,32 @@ wait_for "the Celery workers" 60 /usr/bin/python3 ctl.py wait-ready "w1@$(hostna
 pids+=($!)
 cd "$root"
 
+config_args=(--broker "$broker")
+if [ "$all_kinds" = 1 ]; then
+  rq_redis="redis://127.0.0.1:${redis_port}/1"
+  sidekiq_redis="redis://127.0.0.1:${redis_port}/2"
+  (cd tests/rq_app && QUEUEMON_RQ_REDIS=$rq_redis PYTHONPATH=$PWD \
+    exec /usr/bin/rqworker --url "$rq_redis" --name rq1 --quiet default high >"$state/rq1.log" 2>&1) &
+  pids+=($!)
+  (cd tests/sidekiq_app && QUEUEMON_SIDEKIQ_REDIS=$sidekiq_redis \
+    exec /usr/bin/sidekiq -r ./app.rb -c 3 -q default -q high >"$state/sidekiq.log" 2>&1) &
+  pids+=($!)
+  (cd tests/rq_app && QUEUEMON_RQ_REDIS=$rq_redis PYTHONPATH=$PWD \
+    exec /usr/bin/python3 ctl.py trickle 31536000 >>"$state/rq1.log" 2>&1) &
+  pids+=($!)
+  (cd tests/sidekiq_app && QUEUEMON_SIDEKIQ_REDIS=$sidekiq_redis \
+    exec /usr/bin/ruby ctl.rb trickle 31536000 >>"$state/sidekiq.log" 2>&1) &
+  pids+=($!)
+  cat >"$state/queuemond.json" <<EOT
+{"sources": [
+  {"name": "celery", "kind": "celery", "broker": "$broker"},
+  {"name": "rq", "kind": "rq", "broker": "$rq_redis"},
+  {"name": "sidekiq", "kind": "sidekiq", "broker": "$sidekiq_redis"}]}
+EOT
+  config_args=(--config "$state/queuemond.json")
+  echo "run.sh: also an RQ worker (rq1) and a Sidekiq process with job trickles: sources rq, sidekiq"
+fi
+
 base="http://127.0.0.1:${http_port}"
 cat <<EOT
 run.sh: Redis on 127.0.0.1:${redis_port}, workers w1 and w2, a task trickle; logs in $state
@@ -74,8 +109,9 @@ run.sh: queuemond on ${base} — try:
   curl -i -X POST ${base}/api/v1/celery/cache/invalidate
   curl -s ${base}/metrics
   curl -i ${base}/healthz    curl -i ${base}/readyz
+  (with --all-kinds: the same views under /api/v1/rq/... and /api/v1/sidekiq/...)
 Ctrl-C stops everything.
 EOT
-build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" --broker "$broker" &
+build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" "${config_args[@]}" &
 pids+=($!)
 wait "${pids[-1]}"

@@ -109,8 +109,13 @@ void Api::AddCacheRoutes(ViewService& source, const std::string& prefix) {
 }
 
 http::Response Api::IndexResponse() const {
+  nlohmann::json sources = nlohmann::json::array();
+  for (const ViewService* s : sources_) {
+    sources.push_back({{"name", s->source()}, {"kind", s->data_source().Kind()}});
+  }
   nlohmann::json body = {{"service", "queuemond"},
                          {"version", QUEUEMON_VERSION},
+                         {"sources", std::move(sources)},
                          {"endpoints", router_.Patterns()},
                          {"status_page", "/ui/"}};
   http::Response response = http::JsonResponse(body.dump(2));

@@ -8,7 +8,7 @@ profile=${1:-test}
 build_pkgs=(cmake g++ ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsystemd-dev zlib1g-dev)
-run_pkgs=(redis-server redis-tools python3-celery python3-redis)
+run_pkgs=(redis-server redis-tools python3-celery python3-redis python3-rq ruby-sidekiq)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev prometheus clang-14 libclang-rt-14-dev
   systemd dpkg-dev file curl wrk jq chromium chromium-driver fonts-dejavu-core)
 

@@ -75,7 +75,8 @@ void QueuemondProcess::WriteConfig(const QueuemondConfig& config) const {
       << (config.top_extra_json.empty() ? "" : "  " + config.top_extra_json + ",\n")
       << "  \"sources\": [{\"name\": \"celery\", \"broker\": " << Quoted(config.broker_url)
       << ", \"queues\": [" << queues.str() << "]"
-      << (config.source_extra_json.empty() ? "" : ", " + config.source_extra_json) << "}]\n}\n";
+      << (config.source_extra_json.empty() ? "" : ", " + config.source_extra_json) << "}"
+      << (config.more_sources_json.empty() ? "" : ",\n    " + config.more_sources_json) << "]\n}\n";
   if (!out) throw std::runtime_error("QueuemondProcess: cannot write " + config_path());
 }
 

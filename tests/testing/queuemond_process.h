@@ -35,6 +35,7 @@ struct QueuemondConfig {
   std::string caches_json = "{}";      // the "caches" object, spliced in as is
   std::string source_extra_json;       // more keys of the source object, e.g. R"("x": 1)"
   std::string top_extra_json;          // more top-level keys, e.g. R"("http": {...})"
+  std::string more_sources_json;       // more source objects after "celery", e.g. R"({"kind": "rq", ...})"
   std::chrono::milliseconds warmup_deadline{5000};
   std::vector<std::string> env;        // extra environment, e.g. "NOTIFY_SOCKET=/path"
 };

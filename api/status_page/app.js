@@ -3,8 +3,11 @@
 // renders what any client of the API gets. Text from the API is only ever set as textContent.
 'use strict';
 (() => {
-  const VIEWS = ['workers/status', 'queues/status', 'health', 'cache/stats', 'tasks/stats',
-                 'tasks/recent?state=FAILURE&limit=8'];
+  // The views each kind's panels read (the index names every source's kind).
+  const COMMON_VIEWS = ['workers/status', 'queues/status', 'health', 'cache/stats'];
+  const CELERY_VIEWS = [...COMMON_VIEWS, 'tasks/stats', 'tasks/recent?state=FAILURE&limit=8'];
+  const JOB_VIEWS = [...COMMON_VIEWS, 'tasks/status'];  // RQ, Sidekiq: jobs by state, running jobs
+  const viewsOf = (source) => (state.kinds.get(source) || 'celery') === 'celery' ? CELERY_VIEWS : JOB_VIEWS;
   const METRICS_EVERY_MS = 15000;   // task rates come from /metrics counters, sampled this often
   const TREND_MS = 10 * 60 * 1000;  // queue depth trend kept in the page
   const HIDDEN_INTERVAL_S = 30;     // a background tab polls this slowly
@@ -12,6 +15,7 @@
   const state = {
     interval: 2,
     sources: [],
+    kinds: new Map(),   // source -> kind ("celery", "rq", "sidekiq")
     views: new Map(),   // url -> {status, xcache, age, fetched, etag, data, error}
     depth: new Map(),   // source/queue -> [[ms, messages], ...]
     counters: new Map(),  // source -> [[ms, received, succeeded, failed], ...]
@@ -74,6 +78,7 @@
       const match = /^\/api\/v1\/([^/]+)\/workers\/status$/.exec(pattern);
       if (match) names.add(match[1]);
     }
+    for (const source of (index.data && index.data.sources) || []) state.kinds.set(source.name, source.kind);
     state.sources = [...names];
   }
 
@@ -193,18 +198,22 @@
   function workersPanel(source) {
     const data = viewOf(source, 'workers/status').data;
     const workers = (data && data.workers) || [];
+    const celery = viewsOf(source) === CELERY_VIEWS;
+    // Celery workers report load and pool; RQ workers and Sidekiq processes a state and failures.
     const rows = workers.map((w) => el('tr', {class: w.status, 'data-hostname': w.hostname, 'data-status': w.status},
         el('td', {}, w.hostname),
         el('td', {class: 'state'}, el('span', {class: 'badge ' + w.status}, w.status)),
         el('td', {class: 'num'}, ago(w.last_heartbeat)),
         el('td', {class: 'num'}, num(w.active)),
         el('td', {class: 'num'}, num(w.processed)),
-        el('td', {class: 'num'}, (w.loadavg || []).map((x) => num(x, 2)).join(' ') || '—'),
-        el('td', {}, w.pool || '—'),
+        celery ? el('td', {class: 'num'}, (w.loadavg || []).map((x) => num(x, 2)).join(' ') || '—')
+               : el('td', {class: 'num'}, num(w.failed)),
+        el('td', {}, (celery ? w.pool : w.state) || '—'),
         el('td', {class: 'num'}, num(w.concurrency))));
     const note = data ? `${num(data.online)} online, ${num(data.offline)} offline` : null;
     return panel('Workers', note, wide, table([['worker'], ['status'], ['last heartbeat', 'num'], ['active', 'num'],
-        ['processed', 'num'], ['load 1/5/15 min', 'num'], ['pool'], ['concurrency', 'num']], rows, 'no workers seen'));
+        ['processed', 'num'], celery ? ['load 1/5/15 min', 'num'] : ['failed', 'num'], [celery ? 'pool' : 'state'],
+        ['concurrency', 'num']], rows, 'no workers seen'));
   }
 
   function queuesPanel(source) {
@@ -218,14 +227,20 @@
       const depth = split.length > 1
           ? el('details', {}, el('summary', {title: split.join('\n')}, num(q.messages)), el('div', {class: 'split'}, split.join(', ')))
           : el('span', {title: split.join('\n')}, num(q.messages));
+      // Celery counts unacked messages; RQ and Sidekiq know the oldest waiting job's age.
+      const third = 'oldest_job_age' in q
+          ? el('td', {class: 'num', 'data-latency': q.oldest_job_age}, q.oldest_job_age ? seconds(q.oldest_job_age) : '—')
+          : el('td', {class: 'num'}, num(q.unacked));
       return el('tr', {'data-queue': q.name, 'data-messages': q.messages},
-          el('td', {}, q.name), el('td', {class: 'num'}, depth),
-          el('td', {class: 'num'}, num(q.unacked)), el('td', {class: 'num'}, num(q.consumers)),
+          el('td', {}, q.name, q.paused ? el('span', {class: 'badge offline'}, 'paused') : null),
+          el('td', {class: 'num'}, depth), third, el('td', {class: 'num'}, num(q.consumers)),
           el('td', {}, trend(points)));
     });
-    const note = data ? `${num(data.total_messages)} messages, ${num(data.unacked_total)} unacked` : null;
-    return panel('Queues', note, table([['queue'], ['messages', 'num'], ['unacked', 'num'], ['consumers', 'num'],
-        ['last 10 min']], rows, 'no queues'));
+    const latency = queues.some((q) => 'oldest_job_age' in q);
+    const note = data ? (latency ? `${num(data.total_messages)} jobs waiting`
+                                 : `${num(data.total_messages)} messages, ${num(data.unacked_total)} unacked`) : null;
+    return panel('Queues', note, table([['queue'], ['messages', 'num'], latency ? ['oldest waiting', 'num'] : ['unacked', 'num'],
+        ['consumers', 'num'], ['last 10 min']], rows, 'no queues'));
   }
 
   function tasksPanel(source) {
@@ -268,6 +283,20 @@
         table([['task'], ['name'], ['exception'], ['worker'], ['when', 'num']], rows, 'no failures'));
   }
 
+  // RQ and Sidekiq: jobs by state (their registries and sets), and the jobs running now.
+  function jobsPanel(source) {
+    const view = viewOf(source, 'tasks/status');
+    const data = view.data;
+    if (view.error && !data) return panel('Jobs', null, el('div', {class: 'empty'}, view.error));
+    const counts = Object.entries((data && data.jobs) || {}).map(([name, n]) => [name, num(n), {'data-jobs': name}]);
+    const rows = ((data && data.running) || []).map((j) => el('tr', {'data-job': j.id},
+        el('td', {}, el('a', {href: `/api/v1/${encodeURIComponent(source)}/tasks/${encodeURIComponent(j.id)}`, title: j.id}, j.id.slice(0, 8))),
+        el('td', {class: 'wrap'}, j.name || '—'), el('td', {}, j.queue || '—'), el('td', {}, j.worker),
+        el('td', {class: 'num'}, ago(j.started_at))));
+    return panel('Jobs', 'by state, and running now', wide, facts(counts),
+        table([['job'], ['name'], ['queue'], ['worker'], ['started', 'num']], rows, 'no job running'));
+  }
+
   // ---- the page ---------------------------------------------------------------------------
 
   function recordTrends(source) {
@@ -307,9 +336,13 @@
 
   function render() {
     const main = document.getElementById('sources');
-    const sections = state.sources.map((source) => el('section', {class: 'source', 'data-source': source},
-        el('h2', {}, source), daemonPanel(source), workersPanel(source), queuesPanel(source),
-        tasksPanel(source), failuresPanel(source)));
+    const sections = state.sources.map((source) => {
+      const kind = state.kinds.get(source) || 'celery';
+      const work = kind === 'celery' ? [tasksPanel(source), failuresPanel(source)] : [jobsPanel(source)];
+      return el('section', {class: 'source', 'data-source': source, 'data-kind': kind},
+          el('h2', {}, source, ' ', el('span', {class: 'muted'}, kind)), daemonPanel(source), workersPanel(source),
+          queuesPanel(source), ...work);
+    });
     main.replaceChildren(...sections);
     banner();
     document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -320,7 +353,7 @@
     if (loop !== state.loop) return;
     try {
       if (!state.sources.length) await discoverSources();
-      const urls = state.sources.flatMap((s) => VIEWS.map((v) => `/api/v1/${s}/${v}`));
+      const urls = state.sources.flatMap((s) => viewsOf(s).map((v) => `/api/v1/${s}/${v}`));
       const views = await Promise.all(urls.map(fetchView));
       state.daemonDown = views.length > 0 && views.every((v) => v.status === 0);
       if (Date.now() - state.lastMetrics >= METRICS_EVERY_MS) {

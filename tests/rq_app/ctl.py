@@ -118,7 +118,7 @@ def trickle(seconds):
         elif r < 0.2:
             q.enqueue_in(datetime.timedelta(seconds=30), jobs.ok, 1)
         else:
-            q.enqueue(jobs.slow, random.uniform(0.2, 2.0))
+            q.enqueue(jobs.slow, random.uniform(0.1, 0.8))
         time.sleep(random.uniform(0.2, 1.0))
 
 

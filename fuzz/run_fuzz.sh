@@ -26,7 +26,8 @@ elif [ $# -gt 0 ]; then
   seconds=$1
   shift
 fi
-all_targets=(fuzz_http_request fuzz_config fuzz_pidbox fuzz_events fuzz_redis_reply fuzz_redis_url)
+all_targets=(fuzz_http_request fuzz_config fuzz_pidbox fuzz_events fuzz_redis_reply fuzz_redis_url
+  fuzz_keyspace)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 tree=build/asan

@@ -1,7 +1,8 @@
 // Pidbox envelopes (kombu's message shape) and the base64 wrapper.
 #include "sources/celery/pidbox_codec.h"
 
-#include <boost/beast/core/detail/base64.hpp>
+#include "base/base64.h"
+
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <nlohmann/json.hpp>
@@ -11,7 +12,6 @@
 namespace queuemon::sources::celery {
 namespace {
 
-namespace b64 = boost::beast::detail::base64;
 using nlohmann::json;
 
 boost::system::error_code Malformed(std::string* why, std::string reason) {
@@ -21,25 +21,12 @@ boost::system::error_code Malformed(std::string* why, std::string reason) {
 
 }  // namespace
 
-std::string Base64Encode(std::string_view data) {
-  std::string out(b64::encoded_size(data.size()), '\0');
-  out.resize(b64::encode(out.data(), data.data(), data.size()));
-  return out;
-}
+std::string Base64Encode(std::string_view data) { return base::Base64Encode(data); }
 
 boost::system::result<std::string> Base64Decode(std::string_view text) {
-  // Beast's decoder stops silently at the first bad character; check that it consumed
-  // everything but at most two trailing '=' and that the length is a multiple of 4.
-  if (text.size() % 4 != 0) return MakeErrorCode(Errc::kMalformedReply);
-  std::size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
-    ++padding;
-  }
-  std::string out(b64::decoded_size(text.size()), '\0');
-  const auto [written, read] = b64::decode(out.data(), text.data(), text.size());
-  if (read != text.size() - padding) return MakeErrorCode(Errc::kMalformedReply);
-  out.resize(written);
-  return out;
+  auto decoded = base::Base64Decode(text);
+  if (!decoded) return MakeErrorCode(Errc::kMalformedReply);
+  return std::move(*decoded);
 }
 
 std::string NewUuid() {

@@ -1,6 +1,7 @@
 #include "sources/keyspace/replies.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -23,6 +24,13 @@ std::optional<std::int64_t> Integer(const RedisReply& reply) {
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
   return value;
+}
+
+std::optional<std::int64_t> WholeNumber(double value) {
+  // 2^63 is exactly representable; every double below it converts without overflow.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!std::isfinite(value) || value >= kLimit || value < -kLimit) return std::nullopt;
+  return static_cast<std::int64_t>(value);
 }
 
 std::optional<double> ParseNumber(std::string_view text) {

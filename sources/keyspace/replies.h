@@ -26,6 +26,9 @@ std::optional<double> Number(const redis::RedisReply& reply);
 std::vector<std::string> Strings(const redis::RedisReply& reply);
 // An HGETALL reply as a map (empty for a missing key).
 std::map<std::string, std::string> Hash(const redis::RedisReply& reply);
+// `value` as an integer (truncated), or nullopt when it is not finite or out of int64's range:
+// a number a broker hands over is never cast blindly.
+std::optional<std::int64_t> WholeNumber(double value);
 // A number in text ("3", "0.0123"); nullopt when it is not one.
 std::optional<double> ParseNumber(std::string_view text);
 // A UTC time as RQ writes it ("2026-12-02T06:47:11.750642Z", also without fraction or 'Z') in

@@ -2,24 +2,12 @@
 
 #include <zlib.h>
 
-#include <boost/beast/core/detail/base64.hpp>
+#include "base/base64.h"
 
 #include "sources/keyspace/replies.h"
 
 namespace queuemon::sources::rq {
 namespace {
-
-// Beast's base64 is in its detail namespace, but it is the codec Beast itself uses for
-// WebSocket keys, and stable across Boost versions; it saves a dependency for one field.
-std::optional<std::string> Base64Decode(std::string_view text) {
-  namespace base64 = boost::beast::detail::base64;
-  std::string out(base64::decoded_size(text.size()), '\0');
-  const auto [written, read] = base64::decode(out.data(), text.data(), text.size());
-  // Decoding stops at the '=' padding; anything else unread is not base64.
-  if (text.find_first_not_of('=', read) != std::string_view::npos) return std::nullopt;
-  out.resize(written);
-  return out;
-}
 
 // zlib (RFC 1950) inflate; keeps the last `max_bytes` of the text.
 std::optional<std::string> Inflate(const std::string& compressed, std::size_t max_bytes) {
@@ -54,7 +42,7 @@ std::optional<std::string> ExceptionFromResults(const redis::RedisReply& xrevran
   const auto fields = keyspace::Hash(entry.elements[1]);
   const auto it = fields.find("exc_string");
   if (it == fields.end()) return std::nullopt;
-  const auto compressed = Base64Decode(it->second);
+  const auto compressed = base::Base64Decode(it->second);
   if (!compressed) return std::nullopt;
   return Inflate(*compressed, kMaxExceptionBytes);
 }

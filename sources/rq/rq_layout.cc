@@ -19,8 +19,7 @@ std::optional<std::int64_t> IntField(const std::map<std::string, std::string>& h
   const auto it = hash.find(field);
   if (it == hash.end()) return std::nullopt;
   const auto number = ParseNumber(it->second);
-  if (!number) return std::nullopt;
-  return static_cast<std::int64_t>(*number);
+  return number ? keyspace::WholeNumber(*number) : std::nullopt;
 }
 
 std::vector<std::string> SplitQueues(std::string_view list) {
@@ -97,7 +96,7 @@ std::optional<WorkerInfo> WorkerFromHash(const std::string& name,
   w.sw_ident = "rq";
   if (const auto* version = field("version")) w.sw_ver = *version;
   if (const auto* birth = field("birth")) {
-    if (const auto born = ParseUtcIso(*birth)) w.uptime = static_cast<std::int64_t>(now - *born);
+    if (const auto born = ParseUtcIso(*birth)) w.uptime = keyspace::WholeNumber(now - *born);
   }
   return w;
 }

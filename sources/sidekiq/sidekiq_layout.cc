@@ -27,7 +27,7 @@ std::string StringField(const json& j, const char* field) {
 std::optional<std::int64_t> IntField(const json& j, const char* field) {
   const auto it = j.find(field);
   if (it == j.end() || !it->is_number()) return std::nullopt;
-  return static_cast<std::int64_t>(it->get<double>());
+  return keyspace::WholeNumber(it->get<double>());
 }
 
 // A work hash entry: {queue, payload (object, or the job's JSON as a string), run_at}.
@@ -106,7 +106,7 @@ std::optional<WorkerInfo> WorkerFromProcess(const std::string& identity, const R
   w.sw_ident = "sidekiq";
   w.sw_ver = StringField(info, "version");
   if (const auto started = JobTime(info, "started_at")) {
-    w.uptime = static_cast<std::int64_t>(std::max(0.0, now - *started));
+    w.uptime = keyspace::WholeNumber(std::max(0.0, now - *started));
   }
   for (const auto& [thread, entry] : keyspace::Hash(work)) {
     RunningJob job = RunningFromWork(identity, ParseJson(entry));

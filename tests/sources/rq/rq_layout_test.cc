@@ -69,6 +69,10 @@ TEST(RqLayoutTest, ExpiredOrGarbledWorkers) {
   EXPECT_EQ(w->uptime, std::nullopt);
   EXPECT_EQ(w->processed, 0);
   EXPECT_EQ(w->active, 0);
+  const auto huge = WorkerFromHash("big", {{"pid", "1e300"}, {"successful_job_count", "-inf"}}, 0);
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->pid, std::nullopt);
+  EXPECT_EQ(huge->processed, 0);
 }
 
 TEST(RqLayoutTest, QueueCommandsAndReplies) {

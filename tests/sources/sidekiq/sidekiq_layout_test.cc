@@ -85,6 +85,14 @@ TEST(SidekiqLayoutTest, DeadOrGarbledProcesses) {
   EXPECT_EQ(w->concurrency, std::nullopt);
   EXPECT_TRUE(w->current_jobs.empty());
   EXPECT_TRUE(running.empty());
+  // Numbers no int64 holds are unknown, not undefined behaviour.
+  const auto huge = WorkerFromProcess(
+      "p", Array({Str(R"({"concurrency":1e300,"pid":-1e300,"started_at":-1e300})"), Str("1"), Str("2"), Str("false")}),
+      Array({}), 0, running);
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->concurrency, std::nullopt);
+  EXPECT_EQ(huge->pid, std::nullopt);
+  EXPECT_EQ(huge->uptime, std::nullopt);
 }
 
 TEST(SidekiqLayoutTest, QueuesWithLatencyConsumersAndTotals) {

@@ -1,0 +1,80 @@
+// Fuzz target: what the RQ and Sidekiq sources read from a Redis they do not own: worker and
+// process hashes, queue heads (job JSON), the registries' counts, job hashes and result streams.
+// Contract (rq_layout.h, sidekiq_layout.h, exception_text.h): whatever the replies hold, the
+// builders return views (odd data reads as missing), never throw or crash.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sources/keyspace/replies.h"
+#include "sources/rq/exception_text.h"
+#include "sources/rq/rq_layout.h"
+#include "sources/sidekiq/sidekiq_layout.h"
+
+namespace {
+
+using queuemon::redis::RedisReply;
+namespace rq = queuemon::sources::rq;
+namespace sk = queuemon::sources::sidekiq;
+
+// The input as NUL-separated strings; each becomes a reply whose type its first byte picks.
+std::vector<RedisReply> Replies(std::string_view raw) {
+  std::vector<RedisReply> out;
+  while (!raw.empty()) {
+    const std::size_t end = raw.find('\0');
+    std::string_view part = raw.substr(0, end);
+    RedisReply r;
+    const char tag = part.empty() ? 's' : part.front();
+    if (!part.empty()) part.remove_prefix(1);
+    if (tag % 4 == 0) {
+      r.type = RedisReply::Type::kInteger;
+      r.integer = static_cast<std::int64_t>(part.size()) - 3;
+    } else if (tag % 4 == 1) {
+      r.type = RedisReply::Type::kError;
+    } else {
+      r.type = RedisReply::Type::kString;
+      r.str = std::string(part);
+    }
+    out.push_back(std::move(r));
+    if (end == std::string_view::npos) break;
+    raw.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+RedisReply Array(std::vector<RedisReply> elements) {
+  RedisReply r;
+  r.type = RedisReply::Type::kArray;
+  r.elements = std::move(elements);
+  return r;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view raw(reinterpret_cast<const char*>(data), size);
+  std::vector<RedisReply> replies = Replies(raw);
+  while (replies.size() < 12) replies.emplace_back();  // nil: missing keys
+  const double now = 1796194031.5;
+
+  (void)rq::WorkerFromHash("w", queuemon::sources::keyspace::Hash(Array(replies)), now);
+  std::string head;
+  const auto queue = rq::QueueFromReplies("q", replies.data(), head);
+  (void)rq::BuildQueuesView({queue}, {queuemon::sources::keyspace::ParseUtcIso(raw)}, false, now);
+  (void)rq::JobFromFields("j", Array({replies.begin(), replies.begin() + 8}));
+  (void)rq::ExceptionFromResults(Array({Array({replies[0], Array(replies)})}));
+
+  std::vector<queuemon::sources::RunningJob> running;
+  (void)sk::WorkerFromProcess("p", Array({replies.begin(), replies.begin() + 4}), Array(replies), now, running);
+  const std::vector<RedisReply> stats(replies.begin(), replies.begin() + 7);
+  (void)sk::BuildQueuesView({"a", "b"}, stats, replies.data() + 4, replies.data() + 10, 2, now);
+  const nlohmann::json job = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (!job.is_discarded()) (void)sk::JobFromJson("j", job, "retry");
+  (void)sk::FindJob({std::string(raw)}, "j");
+  (void)sk::BusyJob("j", "p", Array(replies));
+  return 0;
+}

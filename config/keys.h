@@ -73,7 +73,7 @@ inline constexpr std::string_view kIdleQueueGraceSeconds = "idle_queue_grace_sec
 inline constexpr std::string_view kTaskEvents = "task_events";
 // "sources[i]" of kind "sidekiq" (besides broker and its timeouts, shared with rq and celery).
 inline constexpr std::string_view kNamespace = "namespace";
-inline constexpr std::string_view kMaxQueueScan = "max_queue_scan";
+inline constexpr std::string_view kMaxJobScan = "max_job_scan";
 // "sources[i].task_events" (kind "celery"), after celery-exporter's options.
 inline constexpr std::string_view kMetricPrefix = "metric_prefix";
 inline constexpr std::string_view kStaticLabels = "static_labels";

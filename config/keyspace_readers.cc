@@ -33,7 +33,7 @@ std::unique_ptr<sources::SourceOptions> ReadSidekiqOptions(ObjectReader& r) {
   if (source->namespace_.find_first_of("*?[]") != std::string::npos) {
     FailAt(r.PathOf(keys::kNamespace), "must not hold glob characters", nlohmann::json(source->namespace_));
   }
-  r.ReadSize(keys::kMaxQueueScan, source->max_queue_scan, 0, std::size_t{100'000'000});
+  r.ReadSize(keys::kMaxJobScan, source->max_job_scan, 0, std::size_t{100'000'000});
   return source;
 }
 
@@ -44,7 +44,7 @@ std::optional<std::string> FirstSidekiqChange(const sources::SourceOptions& runn
   const auto& b = dynamic_cast<const SidekiqOptions&>(next);
   if (auto broker = FirstBrokerChange(a.redis, b.redis, prefix)) return broker;
   if (a.namespace_ != b.namespace_) return prefix + "." + std::string(keys::kNamespace);
-  if (a.max_queue_scan != b.max_queue_scan) return prefix + "." + std::string(keys::kMaxQueueScan);
+  if (a.max_job_scan != b.max_job_scan) return prefix + "." + std::string(keys::kMaxJobScan);
   return std::nullopt;
 }
 

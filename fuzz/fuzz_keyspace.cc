@@ -13,6 +13,7 @@
 #include "sources/keyspace/replies.h"
 #include "sources/rq/exception_text.h"
 #include "sources/rq/rq_layout.h"
+#include "sources/sidekiq/job_lookup.h"
 #include "sources/sidekiq/sidekiq_layout.h"
 
 namespace {
@@ -65,16 +66,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string head;
   const auto queue = rq::QueueFromReplies("q", replies.data(), head);
   (void)rq::BuildQueuesView({queue}, {queuemon::sources::keyspace::ParseUtcIso(raw)}, false, now);
-  (void)rq::JobFromFields("j", Array({replies.begin(), replies.begin() + 8}));
-  (void)rq::ExceptionFromResults(Array({Array({replies[0], Array(replies)})}));
+  (void)rq::JobFromFields("j", Array({replies.begin(), replies.begin() + 9}));
+  (void)rq::ExceptionOfJob(Array({replies.begin(), replies.begin() + 9}),
+                           Array({Array({replies[0], Array(replies)})}));
 
   std::vector<queuemon::sources::RunningJob> running;
-  (void)sk::WorkerFromProcess("p", Array({replies.begin(), replies.begin() + 4}), Array(replies), now, running);
+  const std::vector<RedisReply> work = {Array(replies), replies[0]};
+  (void)sk::WorkerFromProcess("p", Array({replies.begin(), replies.begin() + 4}), work, now, running);
   const std::vector<RedisReply> stats(replies.begin(), replies.begin() + 7);
-  (void)sk::BuildQueuesView({"a", "b"}, stats, replies.data() + 4, replies.data() + 10, 2, now);
+  const std::span<const RedisReply> all(replies);
+  (void)sk::BuildQueuesView({"a", "b"}, stats, all.subspan(4, 6), all.subspan(10, 2), now);
   const nlohmann::json job = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
   if (!job.is_discarded()) (void)sk::JobFromJson("j", job, "retry");
-  (void)sk::FindJob({std::string(raw)}, "j");
-  (void)sk::BusyJob("j", "p", Array(replies));
+  (void)sk::FindJob({std::string(raw)}, "j", "dead");
+  (void)sk::BusyJob("j", "p", work);
   return 0;
 }

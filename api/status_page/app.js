@@ -237,8 +237,7 @@
           el('td', {}, trend(points)));
     });
     const latency = queues.some((q) => 'oldest_job_age' in q);
-    const note = data ? (latency ? `${num(data.total_messages)} jobs waiting`
-                                 : `${num(data.total_messages)} messages, ${num(data.unacked_total)} unacked`) : null;
+    const note = !data ? null : latency ? `${num(data.total_messages)} jobs waiting` : `${num(data.total_messages)} messages, ${num(data.unacked_total)} unacked`;
     return panel('Queues', note, table([['queue'], ['messages', 'num'], latency ? ['oldest waiting', 'num'] : ['unacked', 'num'],
         ['consumers', 'num'], ['last 10 min']], rows, 'no queues'));
   }
@@ -337,8 +336,8 @@
   function render() {
     const main = document.getElementById('sources');
     const sections = state.sources.map((source) => {
-      const kind = state.kinds.get(source) || 'celery';
-      const work = kind === 'celery' ? [tasksPanel(source), failuresPanel(source)] : [jobsPanel(source)];
+      const kind = state.kinds.get(source) || 'celery', celery = kind === 'celery';
+      const work = celery ? [tasksPanel(source), failuresPanel(source)] : [jobsPanel(source)];
       return el('section', {class: 'source', 'data-source': source, 'data-kind': kind},
           el('h2', {}, source, ' ', el('span', {class: 'muted'}, kind)), daemonPanel(source), workersPanel(source),
           queuesPanel(source), ...work);

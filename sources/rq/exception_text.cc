@@ -18,7 +18,7 @@ std::optional<std::string> Inflate(const std::string& compressed, std::size_t ma
   std::string out;
   char chunk[16 * 1024];
   int rc = Z_OK;
-  while (rc == Z_OK) {
+  while (rc == Z_OK && z.total_out < kMaxInflatedBytes) {
     z.next_out = reinterpret_cast<Bytef*>(chunk);
     z.avail_out = sizeof chunk;
     rc = inflate(&z, Z_NO_FLUSH);
@@ -26,8 +26,9 @@ std::optional<std::string> Inflate(const std::string& compressed, std::size_t ma
     out.append(chunk, sizeof chunk - z.avail_out);
     if (out.size() > 2 * max_bytes) out.erase(0, out.size() - max_bytes);
   }
+  const bool cut = rc == Z_OK;  // stopped at kMaxInflatedBytes: keep what came out
   inflateEnd(&z);
-  if (rc != Z_STREAM_END) return std::nullopt;
+  if (rc != Z_STREAM_END && !cut) return std::nullopt;
   if (out.size() > max_bytes) out.erase(0, out.size() - max_bytes);
   return out;
 }
@@ -45,6 +46,15 @@ std::optional<std::string> ExceptionFromResults(const redis::RedisReply& xrevran
   const auto compressed = base::Base64Decode(it->second);
   if (!compressed) return std::nullopt;
   return Inflate(*compressed, kMaxExceptionBytes);
+}
+
+std::optional<std::string> ExceptionOfJob(const redis::RedisReply& hmget,
+                                          const redis::RedisReply& xrevrange) {
+  if (auto text = ExceptionFromResults(xrevrange)) return text;
+  if (hmget.type != redis::RedisReply::Type::kArray || hmget.elements.empty()) return std::nullopt;
+  const auto exc_info = keyspace::Text(hmget.elements.back());
+  if (!exc_info || exc_info->empty()) return std::nullopt;
+  return Inflate(std::string(*exc_info), kMaxExceptionBytes);
 }
 
 }  // namespace queuemon::sources::rq

@@ -1,6 +1,7 @@
 #pragma once
-// RqOptions: one RQ (python-rq) deployment on Redis ("kind": "rq"). Plain data; its reader is
-// config/rq_reader.cc. RQ's key names are fixed ("rq:..."), so the connection is all there is.
+// RqOptions: one RQ (python-rq) deployment on Redis ("kind": "rq"). Plain data (thread-safety of
+// a value); its reader is config/keyspace_readers.cc. RQ's key names are fixed ("rq:..."), so
+// the connection is all there is.
 
 #include "redis/options.h"
 #include "sources/source_options.h"

@@ -47,8 +47,10 @@ std::string StripPrefix(std::string_view key, std::string_view prefix) {
   return std::string(key.substr(prefix.size()));
 }
 
-std::vector<RedisCommand> ListingCommands(std::string_view set_key) {
-  return {{"SMEMBERS", std::string(set_key)}, {"EXISTS", std::string(kSuspendedKey)}};
+RedisCommand WorkersCommand() { return {"SMEMBERS", std::string(kWorkersKey)}; }
+
+std::vector<RedisCommand> QueueListingCommands() {
+  return {{"SMEMBERS", std::string(kQueuesKey)}, {"EXISTS", std::string(kSuspendedKey)}};
 }
 
 RedisCommand WorkerHashCommand(const std::string& worker_key) { return {"HGETALL", worker_key}; }

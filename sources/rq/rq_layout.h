@@ -53,8 +53,9 @@ std::string StripPrefix(std::string_view key, std::string_view prefix);
 
 // The commands of each round (built here, outside the coroutines: g++ 12 mis-compiles braced
 // lists inside them).
-// {SMEMBERS <set_key>, EXISTS rq:suspended}
-std::vector<redis::RedisCommand> ListingCommands(std::string_view set_key);
+redis::RedisCommand WorkersCommand();  // SMEMBERS rq:workers
+// {SMEMBERS rq:queues, EXISTS rq:suspended}
+std::vector<redis::RedisCommand> QueueListingCommands();
 redis::RedisCommand WorkerHashCommand(const std::string& worker_key);  // HGETALL
 redis::RedisCommand HeadEnqueuedCommand(const std::string& job_id);    // HGET enqueued_at
 redis::RedisCommand RunningJobCommand(const std::string& job_id);      // HMGET description origin started_at
@@ -78,10 +79,11 @@ QueuesView BuildQueuesView(std::vector<QueueInfo> queues,
                            const std::vector<std::optional<double>>& head_enqueued_at,
                            bool suspended, double now);
 
-// HMGET fields of a job, in the order JobFromFields reads them.
-inline constexpr std::string_view kJobFields[] = {"status",      "origin",     "description",
-                                                  "created_at",  "enqueued_at", "started_at",
-                                                  "ended_at",    "worker_name"};
+// HMGET fields of a job, in the order JobFromFields reads them; exc_info (zlib, RQ < 1.12 and
+// jobs failed without a result entry) last.
+inline constexpr std::string_view kJobFields[] = {"status",     "origin",      "description",
+                                                  "created_at", "enqueued_at", "started_at",
+                                                  "ended_at",   "worker_name", "exc_info"};
 JobInfo JobFromFields(const std::string& id, const redis::RedisReply& hmget);
 
 }  // namespace queuemon::sources::rq

@@ -60,11 +60,13 @@ RqSource::Awaitable<std::int64_t> RqSource::CountOnline() {
 }
 
 RqSource::Awaitable<WorkersView> RqSource::ReadWorkers() {
-  auto listed = Checked(co_await redis().Pipeline(ListingCommands(kWorkersKey)));
+  auto listed = co_await redis().Command(WorkersCommand());
   if (!listed) co_return listed.error();
+  if (listed->is_error()) co_return MakeErrorCode(Errc::kProtocol);
+  const std::vector<std::string> keys = keyspace::Strings(*listed);
   std::vector<std::string> names;
   std::vector<RedisCommand> hashes;
-  for (const std::string& key : keyspace::Strings((*listed)[0])) {
+  for (const std::string& key : keys) {
     std::string name = StripPrefix(key, kWorkerPrefix);
     if (name.empty()) continue;
     hashes.push_back(WorkerHashCommand(key));
@@ -88,13 +90,14 @@ RqSource::Awaitable<WorkersView> RqSource::ReadWorkers() {
 }
 
 RqSource::Awaitable<QueuesView> RqSource::ReadQueues() {
-  auto listed = Checked(co_await redis().Pipeline(ListingCommands(kQueuesKey)));
+  auto listed = Checked(co_await redis().Pipeline(QueueListingCommands()));
   if (!listed) co_return listed.error();
   const bool suspended = keyspace::Integer((*listed)[1]).value_or(0) > 0;
+  const std::vector<std::string> keys = keyspace::Strings((*listed)[0]);
   std::vector<std::string> names;
   std::vector<RedisCommand> commands;
   const double now = base::UnixNow();
-  for (const std::string& key : keyspace::Strings((*listed)[0])) {
+  for (const std::string& key : keys) {
     std::string name = StripPrefix(key, kQueuePrefix);
     if (name.empty()) continue;
     for (RedisCommand& c : QueueCommands(name, now)) commands.push_back(std::move(c));
@@ -168,7 +171,7 @@ boost::asio::awaitable<RqSource::Result> RqSource::Job(const std::string& id) {
   auto replies = Checked(co_await redis().Pipeline(JobCommands(id)));
   if (!replies) co_return replies.error();
   JobInfo job = JobFromFields(id, (*replies)[0]);
-  if (job.found && job.status == "failed") job.exception = ExceptionFromResults((*replies)[1]);
+  if (job.found && job.status == "failed") job.exception = ExceptionOfJob((*replies)[0], (*replies)[1]);
   co_return MakeCollected(std::move(job));
 }
 

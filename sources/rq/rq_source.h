@@ -1,7 +1,7 @@
 #pragma once
 // RqSource: the Source of one RQ deployment on Redis, read-only (rq_layout.h has the keys).
 // Round trips per collection, whatever the number of viewers (the cache stands in front):
-//   workers  2: {SMEMBERS rq:workers, EXISTS rq:suspended}, {HGETALL of every worker}
+//   workers  2: {SMEMBERS rq:workers}, {HGETALL of every worker}
 //   queues   3: {SMEMBERS rq:queues, EXISTS rq:suspended}, {per queue LLEN, LINDEX 0, SCARD,
 //               one count per registry}, {HGET enqueued_at of every queue's head job}
 //   tasks    workers + queues + 1 {HMGET of every running job}: counts by state, running jobs

@@ -1,6 +1,6 @@
 #pragma once
-// SidekiqOptions: one Sidekiq deployment on Redis ("kind": "sidekiq"). Plain data; its reader
-// is config/sidekiq_reader.cc.
+// SidekiqOptions: one Sidekiq deployment on Redis ("kind": "sidekiq"). Plain data (thread-safety
+// of a value); its reader is config/keyspace_readers.cc.
 
 #include <string>
 
@@ -22,8 +22,9 @@ struct SidekiqOptions final : SourceOptions {
   redis::RedisOptions redis;
   // The redis-namespace gem's namespace: every key is "<namespace>:<key>". Empty: none.
   std::string namespace_;
-  // A job lookup by id (no index exists) reads at most this many entries of each queue.
-  std::size_t max_queue_scan = 100'000;
+  // A job lookup by id (Sidekiq keeps no index) reads at most this many entries of each of the
+  // retry, schedule and dead sets and of each queue.
+  std::size_t max_job_scan = 100'000;
 };
 
 }  // namespace queuemon::sources::sidekiq

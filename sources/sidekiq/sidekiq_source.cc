@@ -7,6 +7,7 @@
 #include "sources/errors.h"
 #include "sources/keyspace/replies.h"
 #include "sources/keyspace/views.h"
+#include "sources/sidekiq/job_lookup.h"
 
 namespace queuemon::sources::sidekiq {
 
@@ -14,14 +15,6 @@ using redis::RedisCommand;
 using redis::RedisReply;
 
 namespace {
-
-// The scanned sets, in the order a lookup tries them, with the status a job there has.
-struct JobSet {
-  std::string_view key;
-  std::string_view status;
-};
-constexpr JobSet kJobSets[] = {{"retry", "retry"}, {"schedule", "scheduled"}, {"dead", "dead"}};
-constexpr std::size_t kQueuePage = 1000;
 
 bool FirstIsError(const std::vector<RedisReply>& replies) {
   return !replies.empty() && replies.front().is_error();
@@ -33,7 +26,7 @@ SidekiqSource::SidekiqSource(boost::asio::any_io_executor executor,
                              const SidekiqOptions& options, const base::Clock& clock)
     : KeyspaceSource(std::move(executor), options.name, "sidekiq", options.redis, clock),
       keys_(options.namespace_),
-      max_queue_scan_(options.max_queue_scan) {}
+      max_job_scan_(options.max_job_scan) {}
 
 boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::CollectView(
     const ViewRequest& request) {
@@ -81,9 +74,9 @@ SidekiqSource::Awaitable<SidekiqSource::Processes> SidekiqSource::ReadProcesses(
     if (!replies) co_return replies.error();
     const double now = base::UnixNow();
     for (std::size_t i = 0; i < identities.size(); ++i) {
-      const RedisReply* r = &(*replies)[i * kCommandsPerProcess];
+      const std::span<const RedisReply> r(&(*replies)[i * kCommandsPerProcess], kCommandsPerProcess);
       // ProcessSet#each skips a listed process whose heartbeat hash expired.
-      if (auto w = WorkerFromProcess(identities[i], r[0], r[1], now, out.running)) {
+      if (auto w = WorkerFromProcess(identities[i], r[0], r.subspan(1), now, out.running)) {
         workers.push_back(std::move(*w));
       }
     }
@@ -110,9 +103,9 @@ SidekiqSource::Awaitable<QueuesView> SidekiqSource::ReadQueues() {
     if (!answered) co_return answered.error();
     replies = std::move(*answered);
   }
-  const RedisReply* queue_replies = replies.data();
-  const RedisReply* process_replies = replies.data() + queues.size() * kCommandsPerQueue;
-  co_return BuildQueuesView(queues, *stats, queue_replies, process_replies, processes.size(),
+  const std::span<const RedisReply> all(replies);
+  const std::size_t queue_count = queues.size() * kCommandsPerQueue;
+  co_return BuildQueuesView(queues, *stats, all.first(queue_count), all.subspan(queue_count),
                             base::UnixNow());
 }
 
@@ -138,7 +131,7 @@ boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::Job(const std::stri
   auto found = co_await FindBusy(jid);
   for (const JobSet& set : kJobSets) {
     if (!found || *found) break;
-    found = co_await FindInSet(jid, set.key, std::string(set.status));
+    found = co_await FindInSet(jid, set);
   }
   if (found && !*found) found = co_await FindInQueues(jid);
   if (!found) co_return found.error();
@@ -157,30 +150,33 @@ SidekiqSource::Awaitable<std::optional<JobInfo>> SidekiqSource::FindBusy(const s
   const std::vector<std::string> identities = keyspace::Strings(*listed);
   std::vector<RedisCommand> commands;
   for (const std::string& identity : identities) {
-    commands.push_back(std::move(ProcessCommands(keys_, identity)[1]));  // HGETALL :workers
+    for (RedisCommand& c : WorkCommands(keys_, identity)) commands.push_back(std::move(c));
   }
   if (commands.empty()) co_return std::optional<JobInfo>();
   auto replies = co_await redis().Pipeline(std::move(commands));
   if (!replies) co_return replies.error();
+  const std::span<const RedisReply> all(*replies);
   for (std::size_t i = 0; i < identities.size(); ++i) {
-    if (auto job = BusyJob(jid, identities[i], (*replies)[i])) co_return job;
+    if (auto job = BusyJob(jid, identities[i], all.subspan(i * kWorkHashes, kWorkHashes))) co_return job;
   }
   co_return std::optional<JobInfo>();
 }
 
-SidekiqSource::Awaitable<std::optional<JobInfo>> SidekiqSource::FindInSet(
-    const std::string& jid, std::string_view set, std::string status) {
+// ZSCAN pages until the cursor comes back to 0, or max_job_scan entries were asked for.
+SidekiqSource::Awaitable<std::optional<JobInfo>> SidekiqSource::FindInSet(const std::string& jid,
+                                                                         const JobSet& set) {
   std::string cursor = "0";
-  do {
-    auto page = co_await redis().Command(ScanSetCommand(keys_, set, cursor, jid));
+  for (std::size_t asked = 0; asked < max_job_scan_; asked += kScanPage) {
+    auto page = co_await redis().Command(ScanSetCommand(keys_, set.key, cursor, jid));
     if (!page) co_return page.error();
     if (page->type != RedisReply::Type::kArray || page->elements.size() != 2) break;
     cursor = std::string(keyspace::Text(page->elements[0]).value_or("0"));
     std::vector<std::string> members;  // member, score, member, score, ...
     const std::vector<std::string> flat = keyspace::Strings(page->elements[1]);
     for (std::size_t i = 0; i < flat.size(); i += 2) members.push_back(flat[i]);
-    if (auto job = FindJob(members, jid)) co_return std::optional<JobInfo>(JobFromJson(jid, *job, std::move(status)));
-  } while (cursor != "0");
+    if (auto job = FindJob(members, jid, set.status)) co_return job;
+    if (cursor == "0") break;
+  }
   co_return std::optional<JobInfo>();
 }
 
@@ -188,13 +184,14 @@ SidekiqSource::Awaitable<std::optional<JobInfo>> SidekiqSource::FindInQueues(
     const std::string& jid) {
   auto listed = co_await redis().Command(QueuesCommand(keys_));
   if (!listed) co_return listed.error();
-  for (const std::string& queue : keyspace::Strings(*listed)) {
-    for (std::size_t start = 0; start < max_queue_scan_; start += kQueuePage) {
-      auto page = co_await redis().Command(QueuePageCommand(keys_, queue, start, kQueuePage));
+  const std::vector<std::string> queues = keyspace::Strings(*listed);
+  for (const std::string& queue : queues) {
+    for (std::size_t start = 0; start < max_job_scan_; start += kScanPage) {
+      auto page = co_await redis().Command(QueuePageCommand(keys_, queue, start));
       if (!page) co_return page.error();
       const std::vector<std::string> entries = keyspace::Strings(*page);
-      if (auto job = FindJob(entries, jid)) co_return std::optional<JobInfo>(JobFromJson(jid, *job, "enqueued"));
-      if (entries.size() < kQueuePage) break;
+      if (auto job = FindJob(entries, jid, "enqueued")) co_return job;
+      if (entries.size() < kScanPage) break;
     }
   }
   co_return std::optional<JobInfo>();

@@ -222,7 +222,7 @@ TEST(DaemonConfigTest, RqAndSidekiqSourcesBesideCelery) {
       {"name": "c"},
       {"name": "jobs", "kind": "rq", "broker": "redis://:pw@127.0.0.1:6380/2", "command_timeout_ms": 250},
       {"name": "web", "kind": "sidekiq", "broker": "unix:///run/redis.sock?db=3",
-       "namespace": "app", "max_queue_scan": 5000}]})");
+       "namespace": "app", "max_job_scan": 5000}]})");
   ASSERT_EQ(c.sources.size(), 3u);
   const auto* rq = c.sources[1].As<sources::rq::RqOptions>();
   ASSERT_NE(rq, nullptr);
@@ -232,7 +232,7 @@ TEST(DaemonConfigTest, RqAndSidekiqSourcesBesideCelery) {
   ASSERT_NE(sidekiq, nullptr);
   EXPECT_EQ(sidekiq->redis.url, "unix:///run/redis.sock?db=3");
   EXPECT_EQ(sidekiq->namespace_, "app");
-  EXPECT_EQ(sidekiq->max_queue_scan, 5000u);
+  EXPECT_EQ(sidekiq->max_job_scan, 5000u);
   EXPECT_EQ(sidekiq->Describe(), "redis unix:///run/redis.sock?db=3 namespace app");
   // Each kind reads only its keys.
   EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "rq", "namespace": "x"}]})"),
@@ -243,8 +243,8 @@ TEST(DaemonConfigTest, RqAndSidekiqSourcesBesideCelery) {
               HasSubstr("sources[0].broker:"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "namespace": "a*"}]})"),
               HasSubstr("sources[0].namespace: must not hold glob characters"));
-  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "max_queue_scan": -1}]})"),
-              HasSubstr("sources[0].max_queue_scan:"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "max_job_scan": -1}]})"),
+              HasSubstr("sources[0].max_job_scan:"));
 }
 
 TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {

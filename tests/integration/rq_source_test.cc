@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -197,11 +198,22 @@ TEST_F(RqSourceTest, SuspendedWorkersShowAsPausedQueues) {
     o.url = redis_->url(0);
     return o;
   }());
-  // `rq suspend` sets this key; RQ's workers stop taking jobs while it exists.
-  ASSERT_TRUE(io_->Await(admin.Command(redis::RedisCommand{"SET", "rq:suspended", "1"}), seconds(5)));
+  // `rq suspend` sets this key; RQ's workers stop taking jobs while it exists. It is removed
+  // whatever happens below, so no later test sees suspended workers.
+  auto set = [&](redis::RedisCommand command) {
+    return io_->Await(admin.Command(std::move(command)), seconds(5)).has_value();
+  };
+  struct Resume {
+    std::function<bool(redis::RedisCommand)> run;
+    redis::RedisConnection& admin;
+    ~Resume() {
+      run({"DEL", "rq:suspended"});
+      admin.Close();
+    }
+  } resume{set, admin};
+  ASSERT_TRUE(set({"SET", "rq:suspended", "1"}));
   const QueuesView suspended = CollectAs<QueuesView>(View::kQueues);
-  ASSERT_TRUE(io_->Await(admin.Command(redis::RedisCommand{"DEL", "rq:suspended"}), seconds(5)));
-  admin.Close();
+  ASSERT_TRUE(set({"DEL", "rq:suspended"}));
   for (const QueueInfo& q : suspended.queues) EXPECT_EQ(q.paused, true) << q.name;
   for (const QueueInfo& q : CollectAs<QueuesView>(View::kQueues).queues) EXPECT_EQ(q.paused, false);
 }

@@ -8,6 +8,8 @@
   ctl.py simulate WORKERS QUEUES        register workers and queues with RQ's own calls
                                         (register_birth, enqueue), no process behind them
   ctl.py trickle SECONDS                enqueue a mix of jobs for that long (run.sh's demo)
+  ctl.py time-api ROUNDS                median ms of what a dashboard on RQ's API reads per poll
+                                        (Worker.all, and Queue.all with each queue's count)
 
 The Redis URL comes from QUEUEMON_RQ_REDIS. Run with /usr/bin/python3 (Debian's python3-rq).
 """
@@ -50,7 +52,8 @@ def scenario():
     ids = {
         "ok": [default.enqueue(jobs.ok, i).id for i in range(3)],
         "failed": [default.enqueue(jobs.fail, f"bad {i}").id for i in range(2)],
-        "slow": high.enqueue(jobs.slow, 600).id,
+        # RQ's default job timeout (180 s) would end it early.
+        "slow": high.enqueue(jobs.slow, 600, job_timeout=3600).id,
         "scheduled": [default.enqueue_in(datetime.timedelta(hours=1), jobs.ok, i).id for i in range(2)],
         "parked": [parked.enqueue(jobs.ok, i).id for i in range(2)],
     }
@@ -122,6 +125,18 @@ def trickle(seconds):
         time.sleep(random.uniform(0.2, 1.0))
 
 
+def time_api(rounds):
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        Worker.all(connection=REDIS)
+        for q in Queue.all(connection=REDIS):
+            q.count
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    print(json.dumps({"median_ms": times[len(times) // 2], "rounds": rounds}))
+
+
 def main():
     command = sys.argv[1]
     if command == "wait-workers":
@@ -135,6 +150,8 @@ def main():
         truth()
     elif command == "simulate":
         simulate(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "time-api":
+        time_api(int(sys.argv[2]))
     elif command == "trickle":
         trickle(float(sys.argv[2]))
     else:

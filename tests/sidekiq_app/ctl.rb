@@ -8,6 +8,8 @@
 #   ctl.rb simulate PROCESSES QUEUES       heartbeats of processes (the keys Sidekiq's launcher
 #                                          writes) and one job per queue (Sidekiq::Client)
 #   ctl.rb trickle SECONDS                 enqueue a mix of jobs for that long (run.sh's demo)
+#   ctl.rb time-api ROUNDS                 median ms of what Sidekiq Web's pages read per poll
+#                                          (ProcessSet, Stats, every Queue's size and latency)
 require "json"
 require "sidekiq/api"
 require_relative "app"
@@ -49,7 +51,10 @@ def truth
   processes = Sidekiq::ProcessSet.new.map do |p|
     { identity: p.identity, busy: p["busy"], concurrency: p["concurrency"], queues: p["queues"], quiet: p["quiet"] }
   end
-  queues = Sidekiq::Queue.all.to_h { |q| [q.name, { size: q.size, latency: q.latency }] }
+  queues = Sidekiq::Queue.all.to_h do |q|
+    head = Sidekiq.redis { |conn| conn.lindex("queue:#{q.name}", -1) }
+    [q.name, { size: q.size, latency: q.latency, oldest_enqueued_at: head && JSON.parse(head)["enqueued_at"] }]
+  end
   workers = Sidekiq::Workers.new.map { |process, _thread, work| { process: process, jid: work["payload"]["jid"] } }
   puts JSON.generate(
     stats: { processed: stats.processed, failed: stats.failed, scheduled_size: stats.scheduled_size,
@@ -68,7 +73,7 @@ def simulate(processes, queues)
                queues: [format("sim%03d", i % queues)], labels: [], identity: identity }
       conn.sadd("processes", identity)
       conn.hset(identity, "info", JSON.generate(info), "busy", 0, "beat", now, "quiet", "false")
-      conn.expire(identity, 60)
+      conn.expire(identity, 3600)  # Sidekiq's own: 60 s, renewed by a heartbeat these lack
     end
   end
   queues.times { |j| Sidekiq::Client.push("queue" => format("sim%03d", j), "class" => "OkJob", "args" => [j]) }
@@ -86,6 +91,17 @@ def trickle(seconds)
   end
 end
 
+def time_api(rounds)
+  times = Array.new(rounds) do
+    start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    Sidekiq::ProcessSet.new.to_a
+    Sidekiq::Stats.new.enqueued
+    Sidekiq::Queue.all.each { |q| [q.size, q.latency] }
+    (Process.clock_gettime(Process::CLOCK_MONOTONIC) - start) * 1000
+  end.sort
+  puts JSON.generate(median_ms: times[rounds / 2], rounds: rounds)
+end
+
 case ARGV[0]
 when "wait-processes"
   n = ARGV[1].to_i
@@ -95,5 +111,6 @@ when "wait-settled" then wait_for("the Sidekiq scenario to settle") { settled? }
 when "truth" then truth
 when "simulate" then simulate(ARGV[1].to_i, ARGV[2].to_i)
 when "trickle" then trickle(ARGV[1].to_f)
+when "time-api" then time_api(ARGV[1].to_i)
 else abort("unknown command #{ARGV[0]}")
 end

@@ -4,6 +4,8 @@
 
 #include "sources/rq/exception_text.h"
 
+#include <zlib.h>
+
 namespace queuemon::sources::rq {
 namespace {
 
@@ -113,14 +115,15 @@ TEST(RqLayoutTest, QueueCommandsAndReplies) {
 TEST(RqLayoutTest, JobFromFields) {
   const JobInfo job = JobFromFields(
       "j1", Array({Str("failed"), Str("default"), Str("jobs.fail('x')"), Str("2026-12-02T06:47:11Z"),
-                   Str("2026-12-02T06:47:11Z"), Str("2026-12-02T06:47:12Z"), Str(""), Str("rw1")}));
+                   Str("2026-12-02T06:47:11Z"), Str("2026-12-02T06:47:12Z"), Str(""), Str("rw1"),
+                   RedisReply{}}));
   EXPECT_TRUE(job.found);
   EXPECT_EQ(job.status, "failed");
   EXPECT_EQ(job.queue, "default");
   EXPECT_EQ(job.started_at, 1796194032.0);
   EXPECT_EQ(job.ended_at, std::nullopt);
   EXPECT_EQ(job.worker, "rw1");
-  EXPECT_FALSE(JobFromFields("j2", Array(std::vector<RedisReply>(8))).found);  // no such job
+  EXPECT_FALSE(JobFromFields("j2", Array(std::vector<RedisReply>(9))).found);  // no such job
   EXPECT_FALSE(JobFromFields("j3", Int(1)).found);
 }
 
@@ -140,6 +143,34 @@ TEST(RqLayoutTest, ExceptionFromTheNewestResult) {
   EXPECT_EQ(ExceptionFromResults(Array({Array({Str("1-0"), Array({Str("type"), Str("1")})})})), std::nullopt);
   EXPECT_EQ(ExceptionFromResults(Array({})), std::nullopt);
   EXPECT_EQ(ExceptionFromResults(Int(0)), std::nullopt);
+}
+
+TEST(RqLayoutTest, ExceptionFromTheJobHashWithoutAResult) {
+  // zlib.compress(b"Traceback: bad news"), as RQ < 1.12 kept it in exc_info.
+  const std::string compressed = {'\x78', '\x9c', '\x0b', '\x29', '\x4a', '\x4c', '\x4e', '\x4d',
+                                  '\x4a', '\x4c', '\xce', '\xb6', '\x52', '\x48', '\x4a', '\x4c',
+                                  '\x51', '\xc8', '\x4b', '\x2d', '\x2f', '\x06', '\x00', '\x44',
+                                  '\xc0', '\x06', '\xdf'};
+  std::vector<RedisReply> fields(std::size(kJobFields));
+  fields.back() = Str(compressed);
+  EXPECT_EQ(ExceptionOfJob(Array(fields), Array({})), "Traceback: bad news");
+  fields.back() = Str("not zlib");
+  EXPECT_EQ(ExceptionOfJob(Array(fields), Array({})), std::nullopt);
+}
+
+TEST(RqLayoutTest, AZlibBombCostsBoundedWork) {
+  // 8 MiB compress to ~8 KiB: inflating stops at kMaxInflatedBytes, the tail kept.
+  std::string zeros(8 << 20, 'A');
+  uLongf size = compressBound(zeros.size());
+  std::string bomb(size, '\0');
+  ASSERT_EQ(compress(reinterpret_cast<Bytef*>(bomb.data()), &size,
+                     reinterpret_cast<const Bytef*>(zeros.data()), zeros.size()), Z_OK);
+  bomb.resize(size);
+  std::vector<RedisReply> fields(std::size(kJobFields));
+  fields.back() = Str(bomb);
+  const auto text = ExceptionOfJob(Array(fields), Array({}));
+  ASSERT_TRUE(text.has_value());
+  EXPECT_EQ(text->size(), kMaxExceptionBytes);
 }
 
 }  // namespace

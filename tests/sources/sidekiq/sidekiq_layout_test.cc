@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sources/sidekiq/job_lookup.h"
+
 namespace queuemon::sources::sidekiq {
 namespace {
 
@@ -44,15 +46,18 @@ TEST(SidekiqLayoutTest, KeysUnderANamespace) {
   EXPECT_EQ(SidekiqKeys("app").Queue("default"), "app:queue:default");
   EXPECT_EQ(ProcessCommands(SidekiqKeys("app"), "h:1:a")[1],
             (redis::RedisCommand{"HGETALL", "app:h:1:a:workers"}));
+  EXPECT_EQ(ProcessCommands(SidekiqKeys("app"), "h:1:a")[2],
+            (redis::RedisCommand{"HGETALL", "app:h:1:a:work"}));  // Sidekiq 7+
   EXPECT_EQ(ScanSetCommand(SidekiqKeys(""), "retry", "0", "abc"),
-            (redis::RedisCommand{"ZSCAN", "retry", "0", "MATCH", "*\"jid\":\"abc\"*", "COUNT", "1000"}));
+            (redis::RedisCommand{"ZSCAN", "retry", "0", "MATCH", "*abc*", "COUNT", "1000"}));
 }
 
 TEST(SidekiqLayoutTest, ProcessWithItsRunningJob) {
   std::vector<RunningJob> running;
   const auto w = WorkerFromProcess("vm:13214:b01effb332d7",
                                    Array({Str(kInfo), Str("1"), Str("1796194052.36516"), Str("false")}),
-                                   Array({Str("auy"), Str(kWork)}), 1796194057.3581703, running);
+                                   std::vector<RedisReply>{Array({Str("auy"), Str(kWork)}), Array({})},
+                                   1796194057.3581703, running);
   ASSERT_TRUE(w);
   EXPECT_EQ(w->status, "online");
   EXPECT_EQ(w->state, "running");
@@ -73,12 +78,12 @@ TEST(SidekiqLayoutTest, DeadOrGarbledProcesses) {
   std::vector<RunningJob> running;
   // info expired: the process stopped beating (ProcessSet skips it).
   EXPECT_FALSE(WorkerFromProcess("p", Array({RedisReply{}, RedisReply{}, RedisReply{}, RedisReply{}}),
-                                 Array({}), 0, running));
-  EXPECT_FALSE(WorkerFromProcess("p", Int(1), Array({}), 0, running));
+                                 {}, 0, running));
+  EXPECT_FALSE(WorkerFromProcess("p", Int(1), {}, 0, running));
   // Garbage JSON everywhere: listed, with what could be read.
   const auto w = WorkerFromProcess("p", Array({Str("{not json"), Str("x"), Str("y"), Str("true")}),
-                                   Array({Str("t"), Str("[1,2]"), Str("t2"), Str("{\"payload\":7}")}), 0,
-                                   running);
+                                   std::vector<RedisReply>{Array({Str("t"), Str("[1,2]"), Str("t2"), Str("{\"payload\":7}")})},
+                                   0, running);
   ASSERT_TRUE(w);
   EXPECT_EQ(w->state, "quiet");
   EXPECT_EQ(w->active, 0);
@@ -88,7 +93,7 @@ TEST(SidekiqLayoutTest, DeadOrGarbledProcesses) {
   // Numbers no int64 holds are unknown, not undefined behaviour.
   const auto huge = WorkerFromProcess(
       "p", Array({Str(R"({"concurrency":1e300,"pid":-1e300,"started_at":-1e300})"), Str("1"), Str("2"), Str("false")}),
-      Array({}), 0, running);
+      {}, 0, running);
   ASSERT_TRUE(huge);
   EXPECT_EQ(huge->concurrency, std::nullopt);
   EXPECT_EQ(huge->pid, std::nullopt);
@@ -103,8 +108,7 @@ TEST(SidekiqLayoutTest, QueuesWithLatencyConsumersAndTotals) {
       Int(0), RedisReply{}, Int(0)};                                // "empty"
   const std::vector<RedisReply> processes = {Array({Str(kInfo), Str("2")}),
                                              Array({RedisReply{}, RedisReply{}})};  // a dead one
-  const QueuesView v = BuildQueuesView({"default", "ms", "empty"}, stats, queues.data(),
-                                       processes.data(), processes.size(), 1796194061.5);
+  const QueuesView v = BuildQueuesView({"default", "ms", "empty"}, stats, queues, processes, 1796194061.5);
   ASSERT_EQ(v.queues.size(), 3u);
   EXPECT_EQ(v.queues[0].name, "default");
   EXPECT_EQ(v.queues[0].oldest_job_age, 10.0);
@@ -128,18 +132,38 @@ TEST(SidekiqLayoutTest, JobsFromTheirJson) {
       R"("created_at":1796194051.107738,"enqueued_at":1796194051.107768,"error_message":"again",)"
       R"("error_class":"ArgumentError","failed_at":1796194051.1094205,"retry_count":0})");
   const JobInfo job = JobFromJson("8e1d", retry, "retry");
+  EXPECT_EQ(job.status, "retry");
   EXPECT_EQ(job.name, "RetryJob");
   EXPECT_EQ(job.exception, "ArgumentError: again");
   EXPECT_EQ(job.retry_count, 0);
   EXPECT_EQ(job.ended_at, 1796194051.1094205);
-  EXPECT_EQ(FindJob({"{\"jid\":\"x\"}", retry.dump()}, "8e1d")->at("class"), "RetryJob");
-  EXPECT_FALSE(FindJob({"\"8e1d\" but not json", "{\"jid\":\"8e1d0\"}"}, "8e1d"));
-  const auto busy = BusyJob("643912176dc1741f28b30701", "vm:1:a", Array({Str("t"), Str(kWork)}));
+  EXPECT_EQ(FindJob({"{\"jid\":\"x\"}", retry.dump()}, "8e1d", "dead")->status, "dead");
+  EXPECT_FALSE(FindJob({"\"8e1d\" but not json", "{\"jid\":\"8e1d0\"}"}, "8e1d", "dead"));
+  // Found in Sidekiq 7's work hash as in 6's.
+  const std::vector<RedisReply> work = {Array({}), Array({Str("t"), Str(kWork)})};
+  const auto busy = BusyJob("643912176dc1741f28b30701", "vm:1:a", work);
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->status, "busy");
   EXPECT_EQ(busy->worker, "vm:1:a");
   EXPECT_EQ(busy->started_at, 1796194051.0);
-  EXPECT_FALSE(BusyJob("other", "vm:1:a", Array({Str("t"), Str(kWork)})));
+  EXPECT_FALSE(BusyJob("other", "vm:1:a", work));
+}
+
+TEST(SidekiqLayoutTest, DeeplyNestedJobsAreReadWithoutRecursion) {
+  // A job planted by another client, nested far deeper than any stack allows a recursive copy.
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  const std::string job = R"({"jid":"deep","class":"X","args":)" + deep + R"(,"enqueued_at":1796194051})";
+  const std::vector<RedisReply> stats = {Array({}), Str("0"), Str("0"), Int(0), Int(0), Int(0), Array({})};
+  const std::vector<RedisReply> queue = {Int(1), Str(job), Int(0)};
+  const QueuesView v = BuildQueuesView({"q"}, stats, queue, {}, 1796194061.0);
+  EXPECT_EQ(v.queues.at(0).oldest_job_age, 10.0);
+  EXPECT_EQ(FindJob({job}, "deep", "enqueued")->name, "X");
+  const std::string work = R"({"queue":"q","payload":)" + job + R"(,"run_at":1})";
+  std::vector<RunningJob> running;
+  const auto w = WorkerFromProcess("p", Array({Str("{}"), Str("1"), Str("1"), Str("false")}),
+                                   std::vector<RedisReply>{Array({Str("t"), Str(work)})}, 0, running);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->current_jobs, std::vector<std::string>{"deep"});
 }
 
 }  // namespace

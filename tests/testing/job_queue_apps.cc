@@ -1,6 +1,9 @@
 #include "tests/testing/job_queue_apps.h"
 
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace queuemon::testing {
@@ -10,6 +13,33 @@ std::string SourceDir() {
   const char* dir = std::getenv("QUEUEMON_SOURCE_DIR");
   if (dir == nullptr) throw std::runtime_error("QUEUEMON_SOURCE_DIR is not set: run through ctest");
   return dir;
+}
+
+// The parent pid from /proc/<pid>/stat ("pid (comm) state ppid ..."; comm may hold spaces and
+// parentheses, so read after the last ')'), or -1.
+pid_t ParentOf(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  char state = 0;
+  int ppid = -1;
+  if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return -1;
+  return ppid;
+}
+
+// SIGKILLs every descendant of `parent`. RQ runs each job in a forked "work horse" that leaves
+// the worker's process group, so killing the group would orphan a horse busy with a long job.
+void KillDescendants(pid_t parent) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (ParentOf(name) != parent) continue;
+    const pid_t child = static_cast<pid_t>(std::stol(name));
+    KillDescendants(child);
+    kill(child, SIGKILL);
+  }
 }
 
 }  // namespace
@@ -34,7 +64,10 @@ JobQueueApp::JobQueueApp(std::vector<std::string> interpreter, std::string app_d
       env_(std::move(env)),
       log_dir_(std::move(log_dir)) {}
 
-JobQueueApp::~JobQueueApp() = default;  // ChildProcess SIGKILLs what still runs
+JobQueueApp::~JobQueueApp() {
+  for (ChildProcess& w : workers_) KillDescendants(w.pid());
+  // Then each ChildProcess SIGKILLs its worker's group.
+}
 
 ProcessSpec JobQueueApp::Spec(std::vector<std::string> argv, const std::string& log_name) const {
   ProcessSpec spec;
@@ -62,6 +95,7 @@ void JobQueueApp::StartWorker(const std::string& name, const std::vector<std::st
 }
 
 void JobQueueApp::StopWorkers() {
+  for (ChildProcess& w : workers_) KillDescendants(w.pid());  // a warm stop would await their jobs
   for (ChildProcess& w : workers_) w.Signal(SIGTERM);
   for (ChildProcess& w : workers_) w.Stop(std::chrono::seconds(15));
   workers_.clear();

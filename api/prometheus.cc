@@ -29,32 +29,13 @@ class Exposition final {
   }
   // `labels` is already formatted, e.g. `cache="task_status"`, or empty.
   void Sample(std::string_view name, std::string_view labels, double value) {
-    AppendSample(out_, name, labels, value);
-  }
-  static void AppendSample(std::string& out, std::string_view name, std::string_view labels,
-                           double value) {
-    out += name;
-    if (!labels.empty()) {
-      out += '{';
-      out += labels;
-      out += '}';
-    }
-    out += ' ';
-    out += Number(value);
-    out += '\n';
+    sources::AppendSample(out_, name, labels, value);
   }
   // Sample lines written elsewhere, appended as they are.
   void Raw(std::string_view lines) { out_ += lines; }
   std::string Take() { return std::move(out_); }
 
  private:
-  static std::string Number(double v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-  }
   std::string out_;
 };
 

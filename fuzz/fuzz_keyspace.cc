@@ -28,31 +28,22 @@ std::vector<RedisReply> Replies(std::string_view raw) {
   while (!raw.empty()) {
     const std::size_t end = raw.find('\0');
     std::string_view part = raw.substr(0, end);
-    RedisReply r;
     const char tag = part.empty() ? 's' : part.front();
     if (!part.empty()) part.remove_prefix(1);
     if (tag % 4 == 0) {
-      r.type = RedisReply::Type::kInteger;
-      r.integer = static_cast<std::int64_t>(part.size()) - 3;
+      out.push_back(RedisReply::Integer(static_cast<std::int64_t>(part.size()) - 3));
     } else if (tag % 4 == 1) {
-      r.type = RedisReply::Type::kError;
+      out.push_back(RedisReply::Error(std::string(part)));
     } else {
-      r.type = RedisReply::Type::kString;
-      r.str = std::string(part);
+      out.push_back(RedisReply::String(std::string(part)));
     }
-    out.push_back(std::move(r));
     if (end == std::string_view::npos) break;
     raw.remove_prefix(end + 1);
   }
   return out;
 }
 
-RedisReply Array(std::vector<RedisReply> elements) {
-  RedisReply r;
-  r.type = RedisReply::Type::kArray;
-  r.elements = std::move(elements);
-  return r;
-}
+RedisReply Array(std::vector<RedisReply> elements) { return RedisReply::Array(std::move(elements)); }
 
 }  // namespace
 

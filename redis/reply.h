@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace queuemon::redis {
@@ -17,6 +18,31 @@ struct RedisReply {
 
   bool is_error() const { return type == Type::kError; }
   bool is_nil() const { return type == Type::kNil; }
+
+  // Replies as a server would send them (tests, fuzz targets, fakes).
+  static RedisReply String(std::string s) {
+    RedisReply r;
+    r.type = Type::kString;
+    r.str = std::move(s);
+    return r;
+  }
+  static RedisReply Integer(std::int64_t v) {
+    RedisReply r;
+    r.type = Type::kInteger;
+    r.integer = v;
+    return r;
+  }
+  static RedisReply Error(std::string message) {
+    RedisReply r = String(std::move(message));
+    r.type = Type::kError;
+    return r;
+  }
+  static RedisReply Array(std::vector<RedisReply> elements) {
+    RedisReply r;
+    r.type = Type::kArray;
+    r.elements = std::move(elements);
+    return r;
+  }
 };
 
 }  // namespace queuemon::redis

@@ -9,6 +9,7 @@
 #include "redis/link_monitor.h"
 #include "redis/url.h"
 #include "sources/errors.h"
+#include "sources/keyspace/views.h"
 
 namespace queuemon::sources::keyspace {
 namespace {
@@ -56,30 +57,13 @@ void KeyspaceSource::Stop() {
 }
 
 SourceStats KeyspaceSource::Stats() const {
-  SourceStats out;
-  {
-    base::MutexLock lock(stats_mu_);
-    out = stats_;
-  }
+  SourceStats out = counters_.Snapshot();
   const redis::BrokerLinkStats links = options_.monitor->Stats();
   out.broker_connect_failures = links.connect_failures;
   out.broker_disconnects = links.disconnects;
   out.broker_reconnects = links.reconnects;
   out.broker_backoff_seconds = links.backoff_seconds;
   return out;
-}
-
-void KeyspaceSource::NoteWorkersOnline(std::int64_t online) {
-  base::MutexLock lock(stats_mu_);
-  stats_.workers_online = static_cast<std::size_t>(online);
-}
-
-void KeyspaceSource::Record(bool ok, double seconds, bool broker_up) {
-  base::MutexLock lock(stats_mu_);
-  (ok ? stats_.collections : stats_.errors) += 1;
-  stats_.last_duration_seconds = seconds;
-  stats_.up = broker_up;
-  if (ok) stats_.last_success_unix = base::UnixNow();
 }
 
 boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Collect(ViewRequest request) {
@@ -100,13 +84,66 @@ boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Collect(ViewReque
   // A rejected id or a view the kind lacks says nothing about the broker.
   if (result || (result.error() != MakeErrorCode(Errc::kInvalidArgument) &&
                  result.error() != MakeErrorCode(Errc::kNotFound))) {
-    Record(result.has_value(), seconds, broker_up);
+    counters_.Record(result.has_value(), seconds, broker_up);
   }
   if (!result) {
     spdlog::debug("{}[{}]: {} failed: {}", kind_, name_, ViewKey(request.view, request.argument),
                   result.error().message());
   }
   co_return result;
+}
+
+boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::CollectView(
+    const ViewRequest& request) {
+  switch (request.view) {
+    case View::kWorkers: {
+      auto workers = co_await ReadWorkersNoted();
+      if (!workers) co_return workers.error();
+      co_return MakeCollected(std::move(workers->view));
+    }
+    case View::kQueues: {
+      auto queues = co_await ReadQueues();
+      if (!queues) co_return queues.error();
+      co_return MakeCollected(std::move(*queues));
+    }
+    case View::kTasks:
+      co_return co_await Jobs();
+    case View::kTask: {
+      if (!ValidTaskId(request.argument)) co_return MakeErrorCode(Errc::kInvalidArgument);
+      auto job = co_await ReadJob(request.argument);
+      if (!job) co_return job.error();
+      co_return MakeCollected(std::move(*job));
+    }
+    case View::kSummary:
+      co_return co_await Summary();
+    default:  // recent, task_stats: Celery's task events have no counterpart
+      co_return MakeErrorCode(Errc::kNotFound);
+  }
+}
+
+// Every workers read notes how many are alive (SourceStats::workers_online).
+KeyspaceSource::Awaitable<KeyspaceSource::Workers> KeyspaceSource::ReadWorkersNoted() {
+  auto workers = co_await ReadWorkers();
+  if (workers) counters_.SetWorkersOnline(static_cast<std::size_t>(workers->view.online));
+  co_return workers;
+}
+
+boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Jobs() {
+  auto workers = co_await ReadWorkersNoted();
+  if (!workers) co_return workers.error();
+  auto queues = co_await ReadQueues();
+  if (!queues) co_return queues.error();
+  auto running = co_await CompleteRunning(std::move(workers->running));
+  if (!running) co_return running.error();
+  co_return MakeCollected(BuildJobsView(*queues, std::move(*running), base::UnixNow()));
+}
+
+boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Summary() {
+  auto workers = co_await ReadWorkersNoted();
+  if (!workers) co_return workers.error();
+  auto queues = co_await ReadQueues();
+  if (!queues) co_return queues.error();
+  co_return MakeCollected(BuildSummaryView(workers->view, *queues, base::UnixNow()));
 }
 
 boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Health() {
@@ -117,7 +154,7 @@ boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Health() {
   const bool reachable = pong.has_value() && !pong->is_error();
   std::int64_t online = 0;
   if (reachable) {
-    if (auto counted = co_await CountOnline()) online = *counted;
+    if (auto workers = co_await ReadWorkersNoted()) online = workers->view.online;
   }
   co_return MakeCollected(BuildHealth(reachable, reachable ? rtt_ms : 0, online, base::UnixNow()));
 }

@@ -1,22 +1,23 @@
 #pragma once
 // KeyspaceSource: the skeleton of a source whose whole state lives in a job-queue library's
 // Redis keys (RQ, Sidekiq): one RedisConnection (with a link monitor for /metrics), the
-// collection counters of SourceStats, and the health view (PING, plus the workers the kind
-// counts alive). A kind derives from it and answers the other views in CollectView with
-// read-only commands only: nothing it sends writes to the monitored Redis.
+// collection counters of SourceStats, and every view built from three reads a kind provides
+// (its workers with the jobs they run, its queues, one job): workers, queues, tasks (jobs by
+// state and the running ones), task, summary, and health (PING and the live workers). A kind
+// reads with read-only commands only: nothing it sends writes to the monitored Redis.
 //
 // Thread-safety: as Source (Collect from any thread, concurrently; RedisConnection pipelines).
 
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "base/clock.h"
-#include "base/mutex.h"
-#include "base/thread_annotations.h"
 #include "redis/connection.h"
+#include "sources/collection_counters.h"
 #include "sources/source.h"
 
 namespace queuemon::sources::keyspace {
@@ -41,19 +42,30 @@ class KeyspaceSource : public Source {
   redis::RedisConnectionStats ConnectionStats() const { return redis_.Stats(); }
 
  protected:
-  // Every view but kHealth; a view the kind does not have answers Errc::kNotFound.
-  virtual boost::asio::awaitable<Result> CollectView(const ViewRequest& request) = 0;
-  // The workers alive now (one collection of the kind's worker keys), for the health view.
-  virtual boost::asio::awaitable<boost::system::result<std::int64_t>> CountOnline() = 0;
+  template <typename T>
+  using Awaitable = boost::asio::awaitable<boost::system::result<T>>;
+  struct Workers {
+    WorkersView view;
+    std::vector<RunningJob> running;  // at least id and worker of each job they run
+  };
+  // The kind's reads. A broker error fails them; odd data reads as missing.
+  virtual Awaitable<Workers> ReadWorkers() = 0;
+  virtual Awaitable<QueuesView> ReadQueues() = 0;
+  // REQUIRES: ValidTaskId(id). An unknown id is a JobInfo with found == false.
+  virtual Awaitable<JobInfo> ReadJob(const std::string& id) = 0;
+  // The running jobs' other fields, where ReadWorkers has only their ids (one more round).
+  virtual Awaitable<std::vector<RunningJob>> CompleteRunning(std::vector<RunningJob> running) {
+    co_return running;
+  }
 
-  // The workers a collection found alive (SourceStats::workers_online).
-  void NoteWorkersOnline(std::int64_t online);
   redis::RedisConnection& redis() { return redis_; }
-  const base::Clock& clock() const { return clock_; }
 
  private:
+  boost::asio::awaitable<Result> CollectView(const ViewRequest& request);
+  Awaitable<Workers> ReadWorkersNoted();
+  boost::asio::awaitable<Result> Jobs();
+  boost::asio::awaitable<Result> Summary();
   boost::asio::awaitable<Result> Health();
-  void Record(bool ok, double seconds, bool broker_up);
 
   const std::string name_;
   const std::string kind_;
@@ -62,8 +74,7 @@ class KeyspaceSource : public Source {
   redis::RedisConnection redis_;
   std::atomic<bool> stopped_{false};
 
-  mutable base::Mutex stats_mu_;
-  SourceStats stats_ GUARDED_BY(stats_mu_);
+  CollectionCounters counters_;
 };
 
 }  // namespace queuemon::sources::keyspace

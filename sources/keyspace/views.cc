@@ -4,6 +4,16 @@
 
 namespace queuemon::sources::keyspace {
 
+WorkersView BuildWorkersView(std::vector<WorkerInfo> workers, double now) {
+  WorkersView view;
+  view.timestamp = now;
+  std::sort(workers.begin(), workers.end(),
+            [](const WorkerInfo& a, const WorkerInfo& b) { return a.hostname < b.hostname; });
+  for (const WorkerInfo& w : workers) (w.status == "online" ? view.online : view.offline) += 1;
+  view.workers = std::move(workers);
+  return view;
+}
+
 SummaryView BuildSummaryView(const WorkersView& workers, const QueuesView& queues, double now) {
   SummaryView s;
   s.timestamp = now;

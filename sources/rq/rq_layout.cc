@@ -103,16 +103,6 @@ std::optional<WorkerInfo> WorkerFromHash(const std::string& name,
   return w;
 }
 
-WorkersView BuildWorkersView(std::vector<WorkerInfo> workers, double now) {
-  WorkersView view;
-  view.timestamp = now;
-  std::sort(workers.begin(), workers.end(),
-            [](const WorkerInfo& a, const WorkerInfo& b) { return a.hostname < b.hostname; });
-  for (const WorkerInfo& w : workers) (w.status == "online" ? view.online : view.offline) += 1;
-  view.workers = std::move(workers);
-  return view;
-}
-
 std::vector<RedisCommand> QueueCommands(const std::string& queue, double now) {
   const std::string list = std::string(kQueuePrefix) + queue;
   std::vector<RedisCommand> commands;

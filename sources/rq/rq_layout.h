@@ -66,7 +66,6 @@ std::vector<redis::RedisCommand> JobCommands(const std::string& job_id);
 std::optional<WorkerInfo> WorkerFromHash(const std::string& name,
                                          const std::map<std::string, std::string>& hash,
                                          double now);
-WorkersView BuildWorkersView(std::vector<WorkerInfo> workers, double now);
 
 // Per queue, in this order: LLEN, LINDEX 0, SCARD rq:workers:<q>, then one count per registry.
 std::vector<redis::RedisCommand> QueueCommands(const std::string& queue, double now);

@@ -30,36 +30,7 @@ RqSource::RqSource(boost::asio::any_io_executor executor, const RqOptions& optio
                    const base::Clock& clock)
     : KeyspaceSource(std::move(executor), options.name, "rq", options.redis, clock) {}
 
-boost::asio::awaitable<RqSource::Result> RqSource::CollectView(const ViewRequest& request) {
-  switch (request.view) {
-    case View::kWorkers: {
-      auto workers = co_await ReadWorkers();
-      if (!workers) co_return workers.error();
-      co_return MakeCollected(std::move(*workers));
-    }
-    case View::kQueues: {
-      auto queues = co_await ReadQueues();
-      if (!queues) co_return queues.error();
-      co_return MakeCollected(std::move(*queues));
-    }
-    case View::kTasks:
-      co_return co_await Jobs();
-    case View::kTask:
-      co_return co_await Job(request.argument);
-    case View::kSummary:
-      co_return co_await Summary();
-    default:
-      co_return MakeErrorCode(Errc::kNotFound);
-  }
-}
-
-RqSource::Awaitable<std::int64_t> RqSource::CountOnline() {
-  auto workers = co_await ReadWorkers();
-  if (!workers) co_return workers.error();
-  co_return workers->online;
-}
-
-RqSource::Awaitable<WorkersView> RqSource::ReadWorkers() {
+RqSource::Awaitable<RqSource::Workers> RqSource::ReadWorkers() {
   auto listed = co_await redis().Command(WorkersCommand());
   if (!listed) co_return listed.error();
   if (listed->is_error()) co_return MakeErrorCode(Errc::kProtocol);
@@ -84,9 +55,17 @@ RqSource::Awaitable<WorkersView> RqSource::ReadWorkers() {
       }
     }
   }
-  WorkersView view = BuildWorkersView(std::move(workers), base::UnixNow());
-  NoteWorkersOnline(view.online);
-  co_return view;
+  Workers out;
+  for (const WorkerInfo& w : workers) {
+    for (const std::string& id : w.current_jobs) {
+      RunningJob job;
+      job.id = id;
+      job.worker = w.hostname;
+      out.running.push_back(std::move(job));
+    }
+  }
+  out.view = keyspace::BuildWorkersView(std::move(workers), base::UnixNow());
+  co_return out;
 }
 
 RqSource::Awaitable<QueuesView> RqSource::ReadQueues() {
@@ -129,18 +108,10 @@ RqSource::Awaitable<QueuesView> RqSource::ReadQueues() {
   co_return BuildQueuesView(std::move(queues), enqueued, suspended, base::UnixNow());
 }
 
-RqSource::Awaitable<std::vector<RunningJob>> RqSource::ReadRunning(const WorkersView& workers) {
-  std::vector<RunningJob> running;
+// The running jobs' name, queue and start, one HMGET each.
+RqSource::Awaitable<std::vector<RunningJob>> RqSource::CompleteRunning(std::vector<RunningJob> running) {
   std::vector<RedisCommand> commands;
-  for (const WorkerInfo& w : workers.workers) {
-    for (const std::string& id : w.current_jobs) {
-      RunningJob job;
-      job.id = id;
-      job.worker = w.hostname;
-      running.push_back(std::move(job));
-      commands.push_back(RunningJobCommand(id));
-    }
-  }
+  for (const RunningJob& job : running) commands.push_back(RunningJobCommand(job.id));
   if (commands.empty()) co_return running;
   auto replies = co_await redis().Pipeline(std::move(commands));
   if (!replies) co_return replies.error();
@@ -156,31 +127,12 @@ RqSource::Awaitable<std::vector<RunningJob>> RqSource::ReadRunning(const Workers
   co_return running;
 }
 
-boost::asio::awaitable<RqSource::Result> RqSource::Jobs() {
-  auto workers = co_await ReadWorkers();
-  if (!workers) co_return workers.error();
-  auto queues = co_await ReadQueues();
-  if (!queues) co_return queues.error();
-  auto running = co_await ReadRunning(*workers);
-  if (!running) co_return running.error();
-  co_return MakeCollected(keyspace::BuildJobsView(*queues, std::move(*running), base::UnixNow()));
-}
-
-boost::asio::awaitable<RqSource::Result> RqSource::Job(const std::string& id) {
-  if (!ValidTaskId(id)) co_return MakeErrorCode(Errc::kInvalidArgument);
+RqSource::Awaitable<JobInfo> RqSource::ReadJob(const std::string& id) {
   auto replies = Checked(co_await redis().Pipeline(JobCommands(id)));
   if (!replies) co_return replies.error();
   JobInfo job = JobFromFields(id, (*replies)[0]);
   if (job.found && job.status == "failed") job.exception = ExceptionOfJob((*replies)[0], (*replies)[1]);
-  co_return MakeCollected(std::move(job));
-}
-
-boost::asio::awaitable<RqSource::Result> RqSource::Summary() {
-  auto workers = co_await ReadWorkers();
-  if (!workers) co_return workers.error();
-  auto queues = co_await ReadQueues();
-  if (!queues) co_return queues.error();
-  co_return MakeCollected(keyspace::BuildSummaryView(*workers, *queues, base::UnixNow()));
+  co_return job;
 }
 
 std::unique_ptr<SourceOptions> RqOptions::Clone() const { return std::make_unique<RqOptions>(*this); }

@@ -25,16 +25,10 @@ class RqSource final : public keyspace::KeyspaceSource {
                                          const QueuesView* queues) const override;
 
  private:
-  template <typename T>
-  using Awaitable = boost::asio::awaitable<boost::system::result<T>>;
-  boost::asio::awaitable<Result> CollectView(const ViewRequest& request) override;
-  Awaitable<std::int64_t> CountOnline() override;
-  Awaitable<WorkersView> ReadWorkers();
-  Awaitable<QueuesView> ReadQueues();
-  Awaitable<std::vector<RunningJob>> ReadRunning(const WorkersView& workers);
-  boost::asio::awaitable<Result> Jobs();
-  boost::asio::awaitable<Result> Job(const std::string& id);
-  boost::asio::awaitable<Result> Summary();
+  Awaitable<Workers> ReadWorkers() override;
+  Awaitable<QueuesView> ReadQueues() override;
+  Awaitable<JobInfo> ReadJob(const std::string& id) override;
+  Awaitable<std::vector<RunningJob>> CompleteRunning(std::vector<RunningJob> running) override;
 };
 
 }  // namespace queuemon::sources::rq

@@ -130,16 +130,6 @@ std::optional<WorkerInfo> WorkerFromProcess(const std::string& identity, const R
   return w;
 }
 
-WorkersView BuildWorkersView(std::vector<WorkerInfo> workers, double now) {
-  WorkersView view;
-  view.timestamp = now;
-  std::sort(workers.begin(), workers.end(),
-            [](const WorkerInfo& a, const WorkerInfo& b) { return a.hostname < b.hostname; });
-  view.online = static_cast<std::int64_t>(workers.size());
-  view.workers = std::move(workers);
-  return view;
-}
-
 QueuesView BuildQueuesView(const std::vector<std::string>& queue_names,
                            const std::vector<RedisReply>& stats,
                            std::span<const RedisReply> queue_replies,

@@ -59,7 +59,6 @@ std::optional<WorkerInfo> WorkerFromProcess(const std::string& identity,
                                             const redis::RedisReply& hmget,
                                             std::span<const redis::RedisReply> work, double now,
                                             std::vector<RunningJob>& running);
-WorkersView BuildWorkersView(std::vector<WorkerInfo> workers, double now);
 
 // Replies of StatsCommands; then kCommandsPerQueue per queue; then one per process.
 QueuesView BuildQueuesView(const std::vector<std::string>& queue_names,

@@ -28,37 +28,7 @@ SidekiqSource::SidekiqSource(boost::asio::any_io_executor executor,
       keys_(options.namespace_),
       max_job_scan_(options.max_job_scan) {}
 
-boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::CollectView(
-    const ViewRequest& request) {
-  switch (request.view) {
-    case View::kWorkers: {
-      auto processes = co_await ReadProcesses();
-      if (!processes) co_return processes.error();
-      co_return MakeCollected(std::move(processes->workers));
-    }
-    case View::kQueues: {
-      auto queues = co_await ReadQueues();
-      if (!queues) co_return queues.error();
-      co_return MakeCollected(std::move(*queues));
-    }
-    case View::kTasks:
-      co_return co_await Jobs();
-    case View::kTask:
-      co_return co_await Job(request.argument);
-    case View::kSummary:
-      co_return co_await Summary();
-    default:
-      co_return MakeErrorCode(Errc::kNotFound);
-  }
-}
-
-SidekiqSource::Awaitable<std::int64_t> SidekiqSource::CountOnline() {
-  auto processes = co_await ReadProcesses();
-  if (!processes) co_return processes.error();
-  co_return processes->workers.online;
-}
-
-SidekiqSource::Awaitable<SidekiqSource::Processes> SidekiqSource::ReadProcesses() {
+SidekiqSource::Awaitable<SidekiqSource::Workers> SidekiqSource::ReadWorkers() {
   auto listed = co_await redis().Command(ProcessesCommand(keys_));
   if (!listed) co_return listed.error();
   if (listed->is_error()) co_return MakeErrorCode(Errc::kProtocol);
@@ -67,7 +37,7 @@ SidekiqSource::Awaitable<SidekiqSource::Processes> SidekiqSource::ReadProcesses(
   for (const std::string& identity : identities) {
     for (RedisCommand& c : ProcessCommands(keys_, identity)) commands.push_back(std::move(c));
   }
-  Processes out;
+  Workers out;
   std::vector<WorkerInfo> workers;
   if (!commands.empty()) {
     auto replies = co_await redis().Pipeline(std::move(commands));
@@ -81,8 +51,7 @@ SidekiqSource::Awaitable<SidekiqSource::Processes> SidekiqSource::ReadProcesses(
       }
     }
   }
-  out.workers = BuildWorkersView(std::move(workers), base::UnixNow());
-  NoteWorkersOnline(out.workers.online);
+  out.view = keyspace::BuildWorkersView(std::move(workers), base::UnixNow());
   co_return out;
 }
 
@@ -109,25 +78,7 @@ SidekiqSource::Awaitable<QueuesView> SidekiqSource::ReadQueues() {
                             base::UnixNow());
 }
 
-boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::Jobs() {
-  auto processes = co_await ReadProcesses();
-  if (!processes) co_return processes.error();
-  auto queues = co_await ReadQueues();
-  if (!queues) co_return queues.error();
-  co_return MakeCollected(
-      keyspace::BuildJobsView(*queues, std::move(processes->running), base::UnixNow()));
-}
-
-boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::Summary() {
-  auto processes = co_await ReadProcesses();
-  if (!processes) co_return processes.error();
-  auto queues = co_await ReadQueues();
-  if (!queues) co_return queues.error();
-  co_return MakeCollected(keyspace::BuildSummaryView(processes->workers, *queues, base::UnixNow()));
-}
-
-boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::Job(const std::string& jid) {
-  if (!ValidTaskId(jid)) co_return MakeErrorCode(Errc::kInvalidArgument);
+SidekiqSource::Awaitable<JobInfo> SidekiqSource::ReadJob(const std::string& jid) {
   auto found = co_await FindBusy(jid);
   for (const JobSet& set : kJobSets) {
     if (!found || *found) break;
@@ -141,7 +92,7 @@ boost::asio::awaitable<SidekiqSource::Result> SidekiqSource::Job(const std::stri
   } else {
     job.id = jid;
   }
-  co_return MakeCollected(std::move(job));
+  co_return job;
 }
 
 SidekiqSource::Awaitable<std::optional<JobInfo>> SidekiqSource::FindBusy(const std::string& jid) {

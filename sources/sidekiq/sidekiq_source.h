@@ -31,19 +31,9 @@ class SidekiqSource final : public keyspace::KeyspaceSource {
                                          const QueuesView* queues) const override;
 
  private:
-  template <typename T>
-  using Awaitable = boost::asio::awaitable<boost::system::result<T>>;
-  struct Processes {
-    WorkersView workers;
-    std::vector<RunningJob> running;
-  };
-  boost::asio::awaitable<Result> CollectView(const ViewRequest& request) override;
-  Awaitable<std::int64_t> CountOnline() override;
-  Awaitable<Processes> ReadProcesses();
-  Awaitable<QueuesView> ReadQueues();
-  boost::asio::awaitable<Result> Jobs();
-  boost::asio::awaitable<Result> Summary();
-  boost::asio::awaitable<Result> Job(const std::string& jid);
+  Awaitable<Workers> ReadWorkers() override;
+  Awaitable<QueuesView> ReadQueues() override;
+  Awaitable<JobInfo> ReadJob(const std::string& jid) override;
   Awaitable<std::optional<JobInfo>> FindBusy(const std::string& jid);
   Awaitable<std::optional<JobInfo>> FindInSet(const std::string& jid, const JobSet& set);
   Awaitable<std::optional<JobInfo>> FindInQueues(const std::string& jid);

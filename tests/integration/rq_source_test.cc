@@ -13,9 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sources/errors.h"
-#include "tests/testing/io_context_threads.h"
-#include "tests/testing/job_queue_apps.h"
-#include "tests/testing/redis_server.h"
+#include "tests/integration/keyspace_fixture.h"
 
 namespace queuemon::sources::rq {
 namespace {
@@ -23,54 +21,15 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class RqSourceTest : public ::testing::Test {
+class RqSourceTest : public KeyspaceFixture<RqSource, RqOptions> {
  protected:
   static void SetUpTestSuite() {
-    redis_ = new testing::RedisServer();
-    app_ = new testing::JobQueueApp(
-        testing::JobQueueApp::Rq(redis_->url(0), ::testing::TempDir() + "/rq_source_logs"));
-    std::filesystem::create_directories(::testing::TempDir() + "/rq_source_logs");
-    app_->StartWorker("rw1", {"default", "high"});
-    app_->StartWorker("rw2", {"default"});
-    app_->Ctl({"wait-workers", "2"});
-    ids_ = new json(app_->CtlJson({"scenario"}));
-    app_->Ctl({"wait-settled"});
-    io_ = new testing::IoContextThreads(2);
-    RqOptions options;
-    options.name = "jobs";
-    options.redis.url = redis_->url(0);
-    source_ = new RqSource(io_->executor(), options, clock_);
-    source_->Start();
+    SetUpWorld(testing::JobQueueApp::Rq, "rq_source_logs", "jobs", [](testing::JobQueueApp& app) {
+      app.StartWorker("rw1", {"default", "high"});
+      app.StartWorker("rw2", {"default"});
+      app.Ctl({"wait-workers", "2"});
+    });
   }
-  static void TearDownTestSuite() {
-    source_->Stop();
-    delete source_;
-    delete io_;
-    delete app_;
-    delete ids_;
-    delete redis_;
-  }
-
-  static boost::system::result<Collected> Collect(View view, std::string argument = {}) {
-    return io_->Await(source_->Collect(ViewRequest{view, std::move(argument)}), seconds(10));
-  }
-  template <typename T>
-  static T CollectAs(View view, std::string argument = {}) {
-    auto collected = Collect(view, std::move(argument));
-    if (!collected) throw std::runtime_error("collect failed: " + collected.error().message());
-    return std::get<T>(collected->data);
-  }
-  static std::string Id(const char* key, std::size_t i = 0) {
-    const json& v = (*ids_)[key];
-    return v.is_array() ? v.at(i).get<std::string>() : v.get<std::string>();
-  }
-
-  static inline base::SteadyClock clock_;
-  static inline testing::RedisServer* redis_ = nullptr;
-  static inline testing::JobQueueApp* app_ = nullptr;
-  static inline json* ids_ = nullptr;
-  static inline testing::IoContextThreads* io_ = nullptr;
-  static inline RqSource* source_ = nullptr;
 };
 
 TEST_F(RqSourceTest, WorkersEqualWorkerAll) {

@@ -12,9 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sources/errors.h"
-#include "tests/testing/io_context_threads.h"
-#include "tests/testing/job_queue_apps.h"
-#include "tests/testing/redis_server.h"
+#include "tests/integration/keyspace_fixture.h"
 
 namespace queuemon::sources::sidekiq {
 namespace {
@@ -22,53 +20,14 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class SidekiqSourceTest : public ::testing::Test {
+class SidekiqSourceTest : public KeyspaceFixture<SidekiqSource, SidekiqOptions> {
  protected:
   static void SetUpTestSuite() {
-    redis_ = new testing::RedisServer();
-    const std::string logs = ::testing::TempDir() + "/sidekiq_source_logs";
-    std::filesystem::create_directories(logs);
-    app_ = new testing::JobQueueApp(testing::JobQueueApp::Sidekiq(redis_->url(0), logs));
-    app_->StartWorker("sk1", {"default", "high"});
-    app_->Ctl({"wait-processes", "1"});
-    ids_ = new json(app_->CtlJson({"scenario"}));
-    app_->Ctl({"wait-settled"});
-    io_ = new testing::IoContextThreads(2);
-    SidekiqOptions options;
-    options.name = "web";
-    options.redis.url = redis_->url(0);
-    source_ = new SidekiqSource(io_->executor(), options, clock_);
-    source_->Start();
+    SetUpWorld(testing::JobQueueApp::Sidekiq, "sidekiq_source_logs", "web", [](testing::JobQueueApp& app) {
+      app.StartWorker("sk1", {"default", "high"});
+      app.Ctl({"wait-processes", "1"});
+    });
   }
-  static void TearDownTestSuite() {
-    source_->Stop();
-    delete source_;
-    delete io_;
-    delete app_;
-    delete ids_;
-    delete redis_;
-  }
-
-  static boost::system::result<Collected> Collect(View view, std::string argument = {}) {
-    return io_->Await(source_->Collect(ViewRequest{view, std::move(argument)}), seconds(10));
-  }
-  template <typename T>
-  static T CollectAs(View view, std::string argument = {}) {
-    auto collected = Collect(view, std::move(argument));
-    if (!collected) throw std::runtime_error("collect failed: " + collected.error().message());
-    return std::get<T>(collected->data);
-  }
-  static std::string Id(const char* key, std::size_t i = 0) {
-    const json& v = (*ids_)[key];
-    return v.is_array() ? v.at(i).get<std::string>() : v.get<std::string>();
-  }
-
-  static inline base::SteadyClock clock_;
-  static inline testing::RedisServer* redis_ = nullptr;
-  static inline testing::JobQueueApp* app_ = nullptr;
-  static inline json* ids_ = nullptr;
-  static inline testing::IoContextThreads* io_ = nullptr;
-  static inline SidekiqSource* source_ = nullptr;
 };
 
 TEST_F(SidekiqSourceTest, ProcessesEqualProcessSet) {

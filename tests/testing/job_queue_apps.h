@@ -36,6 +36,12 @@ class JobQueueApp final {
   std::string Ctl(const std::vector<std::string>& args,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
   nlohmann::json CtlJson(const std::vector<std::string>& args);
+  // The id under `key` of a scenario's output ({"ok": [ids], "slow": id, ...}): element `i` of
+  // a list, or the single id.
+  static std::string Id(const nlohmann::json& ids, const char* key, std::size_t i = 0) {
+    const nlohmann::json& v = ids.at(key);
+    return v.is_array() ? v.at(i).get<std::string>() : v.get<std::string>();
+  }
 
  private:
   JobQueueApp(std::vector<std::string> interpreter, std::string app_dir, std::string ctl,

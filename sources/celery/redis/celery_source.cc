@@ -75,11 +75,7 @@ void CelerySource::Stop() {
 }
 
 SourceStats CelerySource::Stats() const {
-  SourceStats out;
-  {
-    base::MutexLock lock(stats_mu_);
-    out = stats_;
-  }
+  SourceStats out = counters_.Snapshot();
   out.worker_requests = inspector_.broadcasts();
   out.workers_online = events_.table().OnlineCount();
   const EventStream& stream = events_.stream();
@@ -119,14 +115,6 @@ void CelerySource::SetChangeListener(ChangeListener listener) {
   events_.stream().SetChangeListener(std::move(listener));
 }
 
-void CelerySource::Record(bool ok, double seconds, bool broker_up) {
-  base::MutexLock lock(stats_mu_);
-  (ok ? stats_.collections : stats_.errors) += 1;
-  stats_.last_duration_seconds = seconds;
-  stats_.up = broker_up;
-  if (ok) stats_.last_success_unix = base::UnixNow();
-}
-
 boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest request) {
   if (stopped_) co_return MakeErrorCode(Errc::kShuttingDown);
   const auto start = clock_.Now();
@@ -138,7 +126,7 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest r
   }
   // A rejected task id says nothing about the broker or the source's health.
   if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
-    Record(result.has_value(), seconds, broker_up);
+    counters_.Record(result.has_value(), seconds, broker_up);
   }
   if (!result) {
     spdlog::debug("celery[{}]: {} failed: {}", options_.name,
@@ -179,7 +167,7 @@ RoundHints CelerySource::HintsForRound() const {
   if (hints.departed.empty()) return hints;
   hints.awaited = events_.table().OnlineHostnames();
   {
-    base::MutexLock lock(stats_mu_);
+    base::MutexLock lock(repliers_mu_);
     hints.awaited.insert(last_repliers_.begin(), last_repliers_.end());
   }
   for (const std::string& gone : hints.departed) hints.awaited.erase(gone);
@@ -194,7 +182,7 @@ void CelerySource::RememberRepliers(const ParsedReplies& replies, bool complete)
   for (const auto& [name, _] : replies.queues) repliers.insert(name);
   for (const auto& [name, _] : replies.tasks) repliers.insert(name);
   repliers.insert(replies.pong.begin(), replies.pong.end());
-  base::MutexLock lock(stats_mu_);
+  base::MutexLock lock(repliers_mu_);
   if (complete) {
     last_repliers_ = std::move(repliers);
   } else {

@@ -37,6 +37,7 @@
 #include "sources/celery/redis/queues.h"
 #include "sources/celery/redis/results.h"
 #include "sources/celery/view_builder.h"
+#include "sources/collection_counters.h"
 #include "sources/source.h"
 #include "redis/connection.h"
 
@@ -79,7 +80,6 @@ class CelerySource final : public Source {
   Result TaskStats() const;
   boost::asio::awaitable<Result> Summary();
   boost::asio::awaitable<Result> Health();
-  void Record(bool ok, double seconds, bool broker_up);
   // `options` with a redis::BrokerLinkMonitor on the broker (and on a separate result backend).
   static CeleryOptions WithLinkMonitors(CeleryOptions options);
 
@@ -95,9 +95,9 @@ class CelerySource final : public Source {
   CeleryResults results_;
   std::atomic<bool> stopped_{false};
 
-  mutable base::Mutex stats_mu_;
-  SourceStats stats_ GUARDED_BY(stats_mu_);  // malformed/broadcasts/workers filled on read
-  std::set<std::string> last_repliers_ GUARDED_BY(stats_mu_);  // of the latest inspect round
+  CollectionCounters counters_;  // malformed/broadcasts/workers/events filled on read
+  mutable base::Mutex repliers_mu_;
+  std::set<std::string> last_repliers_ GUARDED_BY(repliers_mu_);  // of the latest inspect round
   std::atomic<std::uint64_t> malformed_{0};
 };
 

@@ -7,45 +7,25 @@ namespace {
 
 using redis::RedisReply;
 
-RedisReply Str(std::string s) {
-  RedisReply r;
-  r.type = RedisReply::Type::kString;
-  r.str = std::move(s);
-  return r;
-}
-RedisReply Int(std::int64_t v) {
-  RedisReply r;
-  r.type = RedisReply::Type::kInteger;
-  r.integer = v;
-  return r;
-}
-RedisReply Error() {
-  RedisReply r;
-  r.type = RedisReply::Type::kError;
-  r.str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-  return r;
-}
-RedisReply Array(std::vector<RedisReply> elements) {
-  RedisReply r;
-  r.type = RedisReply::Type::kArray;
-  r.elements = std::move(elements);
-  return r;
-}
+// Replies as Redis sends them.
+RedisReply Str(std::string s) { return RedisReply::String(std::move(s)); }
+RedisReply Int(std::int64_t v) { return RedisReply::Integer(v); }
+RedisReply Array(std::vector<RedisReply> elements) { return RedisReply::Array(std::move(elements)); }
 
 TEST(KeyspaceRepliesTest, IntegersFromIntegerRepliesAndCounterStrings) {
   EXPECT_EQ(Integer(Int(7)), 7);
   EXPECT_EQ(Integer(Str("42")), 42);
   EXPECT_EQ(Integer(Str("4x")), std::nullopt);
   EXPECT_EQ(Integer(Str("")), std::nullopt);
-  EXPECT_EQ(Integer(Error()), std::nullopt);
+  EXPECT_EQ(Integer(RedisReply::Error("WRONGTYPE Operation against a key holding the wrong kind of value")), std::nullopt);
   EXPECT_EQ(Integer(RedisReply{}), std::nullopt);  // nil: a missing counter
   EXPECT_EQ(Number(Str("1796194052.36516")), 1796194052.36516);
   EXPECT_EQ(Number(Str("nan?")), std::nullopt);
 }
 
 TEST(KeyspaceRepliesTest, WrongTypesReadAsEmpty) {
-  EXPECT_TRUE(Strings(Error()).empty());
-  EXPECT_TRUE(Hash(Error()).empty());
+  EXPECT_TRUE(Strings(RedisReply::Error("WRONGTYPE Operation against a key holding the wrong kind of value")).empty());
+  EXPECT_TRUE(Hash(RedisReply::Error("WRONGTYPE Operation against a key holding the wrong kind of value")).empty());
   EXPECT_EQ(Text(Int(3)), std::nullopt);
   // An odd-length HGETALL (never sent by Redis) drops the dangling field.
   const auto hash = Hash(Array({Str("a"), Str("1"), Str("b")}));

@@ -12,24 +12,10 @@ namespace {
 using nlohmann::json;
 using redis::RedisReply;
 
-RedisReply Str(std::string s) {
-  RedisReply r;
-  r.type = RedisReply::Type::kString;
-  r.str = std::move(s);
-  return r;
-}
-RedisReply Int(std::int64_t v) {
-  RedisReply r;
-  r.type = RedisReply::Type::kInteger;
-  r.integer = v;
-  return r;
-}
-RedisReply Array(std::vector<RedisReply> elements) {
-  RedisReply r;
-  r.type = RedisReply::Type::kArray;
-  r.elements = std::move(elements);
-  return r;
-}
+// Replies as Redis sends them.
+RedisReply Str(std::string s) { return RedisReply::String(std::move(s)); }
+RedisReply Int(std::int64_t v) { return RedisReply::Integer(v); }
+RedisReply Array(std::vector<RedisReply> elements) { return RedisReply::Array(std::move(elements)); }
 
 // Captured from Sidekiq 6.4.1 (a process running SlowJob).
 const char* kInfo =

@@ -28,6 +28,7 @@
 #include "api/cache_control.h"
 #include "api/view_service.h"
 #include "base/clock.h"
+#include "sources/celery/view_families.h"
 #include "http/gzip.h"
 #include "sources/celery/event_stream.h"
 #include "sources/fake/fake_source.h"
@@ -235,6 +236,41 @@ void BM_GzipMetrics(benchmark::State& state) {
   state.counters["gzip_KiB"] = static_cast<double>(compressed) / 1024;
 }
 BENCHMARK(BM_GzipMetrics)->Args({10, 1})->Args({100, 1})->Args({1000, 1})->Args({1000, 6});
+
+// The job-queue families /metrics renders from a Celery source's cached workers and queues views
+// (CeleryViewFamilies, since issue 15 behind Source::ViewFamilies): <workers> workers on 10
+// hosts, each consuming 2 of <queues> queues. Per scrape; no I/O.
+void BM_CeleryViewFamilies(benchmark::State& state) {
+  const int n_workers = static_cast<int>(state.range(0)), n_queues = static_cast<int>(state.range(1));
+  WorkersView workers;
+  for (int i = 0; i < n_workers; ++i) {
+    WorkerInfo w;
+    w.hostname = "w" + std::to_string(i) + "@host" + std::to_string(i % 10);
+    w.status = "online";
+    w.active = i % 3;
+    w.concurrency = 4;
+    w.queues = {"q" + std::to_string(i % n_queues), "q" + std::to_string((i + 1) % n_queues)};
+    workers.workers.push_back(std::move(w));
+  }
+  QueuesView queues;
+  for (int i = 0; i < n_queues; ++i) {
+    QueueInfo q;
+    q.name = "q" + std::to_string(i);
+    q.messages = i;
+    q.consumers = 2;
+    queues.queues.push_back(std::move(q));
+  }
+  const MetricStyle style{"celery_", ""};
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    for (const MetricFamily& f : CeleryViewFamilies("celery", style, &workers, &queues)) bytes += f.samples.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.counters["text_KiB"] = static_cast<double>(bytes) / 1024;
+}
+BENCHMARK(BM_CeleryViewFamilies)->Args({2, 2})->Args({1000, 1000})->Args({1000, 10000})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace queuemon::sources::celery

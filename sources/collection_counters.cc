@@ -1,6 +1,7 @@
 #include "sources/collection_counters.h"
 
 #include "base/clock.h"
+#include "sources/errors.h"
 
 namespace queuemon::sources {
 
@@ -10,6 +11,20 @@ void CollectionCounters::Record(bool ok, double seconds, bool broker_up) {
   stats_.last_duration_seconds = seconds;
   stats_.up = broker_up;
   if (ok) stats_.last_success_unix = base::UnixNow();
+}
+
+void CollectionCounters::RecordCollection(View view, const boost::system::result<Collected>& result,
+                                          double seconds,
+                                          bool (*broker_down)(const boost::system::error_code&)) {
+  if (!result && (result.error() == MakeErrorCode(Errc::kInvalidArgument) ||
+                  result.error() == MakeErrorCode(Errc::kNotFound))) {
+    return;
+  }
+  bool broker_up = result ? true : !broker_down(result.error());
+  if (result && view == View::kHealth) {
+    if (const auto* health = std::get_if<HealthView>(&result->data)) broker_up = health->broker_reachable;
+  }
+  Record(result.has_value(), seconds, broker_up);
 }
 
 void CollectionCounters::SetWorkersOnline(std::size_t online) {

@@ -10,18 +10,25 @@
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "sources/source.h"
+#include "sources/views.h"
 
 namespace queuemon::sources {
 
 class CollectionCounters final {
  public:
-  // One Collect() that returned (`ok`) or failed, taking `seconds`, the broker up or not.
-  void Record(bool ok, double seconds, bool broker_up);
+  // One Collect() of `view` that took `seconds`, with the rules every source follows: the broker
+  // was up unless `broker_down(error)` (the kind's transport knows its errors), or, for the
+  // health view (which never fails), unless it reports the broker unreachable; a rejected
+  // argument or a view the kind lacks says nothing about the broker and is not counted.
+  void RecordCollection(View view, const boost::system::result<Collected>& result, double seconds,
+                        bool (*broker_down)(const boost::system::error_code&));
   void SetWorkersOnline(std::size_t online);
   // SourceStats with these fields set and the others zero.
   SourceStats Snapshot() const;
 
  private:
+  void Record(bool ok, double seconds, bool broker_up);
+
   mutable base::Mutex mu_;
   SourceStats stats_ GUARDED_BY(mu_);
 };

@@ -76,16 +76,9 @@ boost::asio::awaitable<KeyspaceSource::Result> KeyspaceSource::Collect(ViewReque
   } else {
     result = co_await CollectView(request);
   }
-  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
-  bool broker_up = result ? true : !redis::IsBrokerDown(result.error());
-  if (result && request.view == View::kHealth) {
-    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
-  }
-  // A rejected id or a view the kind lacks says nothing about the broker.
-  if (result || (result.error() != MakeErrorCode(Errc::kInvalidArgument) &&
-                 result.error() != MakeErrorCode(Errc::kNotFound))) {
-    counters_.Record(result.has_value(), seconds, broker_up);
-  }
+  counters_.RecordCollection(request.view, result,
+                             std::chrono::duration<double>(clock_.Now() - start).count(),
+                             redis::IsBrokerDown);
   if (!result) {
     spdlog::debug("{}[{}]: {} failed: {}", kind_, name_, ViewKey(request.view, request.argument),
                   result.error().message());

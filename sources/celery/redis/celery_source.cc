@@ -119,15 +119,9 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::Collect(ViewRequest r
   if (stopped_) co_return MakeErrorCode(Errc::kShuttingDown);
   const auto start = clock_.Now();
   Result result = co_await CollectView(request);
-  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
-  bool broker_up = result ? true : !redis::IsBrokerDown(result.error());
-  if (result && request.view == View::kHealth) {
-    broker_up = std::get<HealthView>(result->data).broker_reachable;  // health never fails
-  }
-  // A rejected task id says nothing about the broker or the source's health.
-  if (result || result.error() != MakeErrorCode(Errc::kInvalidArgument)) {
-    counters_.Record(result.has_value(), seconds, broker_up);
-  }
+  counters_.RecordCollection(request.view, result,
+                             std::chrono::duration<double>(clock_.Now() - start).count(),
+                             redis::IsBrokerDown);
   if (!result) {
     spdlog::debug("celery[{}]: {} failed: {}", options_.name,
                   ViewKey(request.view, request.argument), result.error().message());

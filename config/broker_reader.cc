@@ -7,21 +7,22 @@
 
 namespace queuemon::config {
 
+namespace {
+
 constexpr std::int64_t kMaxTimeoutMs = 600'000;
 
-void ReadBrokerConnection(ObjectReader& r, redis::RedisOptions& redis) {
-  r.ReadString(keys::kBroker, redis.url);
-  CheckRedisUrl(redis.url, r.PathOf(keys::kBroker));
-  r.ReadMillis(keys::kConnectTimeoutMs, redis.connect_timeout, 1, kMaxTimeoutMs);
-  r.ReadMillis(keys::kCommandTimeoutMs, redis.command_timeout, 1, kMaxTimeoutMs);
+template <class Options>
+void ReadTimeouts(ObjectReader& r, Options& options) {
+  r.ReadMillis(keys::kConnectTimeoutMs, options.connect_timeout, 1, kMaxTimeoutMs);
+  r.ReadMillis(keys::kCommandTimeoutMs, options.command_timeout, 1, kMaxTimeoutMs);
   // At least backoff_initial (Backoff requires initial <= max).
-  r.ReadMillis(keys::kReconnectBackoffMaxMs, redis.backoff_max, redis.backoff_initial.count(),
+  r.ReadMillis(keys::kReconnectBackoffMaxMs, options.backoff_max, options.backoff_initial.count(),
                kMaxTimeoutMs);
 }
 
-std::optional<std::string> FirstBrokerChange(const redis::RedisOptions& a,
-                                             const redis::RedisOptions& b,
-                                             const std::string& prefix) {
+template <class Options>
+std::optional<std::string> FirstChange(const Options& a, const Options& b,
+                                       const std::string& prefix) {
   const std::pair<bool, std::string_view> fields[] = {
       {a.url != b.url, keys::kBroker},
       {a.connect_timeout != b.connect_timeout, keys::kConnectTimeoutMs},
@@ -32,6 +33,32 @@ std::optional<std::string> FirstBrokerChange(const redis::RedisOptions& a,
     if (changed) return prefix + "." + std::string(key);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+void ReadBrokerConnection(ObjectReader& r, redis::RedisOptions& redis) {
+  r.ReadString(keys::kBroker, redis.url);
+  CheckRedisUrl(redis.url, r.PathOf(keys::kBroker));
+  ReadTimeouts(r, redis);
+}
+
+void ReadBrokerConnection(ObjectReader& r, amqp::AmqpOptions& amqp) {
+  r.ReadString(keys::kBroker, amqp.url);
+  CheckAmqpUrl(amqp.url, r.PathOf(keys::kBroker));
+  ReadTimeouts(r, amqp);
+}
+
+std::optional<std::string> FirstBrokerChange(const redis::RedisOptions& a,
+                                             const redis::RedisOptions& b,
+                                             const std::string& prefix) {
+  return FirstChange(a, b, prefix);
+}
+
+std::optional<std::string> FirstBrokerChange(const amqp::AmqpOptions& a,
+                                             const amqp::AmqpOptions& b,
+                                             const std::string& prefix) {
+  return FirstChange(a, b, prefix);
 }
 
 }  // namespace queuemon::config

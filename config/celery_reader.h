@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/object_reader.h"
+#include "sources/celery/amqp/options.h"
 #include "sources/celery/redis/options.h"
 
 namespace queuemon::config {

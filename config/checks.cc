@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "http/listen_address.h"
+#include "amqp/url.h"
 #include "redis/url.h"
 #include "config/config.h"
 
@@ -26,6 +27,11 @@ std::string CanonicalIpAddress(std::string_view value, std::string_view path) {
   const auto address = boost::asio::ip::make_address(std::string(value), ec);
   if (ec) Fail(path, "must be an IP address, e.g. 10.0.0.5 or ::1", value);
   return address.to_string();
+}
+
+void CheckAmqpUrl(std::string_view value, std::string_view path) {
+  std::string why;
+  if (!amqp::ParseAmqpUrl(value, &why)) Fail(path, why, redis::RedactRedisUrl(value));
 }
 
 void CheckRedisUrl(std::string_view value, std::string_view path) {

@@ -17,6 +17,8 @@ void CheckListenAddress(std::string_view value, std::string_view path);
 // Accepts redis://[[user]:password@]host[:port][/db] and unix:///path[?db=N]. Throws
 // ConfigError naming `path`; the message shows the URL redacted.
 void CheckRedisUrl(std::string_view value, std::string_view path);
+// Accepts amqp://[user[:password]@]host[:port][/vhost] and amqps://...; as CheckRedisUrl.
+void CheckAmqpUrl(std::string_view value, std::string_view path);
 
 // An IPv4 or IPv6 address in the form the HTTP server prints a peer (e.g. "::1"); throws
 // ConfigError at `path` for anything else (a host name, a CIDR range, a port).

@@ -5,6 +5,8 @@
 #include <ostream>
 
 #include "config/checks.h"
+#include "amqp/url.h"
+#include "sources/celery/amqp/options.h"
 #include "sources/celery/redis/options.h"
 
 namespace queuemon::config {
@@ -60,6 +62,38 @@ CommandLine ParseCommandLine(std::span<const std::string_view> args) {
   return result;
 }
 
+namespace {
+
+// --broker: the broker of sources[0], a celery source; its scheme picks the transport, so an
+// amqp:// URL turns a Redis one into a RabbitMQ one (keeping the transport-neutral options).
+void SetBroker(const std::string& url, Config& config) {
+  using sources::celery::CeleryAppOptions;
+  using sources::celery::over_amqp::CeleryAmqpOptions;
+  using sources::celery::over_redis::CeleryOptions;
+  const auto* app = config.sources.front().As<CeleryAppOptions>();
+  if (app == nullptr) {
+    throw ConfigError("--broker: sets the broker of a celery source; sources[0] is of kind '" +
+                      std::string(config.sources.front().kind()) + "'");
+  }
+  if (amqp::IsAmqpUrl(url)) {
+    CheckAmqpUrl(url, "--broker");
+    auto amqp = std::make_unique<CeleryAmqpOptions>();
+    static_cast<CeleryAppOptions&>(*amqp) = *app;
+    if (const auto* same = config.sources.front().As<CeleryAmqpOptions>()) *amqp = *same;
+    amqp->broker.url = url;
+    config.sources.front() = SourceConfig(std::move(amqp));
+    return;
+  }
+  CheckRedisUrl(url, "--broker");
+  auto redis = std::make_unique<CeleryOptions>();
+  static_cast<CeleryAppOptions&>(*redis) = *app;
+  if (const auto* same = config.sources.front().As<CeleryOptions>()) *redis = *same;
+  redis->broker.url = url;
+  config.sources.front() = SourceConfig(std::move(redis));
+}
+
+}  // namespace
+
 Config BuildConfig(const CommandLine& command_line) {
   Config config =
       command_line.config_path.empty() ? DefaultConfig() : LoadConfig(command_line.config_path);
@@ -67,15 +101,7 @@ Config BuildConfig(const CommandLine& command_line) {
     CheckListenAddress(*command_line.listen, "--listen");
     config.http.listen = *command_line.listen;
   }
-  if (command_line.broker) {
-    CheckRedisUrl(*command_line.broker, "--broker");
-    auto* celery = config.sources.front().As<sources::celery::over_redis::CeleryOptions>();
-    if (celery == nullptr) {
-      throw ConfigError("--broker: sets the broker of a celery source; sources[0] is of kind '" +
-                       std::string(config.sources.front().kind()) + "'");
-    }
-    celery->broker.url = *command_line.broker;
-  }
+  if (command_line.broker) SetBroker(*command_line.broker, config);
   if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
       config.api.auth_token_file.empty() && dir != nullptr && *dir != '\0') {
     const std::filesystem::path token = std::filesystem::path(dir) / kCredentialName;

@@ -56,6 +56,7 @@ inline constexpr std::string_view kKind = "kind";
 // "sources[i]" of kind "celery".
 inline constexpr std::string_view kBroker = "broker";
 inline constexpr std::string_view kResultBackend = "result_backend";
+inline constexpr std::string_view kManagementUrl = "management_url";
 inline constexpr std::string_view kQueues = "queues";
 inline constexpr std::string_view kGlobalKeyprefix = "global_keyprefix";
 inline constexpr std::string_view kPrioritySteps = "priority_steps";

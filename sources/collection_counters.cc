@@ -15,7 +15,7 @@ void CollectionCounters::Record(bool ok, double seconds, bool broker_up) {
 
 void CollectionCounters::RecordCollection(View view, const boost::system::result<Collected>& result,
                                           double seconds,
-                                          bool (*broker_down)(const boost::system::error_code&)) {
+                                          const std::function<bool(const boost::system::error_code&)>& broker_down) {
   if (!result && (result.error() == MakeErrorCode(Errc::kInvalidArgument) ||
                   result.error() == MakeErrorCode(Errc::kNotFound))) {
     return;

@@ -6,6 +6,7 @@
 // Thread-safety: all methods may be called from any thread (one annotated mutex).
 
 #include <cstddef>
+#include <functional>
 
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
@@ -21,7 +22,7 @@ class CollectionCounters final {
   // health view (which never fails), unless it reports the broker unreachable; a rejected
   // argument or a view the kind lacks says nothing about the broker and is not counted.
   void RecordCollection(View view, const boost::system::result<Collected>& result, double seconds,
-                        bool (*broker_down)(const boost::system::error_code&));
+                        const std::function<bool(const boost::system::error_code&)>& broker_down);
   void SetWorkersOnline(std::size_t online);
   // SourceStats with these fields set and the others zero.
   SourceStats Snapshot() const;

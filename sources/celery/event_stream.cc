@@ -31,7 +31,16 @@ EventStream::EventStream(const base::Clock& clock, const TaskEventsOptions& opti
 
 void EventStream::OnMessage(std::string_view payload) {
   auto body = DecodeEnvelopeBody(payload, max_event_bytes_);
-  json doc = body ? json::parse(*body, nullptr, /*allow_exceptions=*/false) : json();
+  if (!body) {
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  OnBody(*body);
+}
+
+void EventStream::OnBody(std::string_view body) {
+  json doc = body.size() <= max_event_bytes_ ? json::parse(body, nullptr, /*allow_exceptions=*/false)
+                                             : json();
   if (!doc.is_object() && !doc.is_array()) {
     malformed_.fetch_add(1, std::memory_order_relaxed);
     return;

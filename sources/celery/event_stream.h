@@ -5,7 +5,7 @@
 // task, to the TaskMetrics. It counts what arrived, what was malformed and how often the
 // subscription was lost, so that event loss is visible (queuemon_events_*).
 //
-// Broker-neutral: the transport (over_redis::CeleryEvents) calls OnMessage/OnSubscription.
+// Broker-neutral: the transport calls OnMessage (Redis) or OnBody (AMQP), and OnSubscription.
 // Thread-safety: all methods are thread-safe; OnMessage takes each table's lock in turn, never
 // two at once, and never waits for a reader longer than one map update.
 
@@ -49,7 +49,10 @@ class EventStream final {
   // offline, "worker-expired" from CheckExpired. Set before messages flow.
   void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
+  // One kombu envelope (Redis) whose body is an event or a batch of them.
   void OnMessage(std::string_view payload);
+  // One message body (AMQP carries it bare): an event or a batch of them, JSON.
+  void OnBody(std::string_view body);
   // The subscription's state changed; a loss after it was up counts as a reset.
   void OnSubscription(bool up);
   // Reports the workers that fell silent since the last call as "worker-expired" changes. The

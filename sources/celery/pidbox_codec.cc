@@ -35,7 +35,7 @@ std::string NewUuid() {
   return boost::uuids::to_string(generator());
 }
 
-std::string EncodePidboxRequest(const PidboxRequest& request) {
+std::string PidboxRequestBody(const PidboxRequest& request) {
   json arguments = json::parse(request.arguments_json, nullptr, /*allow_exceptions=*/false);
   if (!arguments.is_object()) arguments = json::object();
   const json body = {
@@ -47,8 +47,12 @@ std::string EncodePidboxRequest(const PidboxRequest& request) {
       {"ticket", request.ticket},
       {"reply_to",
        {{"exchange", request.reply_exchange}, {"routing_key", request.reply_routing_key}}}};
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string EncodePidboxRequest(const PidboxRequest& request) {
   const json envelope = {
-      {"body", Base64Encode(body.dump())},
+      {"body", Base64Encode(PidboxRequestBody(request))},
       {"content-encoding", "utf-8"},
       {"content-type", "application/json"},
       {"headers", {{"clock", 1}, {"expires", request.expires_unix}}},

@@ -25,7 +25,10 @@ struct PidboxRequest {
   std::string delivery_tag;  // any unique string (uuid4 as kombu does)
 };
 
-// The JSON text to PUBLISH on "/<db>.<pidbox_exchange>". The body is base64 of the JSON body.
+// The request itself, JSON text: what AMQP carries as the message body.
+std::string PidboxRequestBody(const PidboxRequest& request);
+// The kombu envelope to PUBLISH on "/<db>.<pidbox_exchange>" (Redis): its body is base64 of
+// PidboxRequestBody.
 std::string EncodePidboxRequest(const PidboxRequest& request);
 
 // A decoded reply: the request's ticket and the decoded body text, `{"<node>": <result>}`.

@@ -32,34 +32,11 @@
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "sources/celery/redis/keys.h"
+#include "sources/celery/transport.h"
 #include "sources/celery/redis/options.h"
 #include "redis/connection.h"
 
 namespace queuemon::sources::celery::over_redis {
-
-struct InspectMethod {
-  std::string method;  // "stats", "active_queues", ...
-  std::string arguments_json = "{}";
-};
-
-// What the caller knows of the workers, so a round need not wait out its deadline for a
-// worker that announced worker-offline moments ago: Celery stops its heartbeat (sending
-// worker-offline) before it stops its remote control, so its pidbox subscription can still
-// count it as a receiver. A method's replies are then complete once every `awaited` worker
-// replied and the replies still missing are no more than the `departed` workers that did not
-// reply (and at least one worker is awaited); such a round is not `complete`. Empty hints: wait
-// for every receiver, as before.
-struct RoundHints {
-  std::set<std::string> awaited;   // workers expected to reply (known alive, or replied last time)
-  std::set<std::string> departed;  // workers that announced worker-offline moments ago
-};
-
-struct InspectRound {
-  std::map<std::string, std::vector<std::string>> bodies;  // method -> decoded reply bodies
-  std::map<std::string, std::int64_t> receivers;           // method -> PUBLISH receiver count
-  std::uint64_t malformed = 0;                             // undecodable/foreign replies
-  bool complete = false;                                   // every expected reply arrived
-};
 
 class CeleryInspector final {
  public:

@@ -38,7 +38,8 @@ std::optional<std::map<std::string, std::int64_t>> UnackedByQueue(
 
 CeleryQueues::CeleryQueues(const CeleryOptions& options, CeleryKeys keys, redis::RedisConnection& commands,
                            const base::Clock& clock)
-    : options_(options), keys_(std::move(keys)), commands_(commands), clock_(clock) {}
+    : options_(options), keys_(std::move(keys)), commands_(commands), clock_(clock),
+      listing_(options.queues, options.idle_queue_grace, clock) {}
 
 boost::asio::awaitable<boost::system::error_code> CeleryQueues::DiscoverIfDue() {
   {
@@ -57,12 +58,11 @@ boost::asio::awaitable<boost::system::error_code> CeleryQueues::DiscoverIfDue() 
 
 std::vector<std::string> CeleryQueues::Candidates(const std::vector<std::string>& consumed,
                                                   QueueBindings& bindings) {
-  std::set<std::string> names(options_.queues.begin(), options_.queues.end());
-  names.insert(consumed.begin(), consumed.end());
+  std::vector<std::string> listed = listing_.Candidates(consumed);
+  std::set<std::string> names(listed.begin(), listed.end());
   base::MutexLock lock(mu_);
   bindings = bindings_;
   names.insert(bindings.queues.begin(), bindings.queues.end());
-  for (const auto& [name, at] : last_active_) names.insert(name);
   return {names.begin(), names.end()};
 }
 
@@ -113,24 +113,6 @@ CeleryQueues::Unacked(std::int64_t total, const QueueBindings& bindings) {
   co_return UnackedByQueue(values->elements, bindings);
 }
 
-std::vector<QueueInfo> CeleryQueues::Listed(std::vector<QueueInfo> queues,
-                                            const std::vector<std::string>& consumed) {
-  const auto now = clock_.Now();
-  std::vector<QueueInfo> listed;
-  base::MutexLock lock(mu_);
-  for (QueueInfo& queue : queues) {
-    const bool active = queue.messages > 0 || queue.unacked.value_or(0) > 0 ||
-                        std::find(consumed.begin(), consumed.end(), queue.name) != consumed.end();
-    if (active) last_active_[queue.name] = now;
-    const auto seen = last_active_.find(queue.name);
-    const bool recent = seen != last_active_.end() && now - seen->second <= options_.idle_queue_grace;
-    if (!recent && seen != last_active_.end()) last_active_.erase(seen);
-    const bool configured = std::find(options_.queues.begin(), options_.queues.end(),
-                                      queue.name) != options_.queues.end();
-    if (configured || recent) listed.push_back(std::move(queue));
-  }
-  return listed;
-}
 
 boost::asio::awaitable<boost::system::result<QueuesView>> CeleryQueues::Collect(
     std::vector<std::string> consumed) {
@@ -157,10 +139,7 @@ boost::asio::awaitable<boost::system::result<QueuesView>> CeleryQueues::Collect(
       q.unacked = it == (*unacked)->end() ? 0 : it->second;
     }
   }
-  view.queues = Listed(std::move(*queues), consumed);
-  std::sort(view.queues.begin(), view.queues.end(),
-            [](const QueueInfo& a, const QueueInfo& b) { return a.name < b.name; });
-  for (const QueueInfo& q : view.queues) view.total_messages += q.messages;
+  listing_.List(std::move(*queues), consumed, view);
   co_return view;
 }
 

@@ -1,11 +1,10 @@
 #pragma once
 // CeleryQueues: queue depths of one Celery app on Redis (celery-redis-protocol.md §1, §3).
 //
-// Which queues are listed: the configured ones always; every other queue while it has
-// messages, unacked messages or consumers, and for `idle_queue_grace` after it last had any.
-// Candidates come from the configuration, the workers' active_queues (the caller passes them:
-// they have consumers), the binding sets (QueueBindings, re-read every
-// `queue_discovery_interval` by SCAN) and the queues listed before. Depth = sum of LLEN over the
+// Which queues are listed: QueueListing's rule. Candidates come from the configuration, the
+// workers' active_queues (the caller passes them: they have consumers), the binding sets
+// (QueueBindings, re-read every `queue_discovery_interval` by SCAN) and the queues listed
+// before. Depth = sum of LLEN over the
 // priority sub-lists; HLEN unacked and every LLEN go in ONE pipeline.
 //
 // Per-queue `unacked`: the `unacked` hash holds [message, exchange, routing_key] per delivery
@@ -28,6 +27,7 @@
 #include "base/clock.h"
 #include "sources/celery/redis/keys.h"
 #include "sources/celery/redis/options.h"
+#include "sources/celery/queue_listing.h"
 #include "sources/celery/redis/queue_bindings.h"
 #include "redis/connection.h"
 #include "sources/typed_views.h"
@@ -61,9 +61,6 @@ class CeleryQueues final {
       std::vector<std::string> names, std::int64_t* unacked_total);
   boost::asio::awaitable<boost::system::result<std::optional<std::map<std::string, std::int64_t>>>>
   Unacked(std::int64_t total, const QueueBindings& bindings);
-  // Keeps the queues that are to be listed (see above) and records their activity.
-  std::vector<QueueInfo> Listed(std::vector<QueueInfo> queues,
-                                const std::vector<std::string>& consumed);
 
   const CeleryOptions options_;
   const CeleryKeys keys_;
@@ -73,7 +70,7 @@ class CeleryQueues final {
   QueueBindings bindings_ GUARDED_BY(mu_);
   base::TimePoint next_discovery_ GUARDED_BY(mu_){};
   bool discovering_ GUARDED_BY(mu_) = false;
-  std::map<std::string, base::TimePoint> last_active_ GUARDED_BY(mu_);
+  QueueListing listing_;
 };
 
 }  // namespace queuemon::sources::celery::over_redis

@@ -1,4 +1,5 @@
 #include "config/cli.h"
+#include "sources/celery/amqp/options.h"
 #include "sources/celery/redis/options.h"
 
 #include <unistd.h>
@@ -118,10 +119,28 @@ TEST(DaemonCliTest, BadFlagValuesNameTheFlagAndHideSecrets) {
   const Outcome listen = Decide({"--listen", "everywhere"});
   EXPECT_EQ(listen.decision.exit_code, kExitUsage);
   EXPECT_THAT(listen.err, HasSubstr("--listen: must be <IP>:<port>"));
-  const Outcome broker = Decide({"--broker", "amqp://guest:hunter2@h//"});
+  const Outcome broker = Decide({"--broker", "mongodb://guest:hunter2@h/"});
   EXPECT_EQ(broker.decision.exit_code, kExitUsage);
   EXPECT_THAT(broker.err, HasSubstr("--broker: unsupported URL scheme"));
   EXPECT_THAT(broker.err, ::testing::Not(HasSubstr("hunter2")));
+  const Outcome amqp = Decide({"--broker", "amqp://guest:hunter2@h:99999//"});
+  EXPECT_EQ(amqp.decision.exit_code, kExitUsage);
+  EXPECT_THAT(amqp.err, HasSubstr("--broker: AMQP URL port must be 1..65535"));
+  EXPECT_THAT(amqp.err, ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST(DaemonCliTest, AnAmqpBrokerFlagMakesTheSourceCeleryOnRabbitMq) {
+  TempConfig file(R"({"sources": [{"name": "a", "queues": ["q1"], "inspect_timeout_ms": 300}]})");
+  const Outcome o = Decide({"--config", file.path(), "--broker", "amqp://u:p@127.0.0.1:5672/vh"});
+  ASSERT_FALSE(o.decision.exit_code) << o.err;
+  const auto* amqp =
+      o.decision.config.sources[0].As<sources::celery::over_amqp::CeleryAmqpOptions>();
+  ASSERT_NE(amqp, nullptr);
+  EXPECT_EQ(amqp->broker.url, "amqp://u:p@127.0.0.1:5672/vh");
+  EXPECT_EQ(amqp->name, "a");  // the transport-neutral options are kept
+  EXPECT_EQ(amqp->queues, std::vector<std::string>{"q1"});
+  EXPECT_EQ(amqp->inspect_timeout, std::chrono::milliseconds(300));
+  EXPECT_EQ(o.decision.config.sources[0].kind(), "celery");
 }
 
 TEST(DaemonCliTest, SystemdCredentialBecomesTheTokenFile) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "config/checks.h"
+#include "sources/celery/amqp/options.h"
 #include "sources/celery/redis/options.h"
 #include "sources/changes.h"
 #include "sources/rq/options.h"
@@ -245,6 +246,39 @@ TEST(DaemonConfigTest, RqAndSidekiqSourcesBesideCelery) {
               HasSubstr("sources[0].namespace: must not hold glob characters"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"kind": "sidekiq", "max_job_scan": -1}]})"),
               HasSubstr("sources[0].max_job_scan:"));
+}
+
+TEST(DaemonConfigTest, AnAmqpBrokerMakesACeleryOnRabbitMqSource) {
+  const Config c = ParseConfig(R"({"sources": [
+      {"name": "r", "broker": "redis://127.0.0.1:6379/0"},
+      {"name": "a", "broker": "amqps://u:secret@mq.example:5671/prod", "command_timeout_ms": 700,
+       "management_url": "http://u:secret@mq.example:15672/api",
+       "result_backend": "redis://127.0.0.1:6379/1", "queues": ["q"], "inspect_timeout_ms": 400}]})");
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_NE(c.sources[0].As<sources::celery::over_redis::CeleryOptions>(), nullptr);
+  const auto* amqp = c.sources[1].As<sources::celery::over_amqp::CeleryAmqpOptions>();
+  ASSERT_NE(amqp, nullptr);
+  EXPECT_EQ(c.sources[1].kind(), "celery");
+  EXPECT_EQ(amqp->broker.url, "amqps://u:secret@mq.example:5671/prod");
+  EXPECT_EQ(amqp->broker.command_timeout, std::chrono::milliseconds(700));
+  EXPECT_EQ(amqp->result_backend.url, "redis://127.0.0.1:6379/1");
+  EXPECT_EQ(amqp->result_backend.command_timeout, std::chrono::milliseconds(700));
+  EXPECT_EQ(amqp->management_url, "http://u:secret@mq.example:15672/api");
+  EXPECT_EQ(amqp->queues, std::vector<std::string>{"q"});
+  EXPECT_EQ(amqp->inspect_timeout, std::chrono::milliseconds(400));
+  EXPECT_EQ(amqp->Describe(),
+            "broker amqps://u:***@mq.example:5671/prod, management http://u:***@mq.example:15672/api");
+  // Keys of the other transport are unknown keys; bad values name their key, never a password.
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://h//", "sep": "x"}]})"),
+              HasSubstr("sources[0].sep: unknown key"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "redis://h/0", "management_url": "http://h/api"}]})"),
+              HasSubstr("sources[0].management_url: unknown key"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://u:pw@h:0//"}]})"),
+              HasSubstr("sources[0].broker: AMQP URL port must be 1..65535"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://h//", "management_url": "https://u:pw@h/api"}]})"),
+              HasSubstr("sources[0].management_url: must be an http:// URL"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://h//", "result_backend": "amqp://h//"}]})"),
+              HasSubstr("sources[0].result_backend:"));
 }
 
 TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "config/auth_token_file.h"
+#include "config/config.h"
+#include "sources/celery/amqp/options.h"
 #include "sources/celery/redis/options.h"
 
 namespace queuemon::config {
@@ -59,6 +61,16 @@ TEST(ReloadPlanTest, ListenBrokerAndSourcesNeedARestart) {
   next = running;
   next.http.max_connections = 1;
   EXPECT_EQ(RestartOnlyChange(running, next), "http.max_connections");
+}
+
+TEST(ReloadPlanTest, MovingACelerySourceToRabbitMqNeedsARestart) {
+  const Config running = ParseConfig(R"({"sources": [{"broker": "amqp://h//"}]})");
+  Config next = running;
+  EXPECT_EQ(RestartOnlyChange(running, next), std::nullopt);
+  next.sources[0].As<sources::celery::over_amqp::CeleryAmqpOptions>()->management_url =
+      "http://h/api";
+  EXPECT_EQ(RestartOnlyChange(running, next), "sources[0].management_url");
+  EXPECT_EQ(RestartOnlyChange(DefaultConfig(), running), "sources[0].broker");  // Redis -> AMQP
 }
 
 TEST(AuthTokenFileTest, ReadsTrimsAndRejects) {

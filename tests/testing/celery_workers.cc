@@ -31,8 +31,10 @@ std::string CeleryWorkers::AppDir() {
   return (std::filesystem::path(__FILE__).parent_path().parent_path() / "celery_app").string();
 }
 
-CeleryWorkers::CeleryWorkers(std::string broker_url, std::string log_dir)
-    : broker_url_(std::move(broker_url)), log_dir_(std::move(log_dir)) {
+CeleryWorkers::CeleryWorkers(std::string broker_url, std::string log_dir, std::string backend_url)
+    : broker_url_(std::move(broker_url)),
+      log_dir_(std::move(log_dir)),
+      backend_url_(std::move(backend_url)) {
   std::filesystem::create_directories(log_dir_);
 }
 
@@ -45,6 +47,7 @@ ProcessSpec CeleryWorkers::PythonSpec(std::vector<std::string> args) const {
   spec.cwd = AppDir();
   spec.extra_env = {"PYTHONPATH=" + AppDir(), "QUEUEMON_CELERY_BROKER=" + broker_url_,
                     "PYTHONDONTWRITEBYTECODE=1"};
+  if (!backend_url_.empty()) spec.extra_env.push_back("QUEUEMON_CELERY_BACKEND=" + backend_url_);
   spec.log_path = log_dir_ + "/python.log";
   return spec;
 }

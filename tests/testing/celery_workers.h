@@ -37,8 +37,9 @@ class CeleryWorkers final {
  public:
   static constexpr const char* kHost = "qm";
 
-  // broker_url: the fixture redis, e.g. "redis://127.0.0.1:<port>/0".
-  CeleryWorkers(std::string broker_url, std::string log_dir);
+  // broker_url: the fixture redis, e.g. "redis://127.0.0.1:<port>/0", or the fixture RabbitMQ;
+  // backend_url: the result backend (empty: the broker, which only a Redis one can be).
+  CeleryWorkers(std::string broker_url, std::string log_dir, std::string backend_url = "");
   ~CeleryWorkers();
   CeleryWorkers(const CeleryWorkers&) = delete;
   CeleryWorkers& operator=(const CeleryWorkers&) = delete;
@@ -83,6 +84,7 @@ class CeleryWorkers final {
 
   std::string broker_url_;
   std::string log_dir_;
+  std::string backend_url_;
   std::vector<Worker> workers_;
 };
 

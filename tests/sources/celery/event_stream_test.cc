@@ -3,6 +3,7 @@
 // counted, worker events reach the worker table, task events the task table and the metrics;
 // malformed messages and subscription resets are counted.
 #include "sources/celery/event_stream.h"
+#include "sources/celery/pidbox_codec.h"
 
 #include <fstream>
 
@@ -74,6 +75,28 @@ TEST_F(EventStreamTest, AMessageLargerThanTheLimitIsMalformed) {
   EXPECT_EQ(small.counts().malformed, 1u);
   EXPECT_EQ(small.counts().received, 0u);
   EXPECT_TRUE(small.workers().Workers().empty());
+}
+
+// AMQP carries the event (or the batch) as the bare message body, no kombu envelope.
+TEST_F(EventStreamTest, BareBodiesAsAmqpDeliversThem) {
+  for (const std::string& payload : CapturedPayloads()) {
+    const auto envelope = nlohmann::json::parse(payload);
+    auto body = DecodeEnvelopeBody(payload, 1 << 20);
+    ASSERT_TRUE(body) << envelope.dump();
+    stream_.OnBody(*body);
+  }
+  EXPECT_EQ(stream_.counts().received, 20u);
+  EXPECT_EQ(stream_.counts().malformed, 0u);
+  EXPECT_EQ(stream_.tasks().size(), 4u);
+  stream_.OnBody(R"([{"hostname": "w@h", "uuid": "b", "name": "t", "type": "task-received"}, 3])");
+  stream_.OnBody("");
+  stream_.OnBody("\"a string\"");
+  EventStream small(clock_, TaskEventsOptions{}, std::chrono::minutes(10), 16);
+  small.OnBody(R"({"hostname": "w@h", "type": "worker-heartbeat"})");
+  EXPECT_EQ(stream_.counts().received, 22u);
+  EXPECT_EQ(stream_.counts().malformed, 3u);  // the batch's 3, the empty body, the string
+  EXPECT_EQ(small.counts().malformed, 1u);    // larger than its limit
+  EXPECT_EQ(stream_.tasks().Find("b")->state, "RECEIVED");
 }
 
 TEST_F(EventStreamTest, OnlyALostEstablishedSubscriptionCountsAsAReset) {

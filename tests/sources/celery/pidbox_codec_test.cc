@@ -82,6 +82,19 @@ TEST(PidboxRequestTest, NoDestinationIsNullAndBadArgumentsBecomeEmptyObject) {
   EXPECT_EQ(body["arguments"], json::object());
 }
 
+// AMQP carries the request bare: the same JSON as the envelope's base64 body.
+TEST(PidboxRequestTest, TheBareBodyIsTheEnvelopesBody) {
+  PidboxRequest request;
+  request.method = "active_queues";
+  request.ticket = "t-2";
+  request.reply_routing_key = "oid";
+  const json envelope = json::parse(EncodePidboxRequest(request));
+  EXPECT_EQ(*Base64Decode(envelope["body"].get<std::string>()), PidboxRequestBody(request));
+  const json body = json::parse(PidboxRequestBody(request));
+  EXPECT_EQ(body["method"], "active_queues");
+  EXPECT_EQ(body["reply_to"]["routing_key"], "oid");
+}
+
 TEST(PidboxReplyTest, DecodesCapturedReply) {
   auto reply = DecodePidboxReply(kCapturedReply, 1 << 20);
   ASSERT_TRUE(reply);

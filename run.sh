@@ -5,13 +5,20 @@
 #   queuemond in the foreground. Ctrl-C stops everything it started.
 #   With --all-kinds (or QUEUEMON_ALL_KINDS=1) it also starts an RQ worker and a Sidekiq process
 #   with a trickle of jobs each (Redis db 1 and 2), and queuemond serves all three sources.
-# Environment: QUEUEMON_PORT (default 8080), QUEUEMON_REDIS_PORT (default 6390).
+#   With --rabbitmq (or QUEUEMON_RABBITMQ=1) it also starts a private rabbitmq-server (own node
+#   name, epmd, data dir; loopback ports) with a Celery worker r1 and a trickle on it (results in
+#   Redis db 3), served as the source "rabbit" beside the Redis one.
+# Environment: QUEUEMON_PORT (default 8080), QUEUEMON_REDIS_PORT (default 6390),
+# QUEUEMON_AMQP_PORT (default 5690; management on +10000, Erlang distribution on +20000, epmd
+# on 4390).
 set -euo pipefail
 all_kinds=${QUEUEMON_ALL_KINDS:-0}
+rabbitmq=${QUEUEMON_RABBITMQ:-0}
 for arg in "$@"; do
   case "$arg" in
     --all-kinds) all_kinds=1 ;;
-    *) echo "usage: ./run.sh [--all-kinds]" >&2; exit 2 ;;
+    --rabbitmq) rabbitmq=1 ;;
+    *) echo "usage: ./run.sh [--all-kinds] [--rabbitmq]" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")"
@@ -69,7 +76,38 @@ wait_for "the Celery workers" 60 /usr/bin/python3 ctl.py wait-ready "w1@$(hostna
 pids+=($!)
 cd "$root"
 
-config_args=(--broker "$broker")
+sources=("{\"name\": \"celery\", \"kind\": \"celery\", \"broker\": \"$broker\"}")
+if [ "$rabbitmq" = 1 ]; then
+  amqp_port=${QUEUEMON_AMQP_PORT:-5690}
+  mgmt_port=$((amqp_port + 10000))
+  amqp="amqp://guest:guest@127.0.0.1:${amqp_port}//"
+  management="http://guest:guest@127.0.0.1:${mgmt_port}/api"
+  mkdir -p "$state/rabbitmq"
+  printf 'listeners.tcp.1 = 127.0.0.1:%s\nmanagement.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\n' \
+    "$amqp_port" "$mgmt_port" >"$state/rabbitmq/rabbitmq.conf"
+  echo "[rabbitmq_management]." >"$state/rabbitmq/enabled_plugins"
+  export ERL_EPMD_PORT=4390 ERL_EPMD_ADDRESS=127.0.0.1
+  epmd -port "$ERL_EPMD_PORT" -address 127.0.0.1 &
+  pids+=($!)
+  (HOME="$state/rabbitmq" RABBITMQ_NODENAME="queuemon-run@localhost" \
+    RABBITMQ_CONFIG_FILE="$state/rabbitmq/rabbitmq.conf" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$state/rabbitmq/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$state/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$state/rabbitmq/log" \
+    RABBITMQ_DIST_PORT=$((amqp_port + 20000)) \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    exec /usr/lib/rabbitmq/bin/rabbitmq-server >"$state/rabbitmq.log" 2>&1) &
+  pids+=($!)
+  wait_for "rabbitmq-server on 127.0.0.1:$amqp_port" 60 curl -sf -u guest:guest "http://127.0.0.1:${mgmt_port}/api/overview"
+  (cd tests/celery_app && QUEUEMON_CELERY_BROKER=$amqp QUEUEMON_CELERY_BACKEND="redis://127.0.0.1:${redis_port}/3" \
+    exec /usr/bin/python3 -m celery -A tasks worker -n r1@%h -c 2 -Q celery,reports -E \
+    --loglevel=WARNING --logfile "$state/r1.log") &
+  pids+=($!)
+  (cd tests/celery_app && QUEUEMON_CELERY_BROKER=$amqp QUEUEMON_CELERY_BACKEND="redis://127.0.0.1:${redis_port}/3" \
+    exec /usr/bin/python3 "$root/scripts/trickle.py" --interval 1) &
+  pids+=($!)
+  sources+=("{\"name\": \"rabbit\", \"broker\": \"$amqp\", \"management_url\": \"$management\", \"result_backend\": \"redis://127.0.0.1:${redis_port}/3\"}")
+  echo "run.sh: also RabbitMQ on 127.0.0.1:${amqp_port} (management ${mgmt_port}) with worker r1 and a trickle: source rabbit"
+fi
 if [ "$all_kinds" = 1 ]; then
   rq_redis="redis://127.0.0.1:${redis_port}/1"
   sidekiq_redis="redis://127.0.0.1:${redis_port}/2"
@@ -85,15 +123,11 @@ if [ "$all_kinds" = 1 ]; then
   (cd tests/sidekiq_app && QUEUEMON_SIDEKIQ_REDIS=$sidekiq_redis \
     exec /usr/bin/ruby ctl.rb trickle 31536000 >>"$state/sidekiq.log" 2>&1) &
   pids+=($!)
-  cat >"$state/queuemond.json" <<EOT
-{"sources": [
-  {"name": "celery", "kind": "celery", "broker": "$broker"},
-  {"name": "rq", "kind": "rq", "broker": "$rq_redis"},
-  {"name": "sidekiq", "kind": "sidekiq", "broker": "$sidekiq_redis"}]}
-EOT
-  config_args=(--config "$state/queuemond.json")
+  sources+=("{\"name\": \"rq\", \"kind\": \"rq\", \"broker\": \"$rq_redis\"}"
+            "{\"name\": \"sidekiq\", \"kind\": \"sidekiq\", \"broker\": \"$sidekiq_redis\"}")
   echo "run.sh: also an RQ worker (rq1) and a Sidekiq process with job trickles: sources rq, sidekiq"
 fi
+(IFS=,; echo "{\"sources\": [${sources[*]}]}") >"$state/queuemond.json"
 
 base="http://127.0.0.1:${http_port}"
 cat <<EOT
@@ -109,9 +143,10 @@ run.sh: queuemond on ${base} — try:
   curl -i -X POST ${base}/api/v1/celery/cache/invalidate
   curl -s ${base}/metrics
   curl -i ${base}/healthz    curl -i ${base}/readyz
-  (with --all-kinds: the same views under /api/v1/rq/... and /api/v1/sidekiq/...)
+  (with --all-kinds: the same views under /api/v1/rq/... and /api/v1/sidekiq/...;
+   with --rabbitmq: under /api/v1/rabbit/...)
 Ctrl-C stops everything.
 EOT
-build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" "${config_args[@]}" &
+build/run/daemon/queuemond --listen "127.0.0.1:${http_port}" --config "$state/queuemond.json" &
 pids+=($!)
 wait "${pids[-1]}"

@@ -8,7 +8,10 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -43,6 +46,7 @@ constexpr amqp_channel_t kConsumeChannel = 1;
 constexpr amqp_channel_t kCallChannel = 2;
 constexpr amqp_channel_t kFirstDeclareChannel = 3;
 constexpr std::chrono::milliseconds kMaxPollWait{250};
+constexpr std::chrono::milliseconds kPoliteClose{250};
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 timeval ToTimeval(std::chrono::microseconds d) {
@@ -102,7 +106,10 @@ struct AmqpLink::Impl : std::enable_shared_from_this<Impl> {
   // Caller side.
   static Job MakeJob(std::function<error_code(Impl&)> run, std::shared_ptr<Call> call,
                      asio::any_io_executor strand, Deadline deadline);
-  asio::awaitable<error_code> Execute(std::function<error_code(Impl&)> run, Deadline deadline);
+  // Static, holding its Impl: a link destroyed while the call waits to start stays alive.
+  static asio::awaitable<error_code> Execute(std::shared_ptr<Impl> self,
+                                             std::function<error_code(Impl&)> run,
+                                             Deadline deadline);
   bool Enqueue(Job job);
   void Wake() const;
 
@@ -111,6 +118,8 @@ struct AmqpLink::Impl : std::enable_shared_from_this<Impl> {
   void RunJob(Job& job);
   void Connect();
   std::string Open(const AmqpUrl& url, Errc* kind);
+  amqp_rpc_reply_t Login(const AmqpUrl& url);
+  void BoundUnacknowledgedSends() const;
   std::string SetUpConsumers();
   void Drop(const std::string& reason);
   void Pump();
@@ -151,10 +160,12 @@ struct AmqpLink::Impl : std::enable_shared_from_this<Impl> {
   const int wake_fd;
   amqp_connection_state_t conn = nullptr;
   Clock::time_point retry_at{};
+  Errc down_kind = Errc::kUnavailable;  // what calls get while there is no connection
   bool failed_before = false;  // a dial failed or a link was lost since the last answer
   std::map<std::string, std::size_t> consumer_of_tag;
   Delivery delivery;
   std::vector<bool> declare_open;  // by channel - kFirstDeclareChannel
+  std::size_t burst_size = kDeclareBurst;  // within the negotiated channel_max
   // The burst being awaited: channel -> its reply (set by Dispatch).
   std::map<amqp_channel_t, std::optional<QueueStatus>> burst_replies;
   std::size_t burst_opened = 0;
@@ -176,12 +187,13 @@ AmqpLink::Impl::Job AmqpLink::Impl::MakeJob(std::function<error_code(Impl&)> run
   return job;
 }
 
-asio::awaitable<error_code> AmqpLink::Impl::Execute(std::function<error_code(Impl&)> run,
+asio::awaitable<error_code> AmqpLink::Impl::Execute(std::shared_ptr<Impl> self,
+                                                    std::function<error_code(Impl&)> run,
                                                     Deadline deadline) {
   auto strand = co_await asio::this_coro::executor;
   auto call = std::make_shared<Call>(strand);
   Job job = MakeJob(std::move(run), call, strand, deadline);
-  if (!Enqueue(std::move(job))) co_return MakeErrorCode(Errc::kShuttingDown);
+  if (!self->Enqueue(std::move(job))) co_return MakeErrorCode(Errc::kShuttingDown);
   call->timer.expires_at(deadline);
   if (!call->done) co_await call->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   if (!call->done) {
@@ -231,7 +243,10 @@ void AmqpLink::Impl::Run() {
   }
   Fail(left, Errc::kShuttingDown);
   if (conn != nullptr) {
-    amqp_connection_close(conn, AMQP_REPLY_SUCCESS);  // bounded by the RPC timeout
+    // Politely (the broker logs no "unexpectedly closed"), but briefly: Close() waits for it.
+    timeval brief = ToTimeval(std::min<std::chrono::microseconds>(options.command_timeout, kPoliteClose));
+    amqp_set_rpc_timeout(conn, &brief);
+    amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(conn);
     conn = nullptr;
   }
@@ -244,7 +259,7 @@ void AmqpLink::Impl::Fail(std::deque<Job>& failed, Errc why) {
 
 void AmqpLink::Impl::RunJob(Job& job) {
   if (Clock::now() >= job.deadline) return job.report(MakeErrorCode(Errc::kTimeout));
-  if (conn == nullptr) return job.report(MakeErrorCode(Errc::kUnavailable));
+  if (conn == nullptr) return job.report(MakeErrorCode(down_kind));
   job.report(job.run(*this));
 }
 
@@ -265,6 +280,7 @@ void AmqpLink::Impl::Connect() {
   if (!why.empty()) {
     if (conn != nullptr) amqp_destroy_connection(conn);
     conn = nullptr;
+    down_kind = kind;
     ++connect_failures;
     failed_before = true;
     const auto wait = backoff.Next();
@@ -274,6 +290,11 @@ void AmqpLink::Impl::Connect() {
   }
   ++connects;
   backoff.Reset();
+  down_kind = Errc::kUnavailable;
+  const int channel_max = amqp_get_channel_max(conn);
+  burst_size = std::min<std::size_t>(
+      kDeclareBurst, channel_max > kFirstDeclareChannel ? channel_max - kFirstDeclareChannel + 1
+                                                        : (channel_max == 0 ? kDeclareBurst : 1));
   declare_open.assign(kDeclareBurst, false);
   delivery = Delivery{};
   up.store(true, std::memory_order_relaxed);
@@ -294,13 +315,15 @@ std::string AmqpLink::Impl::Open(const AmqpUrl& url, Errc* kind) {
   amqp_set_handshake_timeout(conn, &connect_tv);
   timeval rpc_tv = ToTimeval(options.command_timeout);
   amqp_set_rpc_timeout(conn, &rpc_tv);
-  const amqp_rpc_reply_t login = amqp_login(
-      conn, url.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, static_cast<int>(options.heartbeat.count()),
-      AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
+  BoundUnacknowledgedSends();
+  const amqp_rpc_reply_t login = Login(url);
   if (std::string why = Failure(login, 0); !why.empty()) {
-    if (login.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION ||
-        login.library_error == AMQP_STATUS_SOCKET_CLOSED) {
-      *kind = Errc::kAuthFailed;  // RabbitMQ closes the socket on bad credentials
+    // With authentication_failure_close the broker answers a bad login (403) or a vhost it
+    // will not open (530) with connection.close instead of dropping the socket.
+    if (login.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+        login.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+      const auto code = static_cast<const amqp_connection_close_t*>(login.reply.decoded)->reply_code;
+      if (code == AMQP_ACCESS_REFUSED || code == AMQP_NOT_ALLOWED) *kind = Errc::kAuthFailed;
     }
     return "login: " + why;
   }
@@ -311,6 +334,43 @@ std::string AmqpLink::Impl::Open(const AmqpUrl& url, Errc* kind) {
     }
   }
   return "";
+}
+
+// Logs in, naming the connection after the link (the management UI shows it) and asking for
+// consumer_cancel_notify, so that a deleted consumer queue is reported (basic.cancel) instead
+// of consumption stopping silently. rabbitmq-c merges these with its own capabilities.
+amqp_rpc_reply_t AmqpLink::Impl::Login(const AmqpUrl& url) {
+  amqp_table_entry_t capabilities[2];
+  capabilities[0].key = amqp_cstring_bytes("consumer_cancel_notify");
+  capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[0].value.value.boolean = 1;
+  capabilities[1].key = amqp_cstring_bytes("authentication_failure_close");
+  capabilities[1].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[1].value.value.boolean = 1;
+  const std::string name = "queuemond " + who;
+  amqp_table_entry_t properties[2];
+  properties[0].key = amqp_cstring_bytes("capabilities");
+  properties[0].value.kind = AMQP_FIELD_KIND_TABLE;
+  properties[0].value.value.table = amqp_table_t{2, capabilities};
+  properties[1].key = amqp_cstring_bytes("connection_name");
+  properties[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  properties[1].value.value.bytes = Bytes(name);
+  const amqp_table_t client_properties{2, properties};
+  return amqp_login_with_properties(conn, url.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE,
+                                    static_cast<int>(options.heartbeat.count()),
+                                    &client_properties, AMQP_SASL_METHOD_PLAIN, url.user.c_str(),
+                                    url.password.c_str());
+}
+
+// rabbitmq-c writes without a deadline; a peer that stops acknowledging (a zero window, a
+// vanished host) would hold a write for TCP's own retry limit, ~15 min. TCP_USER_TIMEOUT makes
+// the kernel fail such a write after two heartbeats (or the command deadline, if longer).
+void AmqpLink::Impl::BoundUnacknowledgedSends() const {
+  const int fd = amqp_get_sockfd(conn);
+  if (fd < 0) return;
+  const auto bound = std::max<std::chrono::milliseconds>(options.heartbeat * 2, options.command_timeout);
+  const unsigned int ms = static_cast<unsigned int>(bound.count());
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
 }
 
 // Declares, binds and consumes every consumer's queue. "" on success.
@@ -589,8 +649,8 @@ error_code AmqpLink::Impl::DeclarePassive(const std::vector<std::string>& queues
                                           std::vector<std::optional<QueueStatus>>& out) {
   out.assign(queues.size(), std::nullopt);
   const Deadline bound = std::min(deadline, Clock::now() + options.command_timeout);
-  for (std::size_t first = 0; first < queues.size(); first += kDeclareBurst) {
-    const std::size_t count = std::min(kDeclareBurst, queues.size() - first);
+  for (std::size_t first = 0; first < queues.size(); first += burst_size) {
+    const std::size_t count = std::min(burst_size, queues.size() - first);
     if (error_code ec = DeclareBurst(queues, first, count, bound, out)) return ec;
   }
   return {};
@@ -605,8 +665,12 @@ error_code AmqpLink::Impl::DeclareBurst(const std::vector<std::string>& queues, 
   for (std::size_t i = 0; i < count; ++i) {
     if (declare_open[i]) continue;
     amqp_channel_open_t open{amqp_empty_bytes};
-    amqp_send_method(conn, static_cast<amqp_channel_t>(kFirstDeclareChannel + i),
-                     AMQP_CHANNEL_OPEN_METHOD, &open);
+    const int sent = amqp_send_method(conn, static_cast<amqp_channel_t>(kFirstDeclareChannel + i),
+                                      AMQP_CHANNEL_OPEN_METHOD, &open);
+    if (sent != AMQP_STATUS_OK) {
+      Drop(std::string("channel.open: ") + amqp_error_string2(sent));
+      return MakeErrorCode(Errc::kUnavailable);
+    }
     ++to_open;
   }
   if (to_open > 0) {
@@ -616,20 +680,29 @@ error_code AmqpLink::Impl::DeclareBurst(const std::vector<std::string>& queues, 
     }
   }
   burst_replies.clear();
+  std::vector<bool> asked(count, false);
+  std::size_t expected = 0;
   for (std::size_t i = 0; i < count; ++i) {
     amqp_queue_declare_t declare{};
     declare.queue = Bytes(queues[first + i]);
     declare.passive = 1;
     declare.arguments = amqp_empty_table;
-    amqp_send_method(conn, static_cast<amqp_channel_t>(kFirstDeclareChannel + i),
-                     AMQP_QUEUE_DECLARE_METHOD, &declare);
+    const int sent = amqp_send_method(conn, static_cast<amqp_channel_t>(kFirstDeclareChannel + i),
+                                      AMQP_QUEUE_DECLARE_METHOD, &declare);
+    if (sent == AMQP_STATUS_BAD_AMQP_DATA) continue;  // a name AMQP cannot carry (> 255 bytes)
+    if (sent != AMQP_STATUS_OK) {
+      Drop(std::string("queue.declare: ") + amqp_error_string2(sent));
+      return MakeErrorCode(Errc::kUnavailable);
+    }
+    asked[i] = true;
+    ++expected;
   }
   ++round_trips;
-  if (error_code ec = AwaitBurst(deadline, [&] { return burst_replies.size() >= count; })) {
+  if (error_code ec = AwaitBurst(deadline, [&] { return burst_replies.size() >= expected; })) {
     return ec;
   }
   for (std::size_t i = 0; i < count; ++i) {
-    out[first + i] = burst_replies[static_cast<amqp_channel_t>(kFirstDeclareChannel + i)];
+    if (asked[i]) out[first + i] = burst_replies[static_cast<amqp_channel_t>(kFirstDeclareChannel + i)];
   }
   return {};
 }
@@ -703,8 +776,8 @@ asio::awaitable<error_code> AmqpLink::Run(std::function<error_code(Impl&)> run,
                                           std::optional<Deadline> deadline) {
   auto impl = impl_;
   const Deadline bound = DeadlineOr(deadline, impl->options.command_timeout);
-  return asio::co_spawn(asio::make_strand(impl->executor), impl->Execute(std::move(run), bound),
-                        asio::use_awaitable);
+  return asio::co_spawn(asio::make_strand(impl->executor),
+                        Impl::Execute(impl, std::move(run), bound), asio::use_awaitable);
 }
 
 asio::awaitable<boost::system::result<void>> AmqpLink::Publish(PublishSpec spec,

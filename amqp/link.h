@@ -10,9 +10,11 @@
 //   when this process dies (RabbitMQ 4 refuses transient non-exclusive queues anyway).
 // - Calls (Publish, DeclarePassive, Ping) are posted to the link's thread and awaited by the
 //   caller on a timer until its deadline: a call that misses it returns Errc::kTimeout whatever
-//   the link is doing (a blackholed broker holds the thread for at most connect_timeout or
-//   command_timeout). While the link backs off after failures, calls fail fast with
-//   kUnavailable.
+//   the link is doing. A blackholed broker holds the thread for at most connect_timeout (dial,
+//   handshake) or command_timeout (each RPC); writes the peer stops acknowledging fail after
+//   TCP_USER_TIMEOUT = max(2 heartbeats, command_timeout); only name resolution (the system
+//   resolver, before the dial) is unbounded here. While the link backs off after failures,
+//   calls fail fast with kUnavailable (kAuthFailed when the broker refused the login).
 // - Lost connections (EOF, socket error, a missed heartbeat, an RPC past command_timeout, a
 //   closed consumer channel) are redialled after the same capped exponential backoff with
 //   jitter as the Redis links; options.monitor hears every failure and answer.
@@ -94,7 +96,8 @@ struct AmqpLinkStats {
 class AmqpLink final {
  public:
   // At most this many passive declarations share one round trip (each has its own channel,
-  // because a missing queue closes the channel it was asked on).
+  // because a missing queue closes the channel it was asked on; fewer when the broker's
+  // channel_max is lower).
   static constexpr std::size_t kDeclareBurst = 256;
 
   AmqpLink(boost::asio::any_io_executor executor, AmqpOptions options, std::string who);

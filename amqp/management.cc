@@ -71,8 +71,8 @@ asio::awaitable<boost::system::result<std::vector<ManagementQueue>>> ReadManagem
   asio::ip::tcp::resolver resolver(executor);
   beast::tcp_stream stream(executor);
   stream.expires_at(deadline);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(std::string(url->host_address()), port, kAwait);
+  const std::string host(url->host_address());  // named: no temporaries inside co_await (g++ 12)
+  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kAwait);
   if (resolve_ec) co_return MakeErrorCode(Errc::kUnavailable);
   auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kAwait);
   if (connect_ec) {

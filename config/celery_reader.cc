@@ -25,6 +25,7 @@ using sources::celery::over_amqp::CeleryAmqpOptions;
 using sources::celery::over_redis::CeleryOptions;
 
 constexpr std::int64_t kMaxTimeoutMs = 600'000;
+constexpr std::size_t kMaxAmqpName = 255;  // a short string on the wire
 
 void ReadResultBackend(ObjectReader& r, redis::RedisOptions& backend,
                        std::chrono::milliseconds connect_timeout,
@@ -100,6 +101,12 @@ std::unique_ptr<sources::SourceOptions> ReadAmqpCelery(ObjectReader& r) {
     }
   }
   ReadAppOptions(r, *source);
+  for (std::size_t i = 0; i < source->queues.size(); ++i) {
+    if (source->queues[i].size() > kMaxAmqpName) {
+      FailAt(r.PathOf(keys::kQueues) + "[" + std::to_string(i) + "]",
+             "an AMQP queue name is at most 255 bytes");
+    }
+  }
   return source;
 }
 

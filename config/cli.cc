@@ -64,32 +64,33 @@ CommandLine ParseCommandLine(std::span<const std::string_view> args) {
 
 namespace {
 
+// sources[0] as a Celery source of transport T on `url`, keeping its transport-neutral options
+// (and all of them when it already is one of T).
+template <class T>
+void MoveToBroker(const std::string& url, const sources::celery::CeleryAppOptions& app,
+                  Config& config) {
+  auto options = std::make_unique<T>();
+  static_cast<sources::celery::CeleryAppOptions&>(*options) = app;
+  if (const auto* same = config.sources.front().As<T>()) *options = *same;
+  options->broker.url = url;
+  config.sources.front() = SourceConfig(std::move(options));
+}
+
 // --broker: the broker of sources[0], a celery source; its scheme picks the transport, so an
-// amqp:// URL turns a Redis one into a RabbitMQ one (keeping the transport-neutral options).
+// amqp:// URL turns a Redis one into a RabbitMQ one.
 void SetBroker(const std::string& url, Config& config) {
-  using sources::celery::CeleryAppOptions;
-  using sources::celery::over_amqp::CeleryAmqpOptions;
-  using sources::celery::over_redis::CeleryOptions;
-  const auto* app = config.sources.front().As<CeleryAppOptions>();
+  const auto* app = config.sources.front().As<sources::celery::CeleryAppOptions>();
   if (app == nullptr) {
     throw ConfigError("--broker: sets the broker of a celery source; sources[0] is of kind '" +
                       std::string(config.sources.front().kind()) + "'");
   }
   if (amqp::IsAmqpUrl(url)) {
     CheckAmqpUrl(url, "--broker");
-    auto amqp = std::make_unique<CeleryAmqpOptions>();
-    static_cast<CeleryAppOptions&>(*amqp) = *app;
-    if (const auto* same = config.sources.front().As<CeleryAmqpOptions>()) *amqp = *same;
-    amqp->broker.url = url;
-    config.sources.front() = SourceConfig(std::move(amqp));
-    return;
+    MoveToBroker<sources::celery::over_amqp::CeleryAmqpOptions>(url, *app, config);
+  } else {
+    CheckRedisUrl(url, "--broker");
+    MoveToBroker<sources::celery::over_redis::CeleryOptions>(url, *app, config);
   }
-  CheckRedisUrl(url, "--broker");
-  auto redis = std::make_unique<CeleryOptions>();
-  static_cast<CeleryAppOptions&>(*redis) = *app;
-  if (const auto* same = config.sources.front().As<CeleryOptions>()) *redis = *same;
-  redis->broker.url = url;
-  config.sources.front() = SourceConfig(std::move(redis));
 }
 
 }  // namespace

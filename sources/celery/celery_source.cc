@@ -142,37 +142,49 @@ boost::asio::awaitable<CelerySource::Result> CelerySource::CollectView(
   co_return MakeErrorCode(Errc::kNotFound);
 }
 
+// Awaited: every worker online by its heartbeats, and every worker that replied last time
+// unless the worker table knows it offline now (its heartbeats stopped, or it said goodbye): a
+// worker killed without worker-offline must not be waited for at every round forever.
 RoundHints CelerySource::HintsForRound() const {
+  const WorkerTable& table = stream_->workers();
   RoundHints hints;
-  hints.departed = stream_->workers().DepartedWithin(kDepartureGrace);
-  hints.awaited = stream_->workers().OnlineHostnames();
+  hints.departed = table.DepartedWithin(kDepartureGrace);
+  hints.awaited = table.OnlineHostnames();
+  const std::set<std::string> offline = table.OfflineHostnames();
   {
     base::MutexLock lock(repliers_mu_);
-    hints.awaited.insert(last_repliers_.begin(), last_repliers_.end());
+    for (const std::string& replier : last_repliers_) {
+      if (!offline.contains(replier)) hints.awaited.insert(replier);
+    }
   }
   for (const std::string& gone : hints.departed) hints.awaited.erase(gone);
   return hints;
 }
 
-// A complete round says who answers now; an incomplete one (a deadline, or the hints) only
-// adds to what was known, so a worker it missed stays awaited next time.
+// A complete round says who answers now; an incomplete one (a deadline, or the hints) adds its
+// repliers to those known before that are still online, so a live worker it missed stays
+// awaited next time and a dead one does not.
 void CelerySource::RememberRepliers(const ParsedReplies& replies, bool complete) {
   std::set<std::string> repliers;
   for (const auto& [name, _] : replies.stats) repliers.insert(name);
   for (const auto& [name, _] : replies.queues) repliers.insert(name);
   for (const auto& [name, _] : replies.tasks) repliers.insert(name);
   repliers.insert(replies.pong.begin(), replies.pong.end());
+  const std::set<std::string> online = complete ? std::set<std::string>()
+                                                : stream_->workers().OnlineHostnames();
   base::MutexLock lock(repliers_mu_);
-  if (complete) {
-    last_repliers_ = std::move(repliers);
-  } else {
-    last_repliers_.insert(repliers.begin(), repliers.end());
+  if (!complete) {
+    for (const std::string& known : last_repliers_) {
+      if (online.contains(known)) repliers.insert(known);
+    }
   }
+  last_repliers_ = std::move(repliers);
 }
 
 boost::asio::awaitable<boost::system::result<ParsedReplies>> CelerySource::Inspect(
     std::vector<InspectMethod> methods) {
-  auto round = co_await transport_->Round(std::move(methods), HintsForRound());
+  RoundHints hints = HintsForRound();
+  auto round = co_await transport_->Round(std::move(methods), std::move(hints));
   if (!round) co_return round.error();
   ParsedReplies parsed = ParseReplies(round->bodies);
   RememberRepliers(parsed, round->complete);

@@ -192,6 +192,12 @@ result<NodeReply<bool>> ParsePingReply(std::string_view body, std::string* why) 
   return NodeReply<bool>{std::move(split->first), String(doc, "ok") == "pong"};
 }
 
+std::optional<std::string> AnsweringNode(std::string_view body) {
+  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || doc.size() != 1) return std::nullopt;
+  return doc.begin().key();
+}
+
 result<std::string> ReplyNode(std::string_view body, std::string* why) {
   auto split = SplitNode(body, why);
   if (!split) return split.error();

@@ -49,4 +49,8 @@ boost::system::result<NodeReply<bool>> ParsePingReply(std::string_view body,
 // Only the node name of a body, for replies whose content is not needed.
 boost::system::result<std::string> ReplyNode(std::string_view body, std::string* why = nullptr);
 
+// The node that sent a reply body ({"<node>": <anything>}), error answers included: who
+// answered a round, whatever it answered. nullopt when the body names no single node.
+std::optional<std::string> AnsweringNode(std::string_view body);
+
 }  // namespace queuemon::sources::celery

@@ -144,6 +144,16 @@ std::set<std::string> WorkerTable::OnlineHostnames() const {
   return out;
 }
 
+std::set<std::string> WorkerTable::OfflineHostnames() const {
+  const auto now = clock_.Now();
+  std::set<std::string> out;
+  base::MutexLock lock(mu_);
+  for (const auto& [name, entry] : workers_) {
+    if (!Online(entry, now)) out.insert(name);
+  }
+  return out;
+}
+
 std::set<std::string> WorkerTable::DepartedWithin(std::chrono::milliseconds within) const {
   const auto now = clock_.Now();
   std::set<std::string> out;

@@ -56,8 +56,10 @@ class WorkerTable final {
   // Every known worker with its status as of now, sorted by hostname; purges expired ones.
   std::vector<WorkerInfo> Workers();
   std::size_t OnlineCount() const;
-  // Hostnames online now; hostnames whose worker-offline event is younger than `within`.
+  // Hostnames online now; hostnames known but not online now (offline, silent or expired);
+  // hostnames whose worker-offline event is younger than `within`.
   std::set<std::string> OnlineHostnames() const;
+  std::set<std::string> OfflineHostnames() const;
   std::set<std::string> DepartedWithin(std::chrono::milliseconds within) const;
 
  private:

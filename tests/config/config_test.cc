@@ -279,6 +279,9 @@ TEST(DaemonConfigTest, AnAmqpBrokerMakesACeleryOnRabbitMqSource) {
               HasSubstr("sources[0].management_url: must be an http:// URL"));
   EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://h//", "result_backend": "amqp://h//"}]})"),
               HasSubstr("sources[0].result_backend:"));
+  EXPECT_THAT(RejectionOf(R"({"sources": [{"broker": "amqp://h//", "queues": ["ok", ")" +
+                          std::string(256, 'q') + R"("]}]})"),
+              HasSubstr("sources[0].queues[1]: an AMQP queue name is at most 255 bytes"));
 }
 
 TEST(DaemonConfigTest, SourcesHaveAKindThatDefaultsToCelery) {

@@ -12,6 +12,7 @@
 #include "redis/link_monitor.h"
 #include "redis/url.h"
 #include "sources/celery/pidbox_codec.h"
+#include "sources/celery/redis/celery_source.h"
 #include "sources/errors.h"
 
 namespace queuemon::sources::celery::over_amqp {
@@ -69,8 +70,7 @@ amqp::ConsumerSpec AmqpTransport::EventConsumer(std::weak_ptr<EventStream> strea
 }
 
 void AmqpTransport::Start(std::shared_ptr<EventStream> stream) {
-  if (started_) return;
-  started_ = true;
+  if (started_.exchange(true)) return;
   std::weak_ptr<EventStream> weak = stream;
   link_.AddConsumer(EventConsumer(weak));
   link_.AddConsumer(inspector_.ReplyConsumer());
@@ -82,8 +82,7 @@ void AmqpTransport::Start(std::shared_ptr<EventStream> stream) {
 }
 
 void AmqpTransport::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  if (stopped_.exchange(true)) return;
   link_.Close();
   if (backend_) backend_->Close();
 }
@@ -118,14 +117,12 @@ bool AmqpTransport::IsBrokerDown(const boost::system::error_code& ec) const {
 
 void AmqpTransport::AddStats(SourceStats& out) const {
   out.worker_requests = inspector_.broadcasts();
-  for (const auto& monitor : {options_.broker.monitor, options_.result_backend.monitor}) {
-    if (!monitor) continue;
-    const redis::BrokerLinkStats links = monitor->Stats();
-    out.broker_connect_failures += links.connect_failures;
-    out.broker_disconnects += links.disconnects;
-    out.broker_reconnects += links.reconnects;
-    out.broker_backoff_seconds = std::max(out.broker_backoff_seconds, links.backoff_seconds);
-  }
+  // Deliveries too large to take (over max_message_bytes) are events lost as malformed.
+  const std::uint64_t oversized = link_.Stats().oversized;
+  out.events_malformed += oversized;
+  out.malformed_replies += oversized;
+  over_redis::AddLinkStats({options_.broker.monitor.get(), options_.result_backend.monitor.get()},
+                           out);
 }
 
 std::unique_ptr<SourceOptions> CeleryAmqpOptions::Clone() const {

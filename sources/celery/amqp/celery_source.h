@@ -14,6 +14,7 @@
 // Errors: amqp::Errc (kUnavailable, kTimeout, kAuthFailed, ...), redis::Errc from the backend.
 
 #include <boost/asio/any_io_executor.hpp>
+#include <atomic>
 #include <memory>
 
 #include "amqp/link.h"
@@ -58,8 +59,8 @@ class AmqpTransport final : public CeleryTransport {
   std::unique_ptr<over_redis::CeleryResults> results_;
   AmqpInspector inspector_;
   AmqpQueues queues_;
-  bool started_ = false;
-  bool stopped_ = false;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace queuemon::sources::celery::over_amqp

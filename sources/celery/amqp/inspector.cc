@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/clock.h"
+#include "sources/celery/inspect_replies.h"
 #include "sources/celery/pidbox_codec.h"
 
 namespace queuemon::sources::celery::over_amqp {
@@ -24,13 +25,6 @@ using Steady = std::chrono::steady_clock;
 // Celery's reply queue arguments (kombu/pidbox.py): a reply kept 300 s, the queue 10 s unused.
 constexpr std::chrono::milliseconds kReplyTtl{300'000};
 constexpr std::chrono::milliseconds kReplyQueueExpires{10'000};
-
-// The worker a reply body ({"<hostname>": <result>}) comes from.
-std::optional<std::string> ReplyingWorker(const std::string& body) {
-  const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.size() != 1) return std::nullopt;
-  return doc.begin().key();
-}
 
 }  // namespace
 
@@ -112,7 +106,8 @@ amqp::PublishSpec AmqpInspector::Requests(const std::vector<InspectMethod>& meth
 asio::awaitable<boost::system::result<InspectRound>> AmqpInspector::RoundOnStrand(
     std::vector<InspectMethod> methods, RoundHints hints) {
   const auto deadline = Steady::now() + options_.inspect_timeout;
-  auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+  auto strand = co_await asio::this_coro::executor;
+  auto pending = std::make_shared<Pending>(strand);
   pending->awaited = std::move(hints.awaited);
   amqp::PublishSpec requests = Requests(methods, *pending);
   {
@@ -147,7 +142,7 @@ void AmqpInspector::OnReply(const amqp::AmqpMessage& message) {
   if (it == rounds_.end()) return;  // a round that ended already
   Pending& pending = *it->second;
   const std::optional<std::string> worker =
-      message.body.size() <= options_.max_reply_bytes ? ReplyingWorker(message.body) : std::nullopt;
+      message.body.size() <= options_.max_reply_bytes ? AnsweringNode(message.body) : std::nullopt;
   if (!worker) {
     ++pending.round.malformed;
     return;

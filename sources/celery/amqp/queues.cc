@@ -2,16 +2,18 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "amqp/errors.h"
 #include "amqp/management.h"
+#include "redis/url.h"
 
 namespace queuemon::sources::celery::over_amqp {
 namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// A management read may take a little longer than a command: it is one request for every
-// queue of the vhost.
+// The management answer for a vhost of 100 000 queues is about 10 MB; anything larger is refused.
 constexpr std::size_t kMaxManagementBytes = 64 * 1024 * 1024;
 
 }  // namespace
@@ -34,10 +36,10 @@ boost::asio::awaitable<boost::system::result<QueuesView>> AmqpQueues::Collect(
     std::vector<std::string> consumed) {
   // Not `?:` around co_await: g++ 12 mis-compiles it.
   boost::system::result<std::vector<QueueInfo>> queues = MakeErrorCode(amqp::Errc::kUnavailable);
-  if (options_.management_url.empty()) {
-    queues = co_await FromDeclares(listing_.Candidates(consumed));
-  } else {
-    queues = co_await FromManagement();
+  if (!options_.management_url.empty()) queues = co_await FromManagement();
+  if (!queues) {  // no management API, or it failed: the broker itself still answers
+    std::vector<std::string> candidates = listing_.Candidates(consumed);
+    queues = co_await FromDeclares(std::move(candidates));
   }
   if (!queues) co_return queues.error();
   for (const std::string& name : options_.queues) {  // configured: listed even when absent
@@ -55,9 +57,11 @@ boost::asio::awaitable<boost::system::result<QueuesView>> AmqpQueues::Collect(
 }
 
 boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> AmqpQueues::FromManagement() {
-  auto read = co_await amqp::ReadManagementQueues(
-      executor_, options_.management_url, vhost_, Steady::now() + options_.broker.command_timeout,
-      kMaxManagementBytes);
+  auto request = amqp::ReadManagementQueues(executor_, options_.management_url, vhost_,
+                                            Steady::now() + options_.broker.command_timeout,
+                                            kMaxManagementBytes);
+  auto read = co_await std::move(request);
+  NoteManagementAnswer(read ? boost::system::error_code() : read.error());
   if (!read) co_return read.error();
   std::vector<QueueInfo> queues;
   for (amqp::ManagementQueue& q : *read) {
@@ -70,6 +74,20 @@ boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> AmqpQueues
     queues.push_back(std::move(info));
   }
   co_return queues;
+}
+
+// Logs when the management API starts failing (and why) and when it answers again: once per
+// change, not per collection.
+void AmqpQueues::NoteManagementAnswer(const boost::system::error_code& ec) {
+  const bool failing = static_cast<bool>(ec);
+  if (management_failing_.exchange(failing) == failing) return;
+  if (failing) {
+    spdlog::warn("celery[{}]: management API {} failed: {}; queue figures from passive "
+                 "declarations (no unacked counts) until it answers",
+                 options_.name, redis::RedactRedisUrl(options_.management_url), ec.message());
+  } else {
+    spdlog::info("celery[{}]: management API answers again", options_.name);
+  }
 }
 
 boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> AmqpQueues::FromDeclares(

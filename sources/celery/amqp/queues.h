@@ -2,7 +2,9 @@
 // AmqpQueues: queue figures of one Celery app on RabbitMQ, listed by QueueListing's rule.
 //   with management_url: ONE GET of the vhost's queues (ready, unacknowledged, consumers);
 //     every queue of the vhost is a candidate except the ones Celery and queuemon declare for
-//     themselves (`*.pidbox` request and reply queues, `celeryev.*` event queues);
+//     themselves (`*.pidbox` request and reply queues, `celeryev.*` event queues); when the
+//     API fails (down, 401, a bad answer) the read falls back to passive declarations, with a
+//     warning when it starts failing and a note when it answers again;
 //   without: one passive queue.declare per candidate (configured, consumed, listed lately) in
 //     AmqpLink's pipelined bursts (two round trips per 256 queues): ready messages and
 //     consumers; unacked stays unknown (null).
@@ -14,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -43,11 +46,14 @@ class AmqpQueues final {
   boost::asio::awaitable<boost::system::result<std::vector<QueueInfo>>> FromDeclares(
       std::vector<std::string> candidates);
 
+  void NoteManagementAnswer(const boost::system::error_code& ec);
+
   boost::asio::any_io_executor executor_;
   const CeleryAmqpOptions& options_;
   const std::string vhost_;
   amqp::AmqpLink& link_;
   QueueListing listing_;
+  std::atomic<bool> management_failing_{false};
 };
 
 }  // namespace queuemon::sources::celery::over_amqp

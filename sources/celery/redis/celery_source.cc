@@ -68,7 +68,8 @@ void RedisTransport::Stop() {
 
 boost::asio::awaitable<boost::system::result<InspectRound>> RedisTransport::Round(
     std::vector<InspectMethod> methods, RoundHints hints) {
-  co_return co_await inspector_.Round(std::move(methods), {}, std::move(hints));
+  std::vector<std::string> everyone;  // not a braced temporary inside co_await (g++ 12)
+  co_return co_await inspector_.Round(std::move(methods), std::move(everyone), std::move(hints));
 }
 
 boost::asio::awaitable<boost::system::result<QueuesView>> RedisTransport::Queues(
@@ -92,16 +93,21 @@ bool RedisTransport::IsBrokerDown(const boost::system::error_code& ec) const {
   return redis::IsBrokerDown(ec);
 }
 
-void RedisTransport::AddStats(SourceStats& out) const {
-  out.worker_requests = inspector_.broadcasts();
-  for (const auto* redis : {&options_.broker, &options_.result_backend}) {
-    if (!redis->monitor) continue;
-    const redis::BrokerLinkStats links = redis->monitor->Stats();
+void AddLinkStats(std::initializer_list<const redis::BrokerLinkMonitor*> monitors,
+                  SourceStats& out) {
+  for (const redis::BrokerLinkMonitor* monitor : monitors) {
+    if (monitor == nullptr) continue;
+    const redis::BrokerLinkStats links = monitor->Stats();
     out.broker_connect_failures += links.connect_failures;
     out.broker_disconnects += links.disconnects;
     out.broker_reconnects += links.reconnects;
     out.broker_backoff_seconds = std::max(out.broker_backoff_seconds, links.backoff_seconds);
   }
+}
+
+void RedisTransport::AddStats(SourceStats& out) const {
+  out.worker_requests = inspector_.broadcasts();
+  AddLinkStats({options_.broker.monitor.get(), options_.result_backend.monitor.get()}, out);
 }
 
 CelerySource::CelerySource(boost::asio::any_io_executor executor, CeleryOptions options,

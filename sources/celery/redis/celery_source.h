@@ -17,6 +17,7 @@
 //   c->Start();  ...  auto view = co_await c->Collect({View::kWorkers});  ...  c->Stop();
 
 #include <boost/asio/any_io_executor.hpp>
+#include <initializer_list>
 #include <memory>
 
 #include "base/clock.h"
@@ -65,6 +66,11 @@ class RedisTransport final : public CeleryTransport {
   CeleryResults results_;
   bool stopped_ = false;
 };
+
+// Adds what the monitors of a source's broker links counted (failed dials, lost links,
+// reconnects; the longest backoff) to `stats`. Null monitors are skipped.
+void AddLinkStats(std::initializer_list<const redis::BrokerLinkMonitor*> monitors,
+                  SourceStats& stats);
 
 // The Source of one Celery app on Redis.
 class CelerySource final : public celery::CelerySource {

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "redis/errors.h"
 #include "sources/errors.h"
+#include "sources/celery/inspect_replies.h"
 #include "sources/celery/pidbox_codec.h"
 
 namespace queuemon::sources::celery::over_redis {
@@ -39,13 +40,6 @@ std::string Seconds(Steady::duration d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(d).count());
   return buf;
-}
-
-// The worker a reply body ({"<hostname>": <result>}) comes from.
-std::optional<std::string> ReplyingWorker(const std::string& body) {
-  const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.size() != 1) return std::nullopt;
-  return doc.begin().key();
 }
 
 }  // namespace
@@ -228,7 +222,7 @@ boost::asio::awaitable<void> CeleryInspector::Collect(redis::RedisConnection& co
     }
     --pending.expected[decoded->ticket];
     if (!pending.hints.departed.empty()) {
-      if (auto worker = ReplyingWorker(decoded->body)) pending.repliers[decoded->ticket].insert(*worker);
+      if (auto worker = AnsweringNode(decoded->body)) pending.repliers[decoded->ticket].insert(*worker);
     }
     round.bodies[method->second].push_back(std::move(decoded->body));
   }

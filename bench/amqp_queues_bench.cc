@@ -62,12 +62,12 @@ struct World {
 
 World& WorldOf(int queues) {
   static std::map<int, std::unique_ptr<World>> worlds;
-  auto& world = worlds[queues];
-  if (!world) {
+  auto it = worlds.find(queues);
+  if (it == worlds.end()) {
     worlds.clear();  // one broker at a time
-    world = std::make_unique<World>(queues);
+    it = worlds.emplace(queues, std::make_unique<World>(queues)).first;
   }
-  return *worlds[queues];
+  return *it->second;
 }
 
 void BM_ManagementRead(benchmark::State& state) {

@@ -35,7 +35,8 @@ nlohmann::json StatsJson(const cache::CacheStats& s) {
           {"total_requests", s.total_requests},
           {"stale", s.stale},
           {"bytes", s.bytes},
-          {"max_bytes", s.max_bytes}};
+          {"max_bytes", s.max_bytes},
+          {"waiting", s.waiting}};
 }
 
 // The arguments of a cache control request: from the query or a JSON body object with the same

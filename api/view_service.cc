@@ -209,7 +209,7 @@ std::size_t ViewService::SweepExpired(std::size_t max_batch) {
 std::vector<std::pair<std::string, cache::CacheStats>> ViewService::CacheStats() const {
   std::vector<std::pair<std::string, cache::CacheStats>> stats;
   for (const auto& category : categories_) {
-    stats.emplace_back(category->cache().name(), category->cache().Stats());
+    stats.emplace_back(category->cache().name(), category->Stats());
   }
   return stats;
 }

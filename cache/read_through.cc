@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -29,6 +30,7 @@ struct ReadThrough::State {
   TtlLruCache cache;
   SingleFlight flight;
   const base::Clock& clock;
+  std::atomic<std::uint64_t> waiting{0};  // Read calls inside flight.Do now
   // The loads running for each key (usually one; a refresh may replace one that still runs),
   // so that dropping a key also keeps the loads that were reading the old state from storing
   // it afterwards. Stores and drops both happen under store_mu: a drop comes either before a
@@ -135,6 +137,18 @@ ReadResult Answer(Outcome outcome, std::shared_ptr<const Entry> entry, const bas
   return result;
 }
 
+// Counts one waiting read for as long as it lives (also when the wait ends by an exception).
+class WaitingCount final {
+ public:
+  explicit WaitingCount(std::atomic<std::uint64_t>& n) : n_(n) { n_.fetch_add(1, std::memory_order_relaxed); }
+  ~WaitingCount() { n_.fetch_sub(1, std::memory_order_relaxed); }
+  WaitingCount(const WaitingCount&) = delete;
+  WaitingCount& operator=(const WaitingCount&) = delete;
+
+ private:
+  std::atomic<std::uint64_t>& n_;
+};
+
 }  // namespace
 
 ReadThrough::ReadThrough(std::string name, CacheOptions options, const base::Clock& clock,
@@ -142,6 +156,12 @@ ReadThrough::ReadThrough(std::string name, CacheOptions options, const base::Clo
     : state_(std::make_shared<State>(std::move(name), options, clock, std::move(executor))) {}
 
 ReadThrough::~ReadThrough() = default;
+
+CacheStats ReadThrough::Stats() const {
+  CacheStats stats = state_->cache.Stats();
+  stats.waiting = state_->waiting.load(std::memory_order_relaxed);
+  return stats;
+}
 
 TtlLruCache& ReadThrough::cache() { return state_->cache; }
 const TtlLruCache& ReadThrough::cache() const { return state_->cache; }
@@ -172,7 +192,11 @@ boost::asio::awaitable<ReadResult> ReadThrough::Read(std::string key, Loader loa
   const auto join = use_cache ? SingleFlight::Join::kAny : SingleFlight::Join::kStartedAfterNow;
   Loader storing = use_cache ? StoringUnlessStored(state, key, std::move(load))
                              : Storing(state, key, std::move(load));
-  std::optional<LoadResult> loaded = co_await state->flight.Do(key, join, deadline, std::move(storing));
+  std::optional<LoadResult> loaded;
+  {
+    const WaitingCount counted(state->waiting);
+    loaded = co_await state->flight.Do(key, join, deadline, std::move(storing));
+  }
   const base::Duration ttl = state->cache.options().ttl;
   if (loaded && loaded->has_value()) {
     if (reader == Reader::kClient) state->cache.RecordMiss();

@@ -88,6 +88,9 @@ class ReadThrough final {
   std::size_t DropMatching(std::string_view pattern);
   std::size_t DropAll();
 
+  // The cache's counters, with the requests waiting for a load now.
+  CacheStats Stats() const;
+
   // The cache itself, for what is not a read: Clear, SetOptions, SweepExpired, Stats.
   TtlLruCache& cache();
   const TtlLruCache& cache() const;

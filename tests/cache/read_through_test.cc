@@ -194,6 +194,22 @@ TEST_F(ReadThroughControlTest, AReaderAfterADropDoesNotJoinTheLoadFromBeforeIt) 
   EXPECT_EQ(cache_.Latest("workers")->body, "after the drop");
 }
 
+TEST_F(ReadThroughControlTest, StatsCountTheReadsWaitingForALoadUntilItEnds) {
+  ReadResult first, second;
+  bool first_done = false, second_done = false;
+  EXPECT_EQ(cache_.Stats().waiting, 0u);
+  StartScriptedRead(first, first_done);
+  StartScriptedRead(second, second_done);
+  EXPECT_EQ(cache_.Stats().waiting, 2u);
+  Succeed(0, "loaded");
+  Poll();
+  ASSERT_TRUE(first_done && second_done);
+  EXPECT_EQ(cache_.Stats().waiting, 0u);
+  EXPECT_EQ(cache_.Stats().misses, 2u);  // the cache's own counters come along
+  Read();                                // a hit never waits
+  EXPECT_EQ(cache_.Stats().waiting, 0u);
+}
+
 TEST_F(ReadThroughControlTest, DropRemovesAStoredEntryAndCountsAnInvalidation) {
   Read();
   EXPECT_TRUE(cache_.Drop("workers"));

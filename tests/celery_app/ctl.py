@@ -17,6 +17,8 @@
                                              waits for its timeout). Once subscribed it sets the
                                              key fake-node-ready:NAME to 1.
   ctl.py get KEY                             GET via plain redis-py (prints "" when missing)
+  ctl.py inspect-raw --limit N M [M ...]     celery's own inspect of each method M, stopping at N
+                                             replies (or 2 s of silence): {M: {node: result}}
 Ground truth for the tests comes from redis-py and the celery CLI, never from queuemon code.
 """
 import argparse
@@ -114,6 +116,12 @@ def fake_node(name, silent):
                 r.lpush(queue, good_ticket)
 
 
+def inspect_raw(methods, limit):
+    inspect = app.control.inspect(timeout=2.0, limit=limit)
+    print(json.dumps({m: getattr(inspect, m)() or {} for m in methods}))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -145,6 +153,9 @@ def main():
     c = sub.add_parser('scard')
     c.add_argument('key')
     sub.add_parser('unacked')
+    i = sub.add_parser('inspect-raw')
+    i.add_argument('methods', nargs='+')
+    i.add_argument('--limit', type=int, required=True)
     a = ap.parse_args()
     if a.cmd == 'fake-node':
         return fake_node(a.name, a.silent)
@@ -153,6 +164,8 @@ def main():
         return 0
     if a.cmd == 'unacked':
         return unacked()
+    if a.cmd == 'inspect-raw':
+        return inspect_raw(a.methods, a.limit)
     if a.cmd == 'scard':
         print(redis_client().scard(a.key))
         return 0

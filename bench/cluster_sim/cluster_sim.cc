@@ -27,7 +27,7 @@ namespace {
 
 constexpr std::size_t kCommandLinks = 8;
 constexpr std::size_t kPipelineCommands = 1000;
-constexpr auto kHeartbeatEvery = 2s;
+constexpr std::chrono::milliseconds kHeartbeatEvery = 2s;
 constexpr std::size_t kHeartbeatSlots = 20;  // a slot every 100 ms: heartbeats spread evenly
 
 double NowUnix() {

@@ -18,8 +18,30 @@ boost::system::error_code Malformed(std::string* why, std::string reason) {
 }
 
 // Splits `{"<node>": <result>}` into its single member; refuses handler errors.
-result<std::pair<std::string, json>> SplitNode(std::string_view body, std::string* why) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+// Members of a result the parser may skip: at 1 000 workers a collection parses megabytes of
+// replies, and not building what no view reads is a good part of its cost (BENCHMARKS.md
+// "Issue 16"). `depth` counts from the body ({"<node>": result}): the result's own members are
+// at depth 2, those of the objects in a result list at depth 3.
+using SkipMember = bool (*)(int depth, const std::string& key);
+
+// A stats result's rusage and broker: half its bytes, never read.
+bool SkipStatsMember(int depth, const std::string& key) {
+  return depth == 2 && (key == "rusage" || key == "broker");
+}
+
+// An active_queues entry is read for its name only.
+bool SkipAllButQueueName(int depth, const std::string& key) { return depth == 3 && key != "name"; }
+
+result<std::pair<std::string, json>> SplitNode(std::string_view body, std::string* why,
+                                               SkipMember skip = nullptr) {
+  json::parser_callback_t keep = nullptr;
+  if (skip != nullptr) {
+    keep = [skip](int depth, json::parse_event_t event, json& parsed) {
+      return event != json::parse_event_t::key || !parsed.is_string() ||
+             !skip(depth, parsed.get_ref<const std::string&>());
+    };
+  }
+  json doc = json::parse(body, keep, /*allow_exceptions=*/false);
   if (!doc.is_object()) return Malformed(why, "reply body is not a JSON object");
   if (doc.size() != 1) return Malformed(why, "reply body must name exactly one node");
   auto it = doc.begin();
@@ -121,7 +143,7 @@ result<std::vector<std::string>> Names(const json& list, const char* field, std:
 }  // namespace
 
 result<NodeReply<NodeStats>> ParseStatsReply(std::string_view body, std::string* why) {
-  auto split = SplitNode(body, why);
+  auto split = SplitNode(body, why, SkipStatsMember);
   if (!split) return split.error();
   const json& doc = split->second;
   if (!doc.is_object()) return Malformed(why, "stats result is not an object");
@@ -177,7 +199,7 @@ result<TaskListReply> ParseScheduledReply(std::string_view body, std::string* wh
 
 result<NodeReply<std::vector<std::string>>> ParseActiveQueuesReply(std::string_view body,
                                                                    std::string* why) {
-  auto split = SplitNode(body, why);
+  auto split = SplitNode(body, why, SkipAllButQueueName);
   if (!split) return split.error();
   auto names = Names(split->second, "name", why);
   if (!names) return names.error();

@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace queuemon::sources::celery {
 namespace {
@@ -103,11 +106,16 @@ TasksView BuildTasksView(const ParsedReplies& replies, double now_unix) {
 }
 
 void AddConsumers(const ParsedReplies& replies, QueuesView& queues) {
+  // One pass over the replies, then one lookup per queue: counting per queue over every
+  // worker's list was queues x workers x their queues (10^8 comparisons at 10 000 queues).
+  std::unordered_map<std::string_view, std::int64_t> consumers;
+  for (const auto& [node, names] : replies.queues) {
+    const std::unordered_set<std::string_view> distinct(names.begin(), names.end());
+    for (std::string_view name : distinct) ++consumers[name];
+  }
   for (auto& q : queues.queues) {
-    q.consumers = 0;
-    for (const auto& [node, names] : replies.queues) {
-      q.consumers += std::count(names.begin(), names.end(), q.name) > 0 ? 1 : 0;
-    }
+    const auto it = consumers.find(q.name);
+    q.consumers = it == consumers.end() ? 0 : it->second;
   }
 }
 

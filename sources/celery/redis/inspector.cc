@@ -42,6 +42,27 @@ std::string Seconds(Steady::duration d) {
   return buf;
 }
 
+// One round trip takes the oldest reply, waiting for it until the round's deadline, and then,
+// atomically, up to kDrainBatch replies queued behind it: a round of 1 000 workers costs a
+// few round trips instead of one per reply (BENCHMARKS.md "Issue 16"). MULTI/LRANGE/LTRIM
+// rather than RPOP with a count, which Redis before 6.2 lacks.
+constexpr const char* kDrainBatch = "1000";
+constexpr const char* kDrainKeep = "-1001";  // LTRIM 0 -1001 keeps all but the oldest 1 000
+constexpr std::size_t kTakeRepliesCommands = 5;
+
+std::vector<redis::RedisCommand> TakeReplies(const std::string& queue, Steady::duration left) {
+  return {MakeCommand("BRPOP", queue, Seconds(left)), MakeCommand("MULTI"),
+          MakeCommand("LRANGE", queue, std::string("-") + kDrainBatch, "-1"),
+          MakeCommand("LTRIM", queue, "0", kDrainKeep), MakeCommand("EXEC")};
+}
+
+// The replies the EXEC of TakeReplies drained (its LRANGE result), or null for another shape.
+const std::vector<redis::RedisReply>* QueuedReplies(const redis::RedisReply& exec) {
+  if (exec.type != redis::RedisReply::Type::kArray || exec.elements.size() != 2) return nullptr;
+  const redis::RedisReply& range = exec.elements[0];
+  return range.type == redis::RedisReply::Type::kArray ? &range.elements : nullptr;
+}
+
 }  // namespace
 
 // Tickets of one round and how many replies each still expects.
@@ -195,36 +216,51 @@ boost::asio::awaitable<boost::system::result<InspectRound>> CeleryInspector::Rou
   co_return round;
 }
 
+void CeleryInspector::Accept(std::string_view raw, Pending& pending, InspectRound& round) const {
+  std::string why;
+  auto decoded = DecodePidboxReply(raw, options_.max_reply_bytes, &why);
+  const auto method =
+      decoded ? pending.method_of_ticket.find(decoded->ticket) : pending.method_of_ticket.end();
+  if (method == pending.method_of_ticket.end()) {
+    ++round.malformed;
+    spdlog::debug("celery inspect: skipped reply: {}", decoded ? "unknown ticket" : why);
+    return;
+  }
+  --pending.expected[decoded->ticket];
+  if (!pending.hints.departed.empty()) {
+    if (auto worker = AnsweringNode(decoded->body)) pending.repliers[decoded->ticket].insert(*worker);
+  }
+  round.bodies[method->second].push_back(std::move(decoded->body));
+}
+
 boost::asio::awaitable<void> CeleryInspector::Collect(redis::RedisConnection& conn, Pending& pending,
                                                       InspectRound& round) {
   while (!pending.done()) {
     const auto left = pending.deadline - Steady::now();
     if (left < kMinWait) break;
-    redis::RedisCommand brpop = MakeCommand("BRPOP", pending.queue, Seconds(left));
-    auto reply = co_await conn.Command(std::move(brpop), pending.deadline + kBrpopMargin);
-    if (!reply) {
-      spdlog::warn("celery inspect: BRPOP failed: {}", reply.error().message());
+    auto replies = co_await conn.Pipeline(TakeReplies(pending.queue, left), pending.deadline + kBrpopMargin);
+    if (!replies) {
+      spdlog::warn("celery inspect: BRPOP failed: {}", replies.error().message());
       break;
     }
-    if (reply->is_nil()) break;  // server-side timeout: the round is over
-    if (reply->type != redis::RedisReply::Type::kArray || reply->elements.size() != 2) {
+    if (replies->size() != kTakeRepliesCommands) {
+      ++round.malformed;
+      break;
+    }
+    const redis::RedisReply& first = replies->front();
+    if (first.is_nil()) break;  // server-side timeout: the round is over
+    if (first.type == redis::RedisReply::Type::kArray && first.elements.size() == 2) {
+      Accept(first.elements[1].str, pending, round);
+    } else {
+      ++round.malformed;
+    }
+    const std::vector<redis::RedisReply>* queued = QueuedReplies(replies->back());
+    if (queued == nullptr) {
       ++round.malformed;
       continue;
     }
-    std::string why;
-    auto decoded = DecodePidboxReply(reply->elements[1].str, options_.max_reply_bytes, &why);
-    const auto method =
-        decoded ? pending.method_of_ticket.find(decoded->ticket) : pending.method_of_ticket.end();
-    if (method == pending.method_of_ticket.end()) {
-      ++round.malformed;
-      spdlog::debug("celery inspect: skipped reply: {}", decoded ? "unknown ticket" : why);
-      continue;
-    }
-    --pending.expected[decoded->ticket];
-    if (!pending.hints.departed.empty()) {
-      if (auto worker = AnsweringNode(decoded->body)) pending.repliers[decoded->ticket].insert(*worker);
-    }
-    round.bodies[method->second].push_back(std::move(decoded->body));
+    // LRANGE lists the newest first (workers LPUSH): accept them in arrival order.
+    for (auto it = queued->rbegin(); it != queued->rend(); ++it) Accept(it->str, pending, round);
   }
 }
 

@@ -3,7 +3,9 @@
 // several methods at once and collects their replies together:
 //   1. one pipeline: SADD the reply binding, then PUBLISH each method (receiver count n_i);
 //   2. BRPOP the round's own reply queue until every method has n_i replies (or, with a
-//      destination, min(n_i, |destination|)) or the round deadline passes;
+//      destination, min(n_i, |destination|)) or the round deadline passes; each BRPOP is
+//      pipelined with a MULTI/LRANGE/LTRIM/EXEC that drains the replies queued behind the
+//      first, so 1 000 workers' replies take a few round trips, not 1 000;
 //   3. SREM the binding and DEL the reply queue, always (also after errors and timeouts).
 // Replies are matched to methods by ticket; replies with foreign tickets or that cannot be
 // decoded are counted as malformed and skipped.
@@ -27,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/mutex.h"
@@ -67,6 +70,8 @@ class CeleryInspector final {
                      Pending& pending, InspectRound& round);
   std::unique_ptr<redis::RedisConnection> Lease();
   void Return(std::unique_ptr<redis::RedisConnection> conn);
+  // Counts one reply envelope towards its ticket, or as malformed.
+  void Accept(std::string_view raw, Pending& pending, InspectRound& round) const;
   boost::asio::awaitable<void> Collect(redis::RedisConnection& conn, Pending& pending,
                                        InspectRound& round);
   boost::asio::awaitable<void> Cleanup(const std::string& member, const std::string& queue,

@@ -77,6 +77,11 @@ TEST(CeleryViewsTest, TasksQueuesSummary) {
   EXPECT_EQ(q.queues[1].consumers, 1);
   EXPECT_EQ(q.queues[2].consumers, 0);
   EXPECT_EQ(ConsumedQueues(r), (std::vector<std::string>{"celery", "reports"}));
+  ParsedReplies twice = r;  // a worker naming a queue twice is still one consumer
+  twice.queues.begin()->second.push_back(twice.queues.begin()->second.front());
+  AddConsumers(twice, q);
+  EXPECT_EQ(q.queues[0].consumers, 2);
+  EXPECT_EQ(q.queues[1].consumers, 1);
   const WorkersView w = BuildWorkersView({}, r, 1);
   const SummaryView s = BuildSummaryView(w, t, q, 1);
   EXPECT_EQ(s.queued_messages, 6);

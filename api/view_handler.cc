@@ -8,6 +8,7 @@
 
 #include "sources/errors.h"
 #include "sources/task_query.h"
+#include "sources/view_filter.h"
 #include "http/response.h"
 
 namespace queuemon::api {
@@ -82,6 +83,16 @@ std::optional<std::string> ReadViewArgument(sources::View view, const http::Rout
       });
       if (auto* error = std::get_if<sources::TaskQueryError>(&parsed)) return error->message;
       argument = std::get<sources::TaskQuery>(parsed).Canonical();
+      return std::nullopt;
+    }
+    case sources::Argument::kViewFilter: {
+      auto parsed = sources::ParseViewFilter(view, [&](std::string_view name) -> std::optional<std::string> {
+        const auto value = params.Query(name);
+        if (!value) return std::nullopt;
+        return std::string(*value);
+      });
+      if (auto* error = std::get_if<sources::ViewFilterError>(&parsed)) return error->message;
+      argument = std::get<sources::ViewFilter>(parsed).Canonical();
       return std::nullopt;
     }
   }

@@ -5,6 +5,7 @@
 
 #include "api/cache_control.h"
 #include "sources/errors.h"
+#include "sources/view_filter.h"
 
 namespace queuemon::api {
 namespace {
@@ -45,6 +46,23 @@ boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
   }
   if (!collected) co_return collected.error();
   co_return cache::Entry::Make(ContentOf(std::move(*collected)), clock->Now());
+}
+
+// The filtered answer `argument` (a ViewFilter's canonical text) of `base`, collected when
+// base was; null when base holds no typed view of a filterable kind.
+std::shared_ptr<const cache::Entry> Derive(View view, const std::string& argument,
+                                           const cache::Entry& base) {
+  const std::optional<sources::ViewFilter> filter = sources::ViewFilterFromCanonical(argument);
+  if (!filter) return nullptr;
+  if (const auto* workers = TypedView<sources::WorkersView>(&base); workers && view == View::kWorkers) {
+    return cache::Entry::Make(ContentOf(sources::MakeCollected(ApplyFilter(*filter, *workers))),
+                              base.collected_at);
+  }
+  if (const auto* queues = TypedView<sources::QueuesView>(&base); queues && view == View::kQueues) {
+    return cache::Entry::Make(ContentOf(sources::MakeCollected(ApplyFilter(*filter, *queues))),
+                              base.collected_at);
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -88,7 +106,7 @@ cache::ReadThrough& ViewService::CategoryOf(View view) const {
 // argument (a task id, a filter) carries it.
 cache::Loader ViewService::LoaderOf(View view, std::string argument) const {
   const ViewService* self = this;
-  if (sources::SpecOf(view).argument == sources::Argument::kNone) {
+  if (argument.empty()) {
     return [self, view] { return Collect(&self->source_, &self->clock_, view, {}); };
   }
   return [self, view, argument = std::move(argument)] {
@@ -99,10 +117,44 @@ cache::Loader ViewService::LoaderOf(View view, std::string argument) const {
 // Not a coroutine itself: the read is one coroutine frame, ReadThrough::Read's.
 boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string argument,
                                                            bool use_cache, cache::Reader reader) {
+  if (IsFiltered(view, argument)) return GetFiltered(view, std::move(argument), use_cache, reader);
   std::string key = sources::ViewKey(view, argument);
   cache::Loader load = LoaderOf(view, std::move(argument));
   const std::chrono::milliseconds wait(request_timeout_ms_.load(std::memory_order_relaxed));
   return CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader, wait);
+}
+
+bool ViewService::IsFiltered(View view, std::string_view argument) {
+  return !argument.empty() && sources::SpecOf(view).argument == sources::Argument::kViewFilter;
+}
+
+// A filtered answer is the view's own answer (read, counted and timed as the request's), with
+// its entry replaced by the filtered one derived from it. Derived entries are stored under
+// their own keys, so each filter is applied and serialized once per collection of the view,
+// and are derived again once the view's entry is newer than the one they came from: they
+// never show other data than the unfiltered view, and never cost a broker round of their own.
+boost::asio::awaitable<cache::ReadResult> ViewService::GetFiltered(View view, std::string argument,
+                                                                   bool use_cache,
+                                                                   cache::Reader reader) {
+  std::string unfiltered;  // named: g++ 12 mis-destroys temporaries inside co_await expressions
+  cache::ReadResult result = co_await Get(view, std::move(unfiltered), use_cache, reader);
+  if (result.outcome == cache::Outcome::kError || !result.entry) co_return result;
+  cache::ReadThrough& category = CategoryOf(view);
+  const std::string key = sources::ViewKey(view, argument);
+  cache::Lookup found = category.cache().Recall(key);  // kept by its readers, not by the view's
+  std::shared_ptr<const cache::Entry> derived =
+      found.freshness == cache::Freshness::kMiss ? nullptr : std::move(found.entry);
+  if (!derived || derived->collected_at != result.entry->collected_at) {
+    derived = Derive(view, argument, *result.entry);
+    if (derived == nullptr) {
+      result = cache::ReadResult{};
+      result.error = sources::MakeErrorCode(sources::Errc::kInvalidArgument);
+      co_return result;
+    }
+    category.cache().Put(key, derived);
+  }
+  result.entry = std::move(derived);
+  co_return result;
 }
 
 bool ViewService::Prefetch(View view) {
@@ -146,7 +198,8 @@ std::size_t ViewService::CategoryOfView(View view) {
 
 cache::Loader ViewService::LoaderOfKey(std::string_view key) const {
   std::optional<sources::KeyedView> keyed = sources::ParseViewKey(key);
-  if (!keyed) return nullptr;
+  // A filtered answer has no load of its own: it follows its view (GetFiltered).
+  if (!keyed || IsFiltered(keyed->view, keyed->argument)) return nullptr;
   return LoaderOf(keyed->view, std::move(keyed->argument));
 }
 

@@ -64,7 +64,9 @@ class ViewService final {
   sources::Source& data_source() const;
 
   // Answers one request for `view`. `argument` as sources::ViewRequest::argument, already
-  // checked (REQUIRES: ValidTaskId for kTask; TaskQuery::Canonical() for kRecentTasks).
+  // checked (REQUIRES: ValidTaskId for kTask; TaskQuery::Canonical() for kRecentTasks;
+  // ViewFilter::Canonical() for kWorkers and kQueues, whose filtered answers are derived from
+  // the view's own entry and stored under their own keys: see GetFiltered).
   boost::asio::awaitable<cache::ReadResult> Get(sources::View view, std::string argument,
                                                 bool use_cache,
                                                 cache::Reader reader = cache::Reader::kClient);
@@ -126,6 +128,10 @@ class ViewService final {
 
  private:
   cache::ReadThrough& CategoryOf(sources::View view) const;
+  // A request for a filtered answer of a filterable view (sources/view_filter.h).
+  static bool IsFiltered(sources::View view, std::string_view argument);
+  boost::asio::awaitable<cache::ReadResult> GetFiltered(sources::View view, std::string argument,
+                                                        bool use_cache, cache::Reader reader);
   cache::Loader LoaderOf(sources::View view, std::string argument) const;
   // The loader of a stored key (sources::ParseViewKey); null for a key no view names.
   cache::Loader LoaderOfKey(std::string_view key) const;

@@ -129,6 +129,16 @@ Lookup TtlLruCache::Peek(std::string_view key) const {
   return node == nullptr ? Lookup{} : impl_->Classify(*node, now);
 }
 
+Lookup TtlLruCache::Recall(std::string_view key) const {
+  const base::TimePoint now = impl_->clock.Now();
+  base::ReaderLock lock(impl_->mu);
+  Impl::Node* node = impl_->index.Find(key);
+  if (node == nullptr) return Lookup{};
+  Lookup out = impl_->Classify(*node, now);
+  if (out.freshness != Freshness::kMiss) node->Touch(Nanos(now));
+  return out;
+}
+
 void TtlLruCache::RecordMiss() const { impl_->counters.AddMiss(); }
 void TtlLruCache::RecordStale() const { impl_->counters.AddStale(); }
 

@@ -71,6 +71,9 @@ class TtlLruCache final {
   Lookup Get(std::string_view key) const;
   // Looks `key` up without counting anything or touching recency.
   Lookup Peek(std::string_view key) const;
+  // Looks `key` up and records the read for LRU, counting nothing: an entry read on behalf of
+  // a request counted on another entry (a filtered answer, counted on its view's).
+  Lookup Recall(std::string_view key) const;
   void RecordMiss() const;
   void RecordStale() const;
 

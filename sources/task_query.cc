@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <initializer_list>
 
 #include <nlohmann/json.hpp>
+
+#include "sources/query_params.h"
 
 namespace queuemon::sources {
 namespace {
@@ -19,29 +20,6 @@ constexpr std::size_t kMaxFilterBytes = 255;
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::optional<std::int64_t> ParseCount(std::string_view text, std::int64_t min, std::int64_t max) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-// Appended, not `a + b + c`: g++ 12 reports a false -Wrestrict on such chains.
-std::string Quoted(std::string_view s) {
-  std::string out("'");
-  out.append(s.substr(0, 64));
-  out += '\'';
-  return out;
-}
-
-std::string Message(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view part : parts) out.append(part);
   return out;
 }
 
@@ -87,9 +65,7 @@ std::variant<TaskQuery, TaskQueryError> ParseTaskQuery(
     if (!text) continue;
     const auto value = ParseCount(*text, c.min, c.max);
     if (!value) {
-      return TaskQueryError{Message({"query parameter '", c.key, "' must be an integer in ",
-                                     std::to_string(c.min), "..", std::to_string(c.max),
-                                     " (got ", Quoted(*text), ")"})};
+      return TaskQueryError{CountError(c.key, c.min, c.max, *text)};
     }
     *c.out = *value;
   }

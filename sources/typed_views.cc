@@ -84,14 +84,23 @@ json TaskList(const std::vector<TaskBrief>& tasks) {
 // dump() with replacement so that a stray invalid UTF-8 byte from a worker never throws.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+void PutPage(json& j, const std::optional<ViewPage>& page) {
+  if (!page) return;
+  j["matched"] = page->matched;
+  j["limit"] = page->limit ? json(*page->limit) : json();
+  j["offset"] = page->offset;
+}
+
 json JsonOf(const WorkersView& v) {
   json workers = json::array();
   for (const auto& w : v.workers) workers.push_back(WorkerJson(w));
-  return json{{"timestamp", v.timestamp},
-              {"workers", std::move(workers)},
-              {"online", v.online},
-              {"offline", v.offline},
-              {"unknown", v.unknown}};
+  json j{{"timestamp", v.timestamp},
+         {"workers", std::move(workers)},
+         {"online", v.online},
+         {"offline", v.offline},
+         {"unknown", v.unknown}};
+  PutPage(j, v.page);
+  return j;
 }
 
 json JsonOf(const QueuesView& v) {
@@ -104,6 +113,7 @@ json JsonOf(const QueuesView& v) {
   PutIfAny(j, "jobs", v.jobs);
   PutIfSet(j, "processed_total", v.processed_total);
   PutIfSet(j, "failed_total", v.failed_total);
+  PutPage(j, v.page);
   return j;
 }
 

@@ -37,10 +37,18 @@ struct WorkerInfo {
   std::optional<double> total_working_time;  // seconds spent running jobs (RQ)
 };
 
+// A filtered answer's page (sources/view_filter.h): how many matched, and the window asked for.
+struct ViewPage {
+  std::int64_t matched = 0;
+  std::optional<std::int64_t> limit;
+  std::int64_t offset = 0;
+};
+
 struct WorkersView {
   double timestamp = 0;  // when collected
   std::vector<WorkerInfo> workers;  // sorted by hostname
   std::int64_t online = 0, offline = 0, unknown = 0;
+  std::optional<ViewPage> page;  // filtered answers only; absent from the JSON otherwise
 };
 
 struct QueueInfo {
@@ -64,6 +72,7 @@ struct QueuesView {
   std::map<std::string, std::int64_t> jobs;        // jobs by state over every queue
   std::optional<std::int64_t> processed_total;     // Sidekiq stat:processed
   std::optional<std::int64_t> failed_total;        // Sidekiq stat:failed
+  std::optional<ViewPage> page;  // filtered answers only; absent from the JSON otherwise
 };
 
 struct TaskBrief {

@@ -20,16 +20,19 @@ const ViewSpec& SpecOf(View view) { return kViews[static_cast<std::size_t>(view)
 
 std::string ViewKey(View view, std::string_view argument) {
   const ViewSpec& spec = SpecOf(view);
-  if (spec.argument != Argument::kNone) return std::string(spec.key) + ":" + std::string(argument);
-  return std::string(spec.key);
+  const bool plain = spec.argument == Argument::kNone ||
+                     (spec.argument == Argument::kViewFilter && argument.empty());
+  if (plain) return std::string(spec.key);
+  return std::string(spec.key) + ":" + std::string(argument);
 }
 
 std::optional<KeyedView> ParseViewKey(std::string_view key) {
   for (const ViewSpec& spec : kViews) {
-    if (spec.argument == Argument::kNone) {
+    if (spec.argument == Argument::kNone || spec.argument == Argument::kViewFilter) {
       if (key == spec.key) return KeyedView{spec.view, {}};
-    } else if (key.size() > spec.key.size() && key.starts_with(spec.key) &&
-               key[spec.key.size()] == ':') {
+    }
+    if (spec.argument != Argument::kNone && key.size() > spec.key.size() &&
+        key.starts_with(spec.key) && key[spec.key.size()] == ':') {
       return KeyedView{spec.view, std::string(key.substr(spec.key.size() + 1))};
     }
   }

@@ -30,6 +30,8 @@ enum class Argument {
   kNone,
   kTaskId,     // the {task_id} of the route, checked with ValidTaskId
   kTaskQuery,  // the query's filter, checked by ParseTaskQuery, as TaskQuery::Canonical()
+  kViewFilter,  // the query's filter, checked by ParseViewFilter, as ViewFilter::Canonical():
+                // "" (no filter) is the view's plain key; a filtered answer is derived from it
 };
 
 struct ViewSpec {
@@ -46,8 +48,8 @@ struct ViewSpec {
 // precede "tasks/{task_id}". recent and task_stats come from task events (sources without
 // them answer kNotFound).
 inline constexpr ViewSpec kViews[] = {
-    {View::kWorkers, "workers", "worker_status", "/workers/status", Warm::kAwaited},
-    {View::kQueues, "queues", "queue_status", "/queues/status", Warm::kAwaited},
+    {View::kWorkers, "workers", "worker_status", "/workers/status", Warm::kAwaited, Argument::kViewFilter},
+    {View::kQueues, "queues", "queue_status", "/queues/status", Warm::kAwaited, Argument::kViewFilter},
     {View::kTasks, "tasks", "task_status", "/tasks/status", Warm::kBackground},
     {View::kRecentTasks, "recent", "task_status", "/tasks/recent", Warm::kNo, Argument::kTaskQuery},
     {View::kTaskStats, "task_stats", "task_status", "/tasks/stats", Warm::kNo},
@@ -76,7 +78,8 @@ inline constexpr std::chrono::seconds kDefaultStaleFor{300};
 
 const ViewSpec& SpecOf(View view);
 
-// The cache key of a view: "workers", ..., "task:<id>", "recent:<canonical filter>".
+// The cache key of a view: "workers", ..., "task:<id>", "recent:<canonical filter>",
+// "workers:<canonical filter>" (a filtered answer; "workers" without a filter).
 std::string ViewKey(View view, std::string_view argument = {});
 
 // The view and argument a cache key names (the inverse of ViewKey), or nullopt.

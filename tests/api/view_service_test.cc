@@ -10,6 +10,7 @@
 #include "sources/errors.h"
 #include "tests/testing/run_coroutine.h"
 #include "sources/fake/fake_source.h"
+#include "sources/view_filter.h"
 
 namespace queuemon::api {
 namespace {
@@ -188,6 +189,48 @@ TEST_F(ViewServiceTest, EntriesCarryTheirTypedViewForMetrics) {
   EXPECT_EQ(TypedView<sources::QueuesView>(workers.entry.get()), nullptr) << "another view";
   EXPECT_EQ(service_->Latest(View::kWorkers), workers.entry);
   EXPECT_EQ(service_->Latest(View::kQueues), nullptr);
+}
+
+// Issue 16: a filtered answer is derived from the view's own entry, stored under its own key,
+// counted as the view's read, and derived again once the view is collected again; it never
+// costs a collection of its own.
+TEST_F(ViewServiceTest, AFilteredAnswerIsDerivedFromTheViewAndFollowsIt) {
+  sources::ViewFilter offline;
+  offline.status = "offline";
+  auto get = [&](const std::string& argument) {
+    return testing::RunToCompletion(ioc_, service_->Get(View::kWorkers, argument, true));
+  };
+  const cache::ReadResult first = get(offline.Canonical());
+  ASSERT_EQ(first.outcome, cache::Outcome::kMiss);
+  const auto* typed = TypedView<sources::WorkersView>(first.entry.get());
+  ASSERT_NE(typed, nullptr);
+  ASSERT_EQ(typed->workers.size(), 1u);
+  EXPECT_EQ(typed->workers[0].hostname, "w2@host");
+  EXPECT_NE(first.entry->body.find(R"("matched":1)"), std::string::npos) << first.entry->body;
+  EXPECT_EQ(first.entry->collected_at, service_->Latest(View::kWorkers)->collected_at);
+  EXPECT_NE(first.entry->etag, service_->Latest(View::kWorkers)->etag);
+  clock_.Advance(seconds(1));
+  const cache::ReadResult again = get(offline.Canonical());
+  EXPECT_EQ(again.outcome, cache::Outcome::kHit);
+  EXPECT_EQ(again.entry, first.entry) << "stored once, not filtered per request";
+  EXPECT_EQ(again.age, seconds(1));
+  EXPECT_EQ(source_.calls(), 1u);
+  EXPECT_EQ(WorkerStats().size, 2u);  // the view and its filtered answer
+  EXPECT_EQ(WorkerStats().hits, 1u);
+  EXPECT_EQ(WorkerStats().misses, 1u);
+
+  clock_.Advance(seconds(4));  // past the ttl: the view is collected again
+  const cache::ReadResult later = get(offline.Canonical());
+  EXPECT_EQ(later.outcome, cache::Outcome::kMiss);
+  EXPECT_EQ(source_.calls(), 2u);
+  EXPECT_NE(later.entry, first.entry);
+  EXPECT_EQ(later.entry->collected_at, service_->Latest(View::kWorkers)->collected_at);
+  EXPECT_EQ(GetWorkers().outcome, cache::Outcome::kHit);
+  EXPECT_EQ(source_.calls(), 2u);
+
+  const cache::ReadResult bad = get("not a filter");
+  EXPECT_EQ(bad.outcome, cache::Outcome::kError);
+  EXPECT_EQ(bad.error, Errc::kInvalidArgument);
 }
 
 // Issue 11: an unchanged view keeps its ETag across refreshes, so If-None-Match keeps matching.

@@ -67,6 +67,21 @@ TEST_F(EvictionTest, EvictsLeastRecentlyReadNotLeastRecentlyWritten) {
   EXPECT_EQ(s.size, 3u);
 }
 
+// Recall (a filtered answer read on behalf of a request counted on its view) keeps the entry
+// recent like a read, and counts nothing.
+TEST_F(EvictionTest, RecallKeepsAnEntryRecentWithoutCounting) {
+  MakeCache(2);
+  Store("a", "1");
+  Store("b", "2");
+  ASSERT_NE(cache_->Recall("a").entry, nullptr);
+  clock_.Advance(milliseconds(1));
+  Store("c", "3");  // b was read least recently
+  EXPECT_TRUE(Has("a"));
+  EXPECT_FALSE(Has("b"));
+  EXPECT_EQ(cache_->Stats().total_requests, 0u);
+  EXPECT_EQ(cache_->Recall("missing").entry, nullptr);
+}
+
 TEST_F(EvictionTest, ReplacingAKeyDoesNotEvict) {
   MakeCache(2);
   Store("a", "1");

@@ -247,6 +247,34 @@ TEST_F(ScaleViewsTest, EveryTaskOfEveryWorkerIsReported) {
   EXPECT_EQ(view.value("scheduled", -1), scheduled);
 }
 
+// Filters dashboards use at scale: each answer is the model's, paged, and cached as an entry of
+// the view's own category (one more per distinct filter).
+TEST_F(ScaleViewsTest, FilteredViewsAnswerWhatTheModelSays) {
+  const json page = View("/workers/status?name=sim-0001&limit=5&offset=2");
+  std::vector<std::string> names;
+  for (const json& w : page["workers"]) names.push_back(w.value("hostname", ""));
+  EXPECT_EQ(names, (std::vector<std::string>{ClusterModel::WorkerName(12), ClusterModel::WorkerName(13),
+                                             ClusterModel::WorkerName(14), ClusterModel::WorkerName(15),
+                                             ClusterModel::WorkerName(16)}));
+  EXPECT_EQ(Int(page, "matched"), 10);  // sim-00010 .. sim-00019
+  EXPECT_EQ(Int(page, "online"), 10);
+  EXPECT_EQ(Int(View("/workers/status?status=offline"), "matched"), 0);
+
+  const json busy = View("/queues/status?min_messages=4&name=simq-001");
+  std::int64_t matched = 0;
+  for (std::size_t j = 100; j < 200; ++j) matched += Model().Queue(j).messages() >= 4 ? 1 : 0;
+  EXPECT_EQ(Int(busy, "matched"), matched);
+  for (const json& q : busy["queues"]) {
+    EXPECT_GE(Int(q, "messages"), 4) << q.dump();
+    EXPECT_EQ(q.value("name", "").rfind("simq-001", 0), 0u) << q.dump();
+  }
+  const auto bad = daemon_->Get(std::string(kApi) + "/queues/status?min_messages=-1");
+  EXPECT_EQ(Status(bad), 400);
+  EXPECT_NE(Json(bad).value("detail", "").find("min_messages"), std::string::npos);
+  const json stats = Json(daemon_->Get(std::string(kApi) + "/cache/stats"))["caches"];
+  EXPECT_GE(Int(stats["worker_status"], "size"), 3) << "workers and its two filtered answers";
+}
+
 TEST_F(ScaleViewsTest, MetricsCarryEveryQueueLength) {
   View("/queues/status");  // cached: the scrape renders from it
   const auto metrics = daemon_->Get("/metrics");

@@ -70,5 +70,20 @@ TEST(ViewKeyTest, NamesEveryView) {
   EXPECT_EQ(ViewKey(View::kRecentTasks, R"(["",""])"), R"(recent:["",""])");
 }
 
+// A filter of workers/queues is its own key; no filter keeps the plain key.
+TEST(ViewKeyTest, FilteredAnswersHaveTheirOwnKeysAndParseBack) {
+  EXPECT_EQ(ViewKey(View::kWorkers, ""), "workers");
+  EXPECT_EQ(ViewKey(View::kQueues, R"(["","a",1,null,0])"), R"(queues:["","a",1,null,0])");
+  const auto plain = ParseViewKey("workers");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->view, View::kWorkers);
+  EXPECT_EQ(plain->argument, "");
+  const auto filtered = ParseViewKey(R"(queues:["","a",1,null,0])");
+  ASSERT_TRUE(filtered);
+  EXPECT_EQ(filtered->view, View::kQueues);
+  EXPECT_EQ(filtered->argument, R"(["","a",1,null,0])");
+  EXPECT_FALSE(ParseViewKey("workersX"));
+}
+
 }  // namespace
 }  // namespace queuemon::sources

@@ -30,7 +30,7 @@ cache::EntryContent ContentOf(sources::Collected collected) {
 // A coroutine with by-value parameters, so its frame owns everything it touches; the loader
 // lambda below only forwards to it (a lambda coroutine's captures would die with the lambda).
 // The gzip form is compressed here, once per collection, on the thread that ran the load:
-// about a millisecond for a 1000-worker view (BENCHMARKS.md), never on a HIT.
+// about 2 ms for a 1000-worker view at level 6 (BENCHMARKS.md, issue 16), never on a HIT.
 boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
                                                   const base::Clock* clock, View view,
                                                   std::string argument,

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/cache_handlers.h"
-#include "http/gzip.h"
+#include "base/gzip.h"
 #include "http/response.h"
 #include "api/prometheus.h"
 #include "api/status_page.h"
@@ -136,7 +136,7 @@ void Api::AddGlobalRoutes() {
                 response.body = RenderPrometheus(views, metrics_);
                 // Prometheus asks for gzip; the text shrinks about tenfold.
                 if (request.accepts_gzip) {
-                  response.body = http::Gzip(response.body);
+                  response.body = base::Gzip(response.body);
                   response.SetHeader("Content-Encoding", "gzip");
                 }
                 co_return response;

@@ -62,7 +62,7 @@ void CacheFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
       {"queuemon_cache_entries", "gauge", "Entries in the cache now.", &cache::CacheStats::size},
       {"queuemon_cache_max_entries", "gauge", "Entry budget of the cache.", &cache::CacheStats::max_size},
       {"queuemon_cache_waiting", "gauge", "Requests waiting for a collection now.", &cache::CacheStats::waiting},
-      {"queuemon_cache_bytes", "gauge", "Bytes (keys + bodies + ETags) in the cache now.", &cache::CacheStats::bytes},
+      {"queuemon_cache_bytes", "gauge", "Bytes (keys + bodies + ETags, gzip forms included) in the cache now.", &cache::CacheStats::bytes},
   };
   std::vector<std::vector<std::pair<std::string, cache::CacheStats>>> all;
   for (ViewService* s : sources) all.push_back(s->CacheStats());

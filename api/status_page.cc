@@ -2,7 +2,7 @@
 
 #include "api/embedded_files.h"
 #include "api/view_handler.h"
-#include "http/gzip.h"
+#include "base/gzip.h"
 #include "cache/entry.h"
 
 namespace queuemon::api {
@@ -32,7 +32,7 @@ std::vector<StaticFile> BuildFiles() {
     file.path = "/ui/" + std::string(embedded.name);
     file.content_type = ContentTypeOf(embedded.name);
     file.body = std::string(embedded.content);
-    file.gzip = http::Gzip(file.body, kGzipLevel);
+    file.gzip = base::Gzip(file.body, kGzipLevel);
     file.etag = cache::Entry::Make(file.body, {})->etag;  // "<hash>"
     file.gzip_etag = file.etag.substr(0, file.etag.size() - 1) + "-gzip\"";
     files.push_back(std::move(file));

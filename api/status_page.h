@@ -20,7 +20,7 @@ struct StaticFile {
   std::string path;          // "/ui/app.js"
   std::string content_type;  // "text/javascript; charset=utf-8"
   std::string body;
-  std::string gzip;          // body gzip-compressed (http::Gzip, level 9)
+  std::string gzip;          // body gzip-compressed (base::Gzip, level 9)
   std::string etag;          // strong, of the body
   std::string gzip_etag;     // strong, of the gzip body (each coding its own validator)
 };

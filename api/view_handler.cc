@@ -113,13 +113,17 @@ bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag) {
   return false;
 }
 
-http::Response ViewResponse(const cache::ReadResult& result, std::string_view if_none_match,
-                      std::string_view source) {
+http::Response ViewResponse(const cache::ReadResult& result, const http::Request& request,
+                            std::string_view source) {
   if (result.outcome == cache::Outcome::kError || !result.entry) {
     return ErrorResponse(result, source);
   }
-  // Content-Type and ETag come pre-serialised with the entry (Entry::header_lines); only the
-  // fields below vary per request, and they fit the http::Response's inline header storage.
+  const cache::Entry& entry = *result.entry;
+  // Content-Type, ETag, Vary (and Content-Encoding) come pre-serialised with the entry
+  // (Entry::header_lines, gzip_header_lines); only the fields below vary per request, and they
+  // fit the http::Response's inline header storage. Choosing the gzip form costs a branch: it
+  // was compressed when the entry was stored.
+  const bool gzip = request.accepts_gzip && entry.has_gzip();
   http::Response response;
   response.SetHeader("X-Cache", OutcomeName(result.outcome));
   if (result.outcome != cache::Outcome::kMiss) {
@@ -129,16 +133,19 @@ http::Response ViewResponse(const cache::ReadResult& result, std::string_view if
   }
   response.SetHeader("Cache-Control",
                      "max-age=" + std::to_string(WholeSeconds(result.ttl - result.age)));
-  response.header_block = result.entry->header_lines;
+  response.header_block = gzip ? entry.gzip_header_lines : entry.header_lines;
   response.body_owner = result.entry;  // keeps header_block and body_view alive until written
   // 304 only stands in for a 200 (RFC 9110 13.1.2): an entry that reports a failure (a health
-  // view with its broker down, 503) is always sent whole.
-  if (result.entry->status == 200 && IfNoneMatchMatches(if_none_match, result.entry->etag)) {
+  // view with its broker down, 503) is always sent whole. Each coding has its own ETag, so a
+  // tag of the other coding names a representation this request would not get: no 304.
+  const std::string& etag = gzip ? entry.gzip_etag : entry.etag;
+  if (entry.status == 200 && IfNoneMatchMatches(request.if_none_match, etag)) {
     response.status = 304;
+    if (gzip) response.header_block = entry.GzipNotModifiedLines();
     return response;
   }
-  response.status = result.entry->status;
-  response.body_view = result.entry->body;
+  response.status = entry.status;
+  response.body_view = gzip ? entry.gzip_body : entry.body;
   return response;
 }
 
@@ -159,7 +166,7 @@ boost::asio::awaitable<http::Response> ServeView(ViewService& service, sources::
     co_return http::JsonError(400, "bad_request", *bad);
   }
   cache::ReadResult result = co_await service.Get(view, std::move(argument), use_cache);
-  co_return ViewResponse(result, request.if_none_match, service.source());
+  co_return ViewResponse(result, request, service.source());
 }
 
 }  // namespace queuemon::api

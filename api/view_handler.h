@@ -16,11 +16,14 @@ namespace queuemon::api {
 boost::asio::awaitable<http::Response> ServeView(ViewService& service, sources::View view,
                                            const http::Request& request, const http::RouteParams& params);
 
-// The response for a ViewService result: 200 (or 304 when `if_none_match` matches the ETag)
-// with X-Cache, X-Cache-Age/Age (HIT, STALE), ETag, Cache-Control, Content-Type; or the JSON
-// error (503, 504 with Retry-After; 400/404 for rejected arguments).
-http::Response ViewResponse(const cache::ReadResult& result, std::string_view if_none_match,
-                      std::string_view source);
+// The response for a ViewService result: 200 (or 304 when the request's If-None-Match matches
+// the ETag) with X-Cache, X-Cache-Age/Age (HIT, STALE), ETag, Cache-Control, Content-Type and,
+// for entries made with compression on, Vary: Accept-Encoding; or the JSON error (503, 504 with
+// Retry-After; 400/404 for rejected arguments). A request that accepts gzip gets the entry's
+// gzip form when it has one (Content-Encoding: gzip, its own ETag); its 304 too is the gzip
+// form's. Only the request's if_none_match and accepts_gzip are read.
+http::Response ViewResponse(const cache::ReadResult& result, const http::Request& request,
+                            std::string_view source);
 
 // True if an If-None-Match header value (a list of entity tags, or "*") matches `etag`
 // (weak comparison, as RFC 9110 prescribes for If-None-Match).

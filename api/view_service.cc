@@ -30,9 +30,12 @@ cache::EntryContent ContentOf(sources::Collected collected) {
 
 // A coroutine with by-value parameters, so its frame owns everything it touches; the loader
 // lambda below only forwards to it (a lambda coroutine's captures would die with the lambda).
+// The gzip form is compressed here, once per collection, on the thread that ran the load:
+// about 2 ms for a 1000-worker view at level 6 (BENCHMARKS.md, issue 16), never on a HIT.
 boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
                                                   const base::Clock* clock, View view,
-                                                  std::string argument) {
+                                                  std::string argument,
+                                                  cache::EntryEncoding encoding) {
   boost::system::result<sources::Collected> collected =
       sources::MakeErrorCode(sources::Errc::kUnavailable);
   // A named request, not a temporary inside the co_await expression: g++ 12 mis-destroys
@@ -45,22 +48,22 @@ boost::asio::awaitable<cache::LoadResult> Collect(sources::Source* source,
     collected = sources::MakeErrorCode(sources::Errc::kUnavailable);
   }
   if (!collected) co_return collected.error();
-  co_return cache::Entry::Make(ContentOf(std::move(*collected)), clock->Now());
+  co_return cache::Entry::Make(ContentOf(std::move(*collected)), clock->Now(), encoding);
 }
 
 // The filtered answer `argument` (a ViewFilter's canonical text) of `base`, collected when
 // base was; null when base holds no typed view of a filterable kind.
 std::shared_ptr<const cache::Entry> Derive(View view, const std::string& argument,
-                                           const cache::Entry& base) {
+                                           const cache::Entry& base, cache::EntryEncoding encoding) {
   const std::optional<sources::ViewFilter> filter = sources::ViewFilterFromCanonical(argument);
   if (!filter) return nullptr;
   if (const auto* workers = TypedView<sources::WorkersView>(&base); workers && view == View::kWorkers) {
     return cache::Entry::Make(ContentOf(sources::MakeCollected(ApplyFilter(*filter, *workers))),
-                              base.collected_at);
+                              base.collected_at, encoding);
   }
   if (const auto* queues = TypedView<sources::QueuesView>(&base); queues && view == View::kQueues) {
     return cache::Entry::Make(ContentOf(sources::MakeCollected(ApplyFilter(*filter, *queues))),
-                              base.collected_at);
+                              base.collected_at, encoding);
   }
   return nullptr;
 }
@@ -97,6 +100,17 @@ void ViewService::SetRequestTimeout(std::chrono::milliseconds request_timeout) {
   request_timeout_ms_.store(request_timeout.count(), std::memory_order_relaxed);
 }
 
+void ViewService::SetGzipMinBytes(std::size_t bytes) {
+  gzip_min_bytes_.store(bytes, std::memory_order_relaxed);
+}
+
+// Read when a load starts, so that a reload applies to the next collection.
+cache::EntryEncoding ViewService::Encoding() const {
+  cache::EntryEncoding encoding;
+  encoding.gzip_min_bytes = gzip_min_bytes_.load(std::memory_order_relaxed);
+  return encoding;
+}
+
 cache::ReadThrough& ViewService::CategoryOf(View view) const {
   return *categories_[CategoryOfView(view)];
 }
@@ -107,10 +121,12 @@ cache::ReadThrough& ViewService::CategoryOf(View view) const {
 cache::Loader ViewService::LoaderOf(View view, std::string argument) const {
   const ViewService* self = this;
   if (argument.empty()) {
-    return [self, view] { return Collect(&self->source_, &self->clock_, view, {}); };
+    return [self, view] {
+      return Collect(&self->source_, &self->clock_, view, {}, self->Encoding());
+    };
   }
   return [self, view, argument = std::move(argument)] {
-    return Collect(&self->source_, &self->clock_, view, argument);
+    return Collect(&self->source_, &self->clock_, view, argument, self->Encoding());
   };
 }
 
@@ -145,7 +161,7 @@ boost::asio::awaitable<cache::ReadResult> ViewService::GetFiltered(View view, st
   std::shared_ptr<const cache::Entry> derived =
       found.freshness == cache::Freshness::kMiss ? nullptr : std::move(found.entry);
   if (!derived || derived->collected_at != result.entry->collected_at) {
-    derived = Derive(view, argument, *result.entry);
+    derived = Derive(view, argument, *result.entry, Encoding());
     if (derived == nullptr) {
       result = cache::ReadResult{};
       result.error = sources::MakeErrorCode(sources::Errc::kInvalidArgument);

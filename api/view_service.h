@@ -3,7 +3,8 @@
 // cache::ReadThrough per category of the view table (sources/views.h) and answers "give me
 // view V" with the read-through policy (HIT / refresh-ahead / single-flight MISS / STALE /
 // error, counted by ReadThrough). Its loaders call Source::Collect and build an Entry
-// (cache::Entry::Make) that carries the typed view too (TypedView, for /metrics and STATUS=).
+// (cache::Entry::Make) that carries the typed view too (TypedView, for /metrics and STATUS=),
+// and a gzip form of a large body (SetGzipMinBytes), compressed there once per collection.
 //
 // Ownership: the source and the clock are borrowed, and loaders point at the ViewService
 // itself: all three must outlive every load (loads run detached on `executor`; destroy the
@@ -118,6 +119,10 @@ class ViewService final {
   // Applies new options to the caches (SIGHUP); stored entries stay.
   void SetCacheOptions(const std::map<std::string, cache::CacheOptions>& caches);
   void SetRequestTimeout(std::chrono::milliseconds request_timeout);
+  // Entries stored from now on also keep a gzip form when their body has at least `bytes`
+  // bytes (cache::EntryEncoding); 0 = never, which is the default until this is called (the
+  // daemon passes http.gzip_min_bytes). Stored entries keep what they were made with.
+  void SetGzipMinBytes(std::size_t bytes);
 
   // Runs SweepExpired(max_batch) on every cache; returns the total removed (for the sweeper).
   std::size_t SweepExpired(std::size_t max_batch);
@@ -133,6 +138,7 @@ class ViewService final {
   boost::asio::awaitable<cache::ReadResult> GetFiltered(sources::View view, std::string argument,
                                                         bool use_cache, cache::Reader reader);
   cache::Loader LoaderOf(sources::View view, std::string argument) const;
+  cache::EntryEncoding Encoding() const;
   // The loader of a stored key (sources::ParseViewKey); null for a key no view names.
   cache::Loader LoaderOfKey(std::string_view key) const;
 
@@ -140,6 +146,7 @@ class ViewService final {
   sources::Source& source_;
   const base::Clock& clock_;
   std::atomic<std::int64_t> request_timeout_ms_{2000};
+  std::atomic<std::size_t> gzip_min_bytes_{0};
   // One per sources::kCategories row, in that order; built in the constructor, never changed.
   std::vector<std::unique_ptr<cache::ReadThrough>> categories_;
   // Shared with the source's change listener, which holds it weakly.

@@ -29,7 +29,7 @@
 #include "api/view_service.h"
 #include "base/clock.h"
 #include "sources/celery/view_families.h"
-#include "http/gzip.h"
+#include "base/gzip.h"
 #include "sources/celery/event_stream.h"
 #include "sources/fake/fake_source.h"
 #include "sources/celery/pidbox_codec.h"
@@ -216,7 +216,7 @@ void BM_CachedTaskMetrics(benchmark::State& state) {
 }
 BENCHMARK(BM_CachedTaskMetrics);
 
-// What /metrics adds when the scraper accepts gzip (http::Gzip at <level>): the task families of
+// What /metrics adds when the scraper accepts gzip (base::Gzip at <level>): the task families of
 // <names> x 1 host, rendered once, compressed per iteration. bytes/s is of the input text.
 void BM_GzipMetrics(benchmark::State& state) {
   base::SteadyClock clock;
@@ -228,7 +228,7 @@ void BM_GzipMetrics(benchmark::State& state) {
   for (const MetricFamily& f : *metrics.Families()) text += f.samples;
   std::size_t compressed = 0;
   for (auto _ : state) {
-    compressed = http::Gzip(text, static_cast<int>(state.range(1))).size();
+    compressed = base::Gzip(text, static_cast<int>(state.range(1))).size();
     benchmark::DoNotOptimize(compressed);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));

@@ -16,7 +16,8 @@ struct CacheOptions {
   std::chrono::milliseconds stale_for{std::chrono::seconds(300)};
   // At most this many entries; inserting beyond evicts the least recently read.
   std::size_t max_entries = 100;
-  // At most this many bytes of keys + bodies + ETags; 0 means no byte budget.
+  // At most this many bytes of keys + bodies + ETags (an entry's gzip body and ETag included);
+  // 0 means no byte budget.
   std::size_t max_bytes = 0;
 
   std::chrono::milliseconds EffectiveRefreshAfter() const {

@@ -20,7 +20,7 @@ struct CacheStats {
   std::uint64_t invalidations = 0;  // entries removed by Erase / Clear
   std::uint64_t size = 0;           // entries now
   std::uint64_t max_size = 0;       // max_entries
-  std::uint64_t bytes = 0;          // bytes now (keys + bodies + etags)
+  std::uint64_t bytes = 0;          // bytes now (keys + bodies + etags, gzip ones included)
   std::uint64_t max_bytes = 0;      // 0 = no byte budget
   std::uint64_t waiting = 0;        // requests waiting for a load now (ReadThrough::Stats only)
 };

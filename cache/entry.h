@@ -1,11 +1,15 @@
 #pragma once
 // Entry: one cached, pre-serialized view. Immutable once stored and shared by pointer, so a
 // reader copies out a shared_ptr under the shared lock and writes the bytes with no lock held.
+// A large body is also kept gzip-compressed, made once by Make: a HIT for a client that accepts
+// gzip writes those bytes as they are, so no compression ever runs per request.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 
@@ -26,19 +30,51 @@ struct EntryContent {
   std::uint16_t status = 200;
 };
 
+// Which encodings of the body Entry::Make stores besides the body itself.
+struct EntryEncoding {
+  // A body of at least this many bytes is also stored gzip-compressed (when that is smaller);
+  // 0 = never. Nonzero also adds "Vary: Accept-Encoding" to every entry's header lines, small
+  // ones included: whether a response may be compressed depends on the request's
+  // Accept-Encoding, so a shared cache must key on it (RFC 9110 12.5.5).
+  std::size_t gzip_min_bytes = 0;
+  // zlib: 1 fastest .. 9 smallest. 6: a 346 KiB view compresses to 20 KiB in 2.1 ms, against
+  // 26 KiB in 0.8 ms at 1 and 18 KiB in 5 ms at 9 (BENCHMARKS.md, issue 16); the time is spent
+  // once per collection, the bytes saved on every HIT.
+  int gzip_level = 6;
+};
+
 struct Entry {
   // Builds an entry for `body`, computing its strong ETag (a quoted hash of the body) and its
-  // fixed header lines once.
+  // fixed header lines once. No gzip form.
   static std::shared_ptr<const Entry> Make(std::string body, base::TimePoint collected_at);
   // As above; the ETag hashes `content.identity` when it is set, and is then weak (W/"...").
-  static std::shared_ptr<const Entry> Make(EntryContent content, base::TimePoint collected_at);
+  // The gzip form, its ETag and its header lines are made here too, as `encoding` says.
+  static std::shared_ptr<const Entry> Make(EntryContent content, base::TimePoint collected_at,
+                                           const EntryEncoding& encoding = {});
 
   std::string body;          // the HTTP response body (JSON)
   std::string etag;          // quoted hash, e.g. "\"9f2c4e1ab03d77c1\"" or W/"9f2c4e1ab03d77c1"
   // The response header lines that are the same for every request served from this entry,
   // serialised once so that a HIT does not build them: exactly
-  // "Content-Type: application/json\r\nETag: <etag>\r\n".
+  // "Content-Type: application/json\r\nETag: <etag>\r\n", then "Vary: Accept-Encoding\r\n"
+  // when the entry was made with gzip_min_bytes > 0.
   std::string header_lines;
+
+  // The gzip-coded representation of `body`; all three empty when there is none (a body under
+  // gzip_min_bytes, or one that gzip would not shrink).
+  std::string gzip_body;
+  // `etag` with "-gzip" inside the quotes ("\"9f2c4e1ab03d77c1-gzip\"", W/"...-gzip": weak
+  // stays weak). A content coding is a different representation, so it needs its own
+  // validator (RFC 9110 8.8.3): an If-None-Match naming one coding never matches the other.
+  std::string gzip_etag;
+  // "Content-Type: application/json\r\nETag: <gzip_etag>\r\nVary: Accept-Encoding\r\n"
+  // "Content-Encoding: gzip\r\n".
+  std::string gzip_header_lines;
+  bool has_gzip() const { return !gzip_body.empty(); }
+  // gzip_header_lines without Content-Encoding: the fields of a 304 for the gzip
+  // representation, which carries no body to decode.
+  std::string_view GzipNotModifiedLines() const;
+
   base::TimePoint collected_at{};  // when the source collected `body`
   std::shared_ptr<const void> data;  // EntryContent::data
   std::uint16_t status = 200;        // EntryContent::status

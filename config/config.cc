@@ -29,10 +29,11 @@ constexpr double kMaxTtlSeconds = 86'400;
 constexpr double kMaxStaleSeconds = 7 * 86'400;
 constexpr std::uint64_t kMaxCount = 100'000'000;
 constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 40;
+constexpr std::uint64_t kMaxGzipMinBytes = std::uint64_t{1} << 30;  // 1 GiB: larger is a typo
 
 const char* const kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
-// The "http" section: the server's options, and the two API settings kept there.
+// The "http" section: the server's options, and the API settings kept there.
 void ReadHttp(ObjectReader& r, Config& config) {
   http::HttpOptions& http = config.http;
   r.ReadSize(keys::kMaxHeaderBytes, http.max_header_bytes, 1024, 1 << 20);
@@ -57,6 +58,7 @@ void ReadHttp(ObjectReader& r, Config& config) {
   r.ReadMillis(keys::kDrainTimeoutMs, http.drain_timeout, 0, kMaxTimeoutMs);
   r.ReadMillis(keys::kRequestTimeoutMs, config.api.request_timeout, 1, kMaxTimeoutMs);
   r.ReadString(keys::kAuthTokenFile, config.api.auth_token_file);
+  r.ReadSize(keys::kGzipMinBytes, config.api.gzip_min_bytes, 0, kMaxGzipMinBytes);
   r.RejectUnknown();
 }
 

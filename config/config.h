@@ -29,6 +29,9 @@ namespace queuemon::config {
 struct ApiSettings {
   std::chrono::milliseconds request_timeout{2'000};  // deadline for a MISS to get its data
   std::string auth_token_file;  // bearer token for mutating endpoints; "" = loopback-only
+  // A view body of at least this many bytes is also stored gzip-compressed, for clients that
+  // accept gzip (cache::EntryEncoding::gzip_min_bytes); 0 = never.
+  std::size_t gzip_min_bytes = 1024;
 };
 
 struct SweepOptions {

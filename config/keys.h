@@ -32,6 +32,7 @@ inline constexpr std::string_view kWriteTimeoutMs = "write_timeout_ms";
 inline constexpr std::string_view kDrainTimeoutMs = "drain_timeout_ms";
 inline constexpr std::string_view kRequestTimeoutMs = "request_timeout_ms";
 inline constexpr std::string_view kAuthTokenFile = "auth_token_file";
+inline constexpr std::string_view kGzipMinBytes = "gzip_min_bytes";
 
 // "sweep" and "startup".
 inline constexpr std::string_view kIntervalSeconds = "interval_seconds";

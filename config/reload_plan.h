@@ -1,7 +1,7 @@
 #pragma once
 // What a SIGHUP may change on a running daemon. Reloadable: cache ttl/refresh/stale/sizes,
-// cache_events.*, http.request_timeout_ms, http.auth_token_file (re-read), log_level,
-// access_log, sweep.*.
+// cache_events.*, http.request_timeout_ms, http.auth_token_file (re-read),
+// http.gzip_min_bytes (for entries stored from then on), log_level, access_log, sweep.*.
 // Everything else (the listen address, threads, every source setting including the broker,
 // the other HTTP limits, startup.*) is fixed for the process's life: a reload that changes one
 // of them is refused as a whole, so the running config never ends up half-applied.

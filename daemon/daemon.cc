@@ -123,6 +123,7 @@ void Daemon::Impl::Build() {
     views.push_back(std::make_unique<api::ViewService>(
         executor, *data_sources.back(), config.caches, clock, config.api.request_timeout,
         config.cache_events));
+    views.back()->SetGzipMinBytes(config.api.gzip_min_bytes);
     view_list.push_back(views.back().get());
   }
   readiness.resize(view_list.size());
@@ -309,6 +310,7 @@ void Daemon::Impl::Reload() {
   for (api::ViewService* view : view_list) {
     view->SetCacheOptions(next.caches);
     view->SetRequestTimeout(next.api.request_timeout);
+    view->SetGzipMinBytes(next.api.gzip_min_bytes);
     view->control().SetRules(next.cache_events);
   }
   sweeper->SetOptions(next.sweep);

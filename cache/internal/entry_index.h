@@ -102,7 +102,8 @@ class EntryIndex final {
   static constexpr std::size_t kEvictionSamples = 16;
 
   static std::size_t BytesOf(std::string_view key, const Entry& entry) {
-    return key.size() + entry.body.size() + entry.etag.size();
+    return key.size() + entry.body.size() + entry.etag.size() + entry.gzip_body.size() +
+           entry.gzip_etag.size();
   }
 
   Node* Find(std::string_view key) const {  // inline: it is most of the hit path

@@ -11,6 +11,7 @@
 #include "api/auth.h"
 #include "api/cache_control.h"
 #include "api/cache_handlers.h"
+#include "tests/testing/gunzip.h"
 #include "tests/testing/run_coroutine.h"
 #include "sources/fake/fake_source.h"
 
@@ -19,6 +20,13 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+http::Request Request(std::string if_none_match = "", bool accepts_gzip = false) {
+  http::Request request;
+  request.if_none_match = std::move(if_none_match);
+  request.accepts_gzip = accepts_gzip;
+  return request;
+}
 
 cache::ReadResult Result(cache::Outcome outcome, base::Duration age, base::Duration ttl) {
   cache::ReadResult r;
@@ -31,7 +39,7 @@ cache::ReadResult Result(cache::Outcome outcome, base::Duration age, base::Durat
 
 TEST(ViewResponseTest, HitCarriesCacheHeadersAndReferencesTheEntryBody) {
   const cache::ReadResult hit = Result(cache::Outcome::kHit, milliseconds(2500), seconds(5));
-  const http::Response r = ViewResponse(hit, "", "celery");
+  const http::Response r = ViewResponse(hit, Request(), "celery");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("X-Cache"), "HIT");
   EXPECT_EQ(r.Header("X-Cache-Age"), "2");
@@ -43,11 +51,11 @@ TEST(ViewResponseTest, HitCarriesCacheHeadersAndReferencesTheEntryBody) {
 }
 
 TEST(ViewResponseTest, MissHasNoAgeAndStaleHasZeroMaxAge) {
-  const http::Response miss = ViewResponse(Result(cache::Outcome::kMiss, {}, seconds(3)), "", "celery");
+  const http::Response miss = ViewResponse(Result(cache::Outcome::kMiss, {}, seconds(3)), Request(), "celery");
   EXPECT_EQ(miss.Header("X-Cache"), "MISS");
   EXPECT_EQ(miss.Header("Age"), "");
   EXPECT_EQ(miss.Header("Cache-Control"), "max-age=3");
-  const http::Response stale = ViewResponse(Result(cache::Outcome::kStale, seconds(9), seconds(3)), "", "celery");
+  const http::Response stale = ViewResponse(Result(cache::Outcome::kStale, seconds(9), seconds(3)), Request(), "celery");
   EXPECT_EQ(stale.Header("X-Cache"), "STALE");
   EXPECT_EQ(stale.Header("Age"), "9");
   EXPECT_EQ(stale.Header("Cache-Control"), "max-age=0");
@@ -55,12 +63,12 @@ TEST(ViewResponseTest, MissHasNoAgeAndStaleHasZeroMaxAge) {
 
 TEST(ViewResponseTest, MatchingIfNoneMatchGives304WithHeadersAndNoBody) {
   const cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1), seconds(5));
-  const http::Response r = ViewResponse(hit, "\"other\", " + hit.entry->etag, "celery");
+  const http::Response r = ViewResponse(hit, Request("\"other\", " + hit.entry->etag), "celery");
   EXPECT_EQ(r.status, 304);
   EXPECT_EQ(r.Header("ETag"), hit.entry->etag);
   EXPECT_EQ(r.Header("X-Cache"), "HIT");
   EXPECT_TRUE(r.Body().empty());
-  EXPECT_EQ(ViewResponse(hit, "\"other\"", "celery").status, 200);
+  EXPECT_EQ(ViewResponse(hit, Request("\"other\""), "celery").status, 200);
   EXPECT_TRUE(IfNoneMatchMatches("*", hit.entry->etag));
   EXPECT_TRUE(IfNoneMatchMatches("W/" + hit.entry->etag, hit.entry->etag));
 }
@@ -69,7 +77,7 @@ TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
   cache::ReadResult failed;
   failed.error = sources::MakeErrorCode(sources::Errc::kUnavailable);
   failed.ttl = seconds(5);
-  const http::Response unavailable = ViewResponse(failed, "", "celery");
+  const http::Response unavailable = ViewResponse(failed, Request(), "celery");
   EXPECT_EQ(unavailable.status, 503);
   EXPECT_EQ(unavailable.Header("Retry-After"), "5");
   const auto body = nlohmann::json::parse(unavailable.body);
@@ -77,9 +85,9 @@ TEST(ViewResponseTest, FailuresAre503Or504WithRetryAfterAndJsonError) {
   EXPECT_TRUE(body.contains("detail"));
   // Any layer's timeout is a 504: the Redis client's, and the wait for a shared load's.
   failed.error = redis::MakeErrorCode(redis::Errc::kTimeout);
-  EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
+  EXPECT_EQ(ViewResponse(failed, Request(), "celery").status, 504);
   failed.error = make_error_code(boost::system::errc::timed_out);
-  EXPECT_EQ(ViewResponse(failed, "", "celery").status, 504);
+  EXPECT_EQ(ViewResponse(failed, Request(), "celery").status, 504);
 }
 
 // Issue 11: the cause comes first; a bypass says why no cached data stood in.
@@ -88,7 +96,7 @@ TEST(ViewResponseTest, AFailedBypassNamesTheBrokerNotTheCache) {
   failed.error = sources::MakeErrorCode(sources::Errc::kUnavailable);
   failed.ttl = seconds(5);
   failed.bypassed_cache = true;
-  const auto detail = nlohmann::json::parse(ViewResponse(failed, "", "celery").body)["detail"];
+  const auto detail = nlohmann::json::parse(ViewResponse(failed, Request(), "celery").body)["detail"];
   EXPECT_EQ(detail, "celery: broker unavailable (cannot connect, or the connection was lost); "
                     "use_cache=false asks for fresh data, so cached data is not served instead");
 }
@@ -101,10 +109,78 @@ TEST(ViewResponseTest, AnEntryThatReportsAFailureKeepsItsStatus) {
   content.status = 503;
   cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1), seconds(10));
   hit.entry = cache::Entry::Make(std::move(content), base::TimePoint{});
-  EXPECT_EQ(ViewResponse(hit, "", "celery").status, 503);
-  const http::Response again = ViewResponse(hit, hit.entry->etag, "celery");
+  EXPECT_EQ(ViewResponse(hit, Request(), "celery").status, 503);
+  const http::Response again = ViewResponse(hit, Request(hit.entry->etag), "celery");
   EXPECT_EQ(again.status, 503);
   EXPECT_EQ(again.Body(), R"({"status":"unhealthy"})");
+}
+
+// A HIT on an entry made with compression from 1 KiB on: `bytes` of JSON-ish body.
+cache::ReadResult CompressibleHit(std::size_t bytes) {
+  cache::EntryContent content;
+  content.body = R"({"pad":")" + std::string(bytes - 10, 'x') + R"("})";
+  cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1), seconds(5));
+  hit.entry = cache::Entry::Make(std::move(content), base::TimePoint{}, cache::EntryEncoding{1024});
+  return hit;
+}
+
+TEST(ViewResponseGzipTest, AClientThatAcceptsGzipGetsTheStoredGzipFormWithItsOwnEtag) {
+  const cache::ReadResult hit = CompressibleHit(4096);
+  ASSERT_TRUE(hit.entry->has_gzip());
+  const http::Response gzip = ViewResponse(hit, Request("", /*accepts_gzip=*/true), "celery");
+  EXPECT_EQ(gzip.status, 200);
+  EXPECT_EQ(gzip.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzip.Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(gzip.Header("ETag"), hit.entry->gzip_etag);
+  EXPECT_EQ(gzip.Header("Content-Type"), "application/json");
+  EXPECT_EQ(gzip.Header("X-Cache"), "HIT");
+  EXPECT_EQ(gzip.Body().data(), hit.entry->gzip_body.data()) << "the stored bytes, no copy";
+  EXPECT_EQ(testing::Gunzip(gzip.Body()), hit.entry->body);
+
+  const http::Response identity = ViewResponse(hit, Request(), "celery");
+  EXPECT_EQ(identity.Header("Content-Encoding"), "");
+  EXPECT_EQ(identity.Header("Vary"), "Accept-Encoding") << "compressed or not";
+  EXPECT_EQ(identity.Header("ETag"), hit.entry->etag);
+  EXPECT_NE(identity.Header("ETag"), gzip.Header("ETag"));
+  EXPECT_EQ(identity.Body().data(), hit.entry->body.data());
+}
+
+TEST(ViewResponseGzipTest, AnEntryWithoutAGzipFormIsSentAsItIsWithVary) {
+  const cache::ReadResult small = CompressibleHit(1000);
+  ASSERT_FALSE(small.entry->has_gzip());
+  const http::Response r = ViewResponse(small, Request("", /*accepts_gzip=*/true), "celery");
+  EXPECT_EQ(r.Header("Content-Encoding"), "");
+  EXPECT_EQ(r.Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(r.Header("ETag"), small.entry->etag);
+  EXPECT_EQ(r.Body(), small.entry->body);
+}
+
+// RFC 9110 13.1.2: If-None-Match compares with the selected representation's ETag (weakly).
+// Each coding has its own, so a tag of the other coding is no match.
+TEST(ViewResponseGzipTest, IfNoneMatchGives304PerEncodingAndNeverAcrossEncodings) {
+  const cache::ReadResult hit = CompressibleHit(4096);
+  const std::string& gzip_etag = hit.entry->gzip_etag;
+  const std::string& etag = hit.entry->etag;
+
+  const http::Response gzip_304 = ViewResponse(hit, Request(gzip_etag, true), "celery");
+  EXPECT_EQ(gzip_304.status, 304);
+  EXPECT_EQ(gzip_304.Header("ETag"), gzip_etag);
+  EXPECT_EQ(gzip_304.Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(gzip_304.Header("Content-Encoding"), "") << "no body to decode";
+  EXPECT_TRUE(gzip_304.Body().empty());
+  const http::Response identity_304 = ViewResponse(hit, Request(etag, false), "celery");
+  EXPECT_EQ(identity_304.status, 304);
+  EXPECT_EQ(identity_304.Header("ETag"), etag);
+  EXPECT_EQ(identity_304.Header("Vary"), "Accept-Encoding");
+
+  const http::Response gzip_tag_identity_client = ViewResponse(hit, Request(gzip_etag, false), "celery");
+  EXPECT_EQ(gzip_tag_identity_client.status, 200);
+  EXPECT_EQ(gzip_tag_identity_client.Body(), hit.entry->body);
+  const http::Response identity_tag_gzip_client = ViewResponse(hit, Request(etag, true), "celery");
+  EXPECT_EQ(identity_tag_gzip_client.status, 200);
+  EXPECT_EQ(identity_tag_gzip_client.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(ViewResponse(hit, Request("W/" + gzip_etag, true), "celery").status, 304) << "weak comparison";
+  EXPECT_EQ(ViewResponse(hit, Request(etag + ", " + gzip_etag, true), "celery").status, 304);
 }
 
 class ServeViewTest : public ::testing::Test {

@@ -77,15 +77,53 @@ cache::ReadResult Result(cache::Outcome outcome, base::Duration age) {
   return r;
 }
 
+// A HIT on an entry with a gzip form (compression from 16 bytes on).
+cache::ReadResult GzipHit() {
+  cache::ReadResult r = Result(cache::Outcome::kHit, seconds(1));
+  cache::EntryContent content;
+  content.body = R"({"workers":[)" + std::string(200, ' ') + "]}";
+  r.entry = cache::Entry::Make(std::move(content), base::TimePoint{}, cache::EntryEncoding{16});
+  return r;
+}
+
+http::Request NoneMatch(std::string etag, bool accepts_gzip = false) {
+  http::Request request;
+  request.if_none_match = std::move(etag);
+  request.accepts_gzip = accepts_gzip;
+  return request;
+}
+
 TEST(ResponseHeadTest, ViewResponsesMatchBeast) {
-  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kHit, milliseconds(2500)), "", "c"), "HIT");
-  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kMiss, {}), "", "c"), "MISS");
-  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kStale, seconds(7)), "", "c"), "STALE");
+  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kHit, milliseconds(2500)), http::Request{}, "c"), "HIT");
+  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kMiss, {}), http::Request{}, "c"), "MISS");
+  ExpectSameAsBeast(api::ViewResponse(Result(cache::Outcome::kStale, seconds(7)), http::Request{}, "c"), "STALE");
   const cache::ReadResult hit = Result(cache::Outcome::kHit, seconds(1));
-  const Response not_modified = api::ViewResponse(hit, hit.entry->etag, "c");
+  const Response not_modified = api::ViewResponse(hit, NoneMatch(hit.entry->etag), "c");
   ASSERT_EQ(not_modified.status, 304);
   ExpectSameAsBeast(not_modified, "304");
   EXPECT_EQ(OurHead(not_modified, 11, true).find("Content-Length"), std::string::npos);
+}
+
+// The gzip form's head: its own fields, and Content-Length is the compressed size, which is
+// also what a HEAD request gets (the session writes the same head without the body).
+TEST(ResponseHeadTest, GzipViewResponsesMatchBeastWithTheCompressedLength) {
+  const cache::ReadResult hit = GzipHit();
+  ASSERT_TRUE(hit.entry->has_gzip());
+  const Response gzip = api::ViewResponse(hit, NoneMatch("", /*accepts_gzip=*/true), "c");
+  ExpectSameAsBeast(gzip, "gzip HIT");
+  EXPECT_NE(OurHead(gzip, 11, true).find("\r\nContent-Encoding: gzip\r\nServer: queuemond\r\n"
+                                         "Content-Length: " +
+                                         std::to_string(hit.entry->gzip_body.size()) + "\r\n"),
+            std::string::npos)
+      << OurHead(gzip, 11, true);
+  const Response identity = api::ViewResponse(hit, http::Request{}, "c");
+  EXPECT_NE(OurHead(identity, 11, true).find("Content-Length: " +
+                                             std::to_string(hit.entry->body.size()) + "\r\n"),
+            std::string::npos);
+  const Response not_modified =
+      api::ViewResponse(hit, NoneMatch(hit.entry->gzip_etag, /*accepts_gzip=*/true), "c");
+  ASSERT_EQ(not_modified.status, 304);
+  ExpectSameAsBeast(not_modified, "gzip 304");
 }
 
 TEST(ResponseHeadTest, ErrorAndPlainResponsesMatchBeast) {
@@ -105,7 +143,7 @@ TEST(ResponseHeadTest, ErrorAndPlainResponsesMatchBeast) {
 TEST(ResponseHeadTest, ExactBytesOfAHit) {
   const cache::ReadResult hit = Result(cache::Outcome::kHit, milliseconds(2500));
   std::string head;
-  AppendResponseHead(head, api::ViewResponse(hit, "", "c"), 11, true);
+  AppendResponseHead(head, api::ViewResponse(hit, http::Request{}, "c"), 11, true);
   EXPECT_EQ(head,
             "HTTP/1.1 200 OK\r\nX-Cache: HIT\r\nX-Cache-Age: 2\r\nAge: 2\r\n"
             "Cache-Control: max-age=2\r\nContent-Type: application/json\r\nETag: " +

@@ -61,6 +61,28 @@ TEST_F(ViewServiceTest, FirstRequestIsAMissThenHits) {
   EXPECT_EQ(stats.total_requests, 2u);
 }
 
+// Issue 16, item 4: a large view is stored with a gzip form, made by the load; the threshold
+// is the service's (http.gzip_min_bytes), off until set, and applies from the next load on.
+TEST_F(ViewServiceTest, ALoadStoresAGzipFormOfABodyFromTheThresholdOn) {
+  source_.SetBodyPadding(4096);
+  const cache::ReadResult off = GetWorkers(/*use_cache=*/false);
+  ASSERT_EQ(off.outcome, cache::Outcome::kMiss);
+  EXPECT_FALSE(off.entry->has_gzip()) << "no gzip until SetGzipMinBytes";
+  EXPECT_EQ(off.entry->header_lines.find("Vary"), std::string::npos);
+
+  service_->SetGzipMinBytes(1024);
+  const cache::ReadResult on = GetWorkers(/*use_cache=*/false);
+  ASSERT_GE(on.entry->body.size(), 4096u);
+  EXPECT_TRUE(on.entry->has_gzip());
+  EXPECT_NE(on.entry->header_lines.find("Vary: Accept-Encoding"), std::string::npos);
+  EXPECT_EQ(WorkerStats().bytes, std::string_view("workers").size() + on.entry->body.size() +
+                                     on.entry->etag.size() + on.entry->gzip_body.size() +
+                                     on.entry->gzip_etag.size());
+
+  service_->SetGzipMinBytes(on.entry->body.size() + 1);
+  EXPECT_FALSE(GetWorkers(/*use_cache=*/false).entry->has_gzip()) << "under the new threshold";
+}
+
 TEST_F(ViewServiceTest, RefreshAheadStartsOneBackgroundLoadAndServesTheOldEntry) {
   const cache::ReadResult first = GetWorkers();
   clock_.Advance(seconds(3));  // past refresh_after, before ttl

@@ -57,6 +57,7 @@ TEST(DaemonConfigTest, DefaultsFollowTheDesign) {
   EXPECT_EQ(c.caches.at("health_check").EffectiveRefreshAfter(), milliseconds(5000));
   EXPECT_EQ(c.caches.at("queue_status").stale_for, milliseconds(300'000));
   EXPECT_EQ(c.sweep.interval, milliseconds(60'000));
+  EXPECT_EQ(c.api.gzip_min_bytes, 1024u);
   ASSERT_EQ(c.sources.size(), 1u);
   EXPECT_EQ(c.sources[0].name(), "celery");
   EXPECT_EQ(Celery(c.sources[0]).broker.url, "redis://127.0.0.1:6379/0");
@@ -84,7 +85,7 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
     "http": {"max_header_bytes": 4096, "max_body_bytes": 1024, "max_connections": 7,
              "max_requests_per_connection": 9, "read_timeout_ms": 11, "idle_timeout_ms": 12,
              "write_timeout_ms": 13, "drain_timeout_ms": 14, "request_timeout_ms": 15,
-             "auth_token_file": "/run/token"},
+             "auth_token_file": "/run/token", "gzip_min_bytes": 16},
     "sweep": {"interval_seconds": 1.5, "batch": 17},
     "startup": {"warmup_deadline_ms": 18},
     "caches": {"queue_status": {"ttl_seconds": 4, "refresh_after_seconds": 1, "stale_for_seconds": 0,
@@ -110,6 +111,7 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(c.http.drain_timeout, milliseconds(14));
   EXPECT_EQ(c.api.request_timeout, milliseconds(15));
   EXPECT_EQ(c.api.auth_token_file, "/run/token");
+  EXPECT_EQ(c.api.gzip_min_bytes, 16u);
   EXPECT_EQ(c.sweep.interval, milliseconds(1500));
   EXPECT_EQ(c.sweep.batch, 17u);
   EXPECT_EQ(c.startup.warmup_deadline, milliseconds(18));
@@ -181,6 +183,12 @@ TEST(DaemonConfigTest, OutOfRangeValuesAreRejectedNotClamped) {
   EXPECT_THAT(RejectionOf(R"({"threads": -1})"), HasSubstr("threads: must be >= 0 (got -1)"));
   EXPECT_THAT(RejectionOf(R"({"threads": 100000})"), HasSubstr("threads: must be <= 1024"));
   EXPECT_THAT(RejectionOf(R"({"http": {"read_timeout_ms": 0}})"), HasSubstr("http.read_timeout_ms: must be > 0"));
+  EXPECT_THAT(RejectionOf(R"({"http": {"gzip_min_bytes": -1}})"),
+              HasSubstr("http.gzip_min_bytes: must be >= 0 (got -1)"));
+  EXPECT_THAT(RejectionOf(R"({"http": {"gzip_min_bytes": 1.5}})"),
+              HasSubstr("http.gzip_min_bytes: must be an integer"));
+  EXPECT_THAT(RejectionOf(R"({"http": {"gzip_min_bytes": 2000000000}})"),
+              HasSubstr("http.gzip_min_bytes: must be <= 1073741824"));
   EXPECT_THAT(RejectionOf(R"({"sweep": {"batch": 0}})"), HasSubstr("sweep.batch: must be > 0"));
   EXPECT_THAT(RejectionOf(R"({"log_level": "loud"})"), HasSubstr("log_level: must be one of"));
   EXPECT_THAT(RejectionOf(R"({"listen": "localhost:80"})"), HasSubstr("listen: must be <IP>:<port>"));
@@ -354,6 +362,7 @@ TEST(DaemonConfigTest, ShippedConfigFileEqualsTheDefaults) {
   const Config defaults = DefaultConfig();
   EXPECT_EQ(shipped.http.listen, defaults.http.listen);
   EXPECT_EQ(shipped.api.request_timeout, defaults.api.request_timeout);
+  EXPECT_EQ(shipped.api.gzip_min_bytes, defaults.api.gzip_min_bytes);
   EXPECT_EQ(shipped.http.max_header_bytes, defaults.http.max_header_bytes);
   EXPECT_EQ(shipped.sweep.interval, defaults.sweep.interval);
   for (const auto& category : sources::kCategories) {

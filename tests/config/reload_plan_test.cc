@@ -33,6 +33,7 @@ TEST(ReloadPlanTest, CacheLogSweepAndTimeoutChangesApplyInPlace) {
   next.sweep.interval = milliseconds(5);
   next.api.request_timeout = milliseconds(50);
   next.api.auth_token_file = "/etc/token";
+  next.api.gzip_min_bytes = 0;
   next.cache_events.min_refresh_interval = milliseconds(100);
   next.cache_events.drop_task.clear();
   EXPECT_EQ(RestartOnlyChange(running, next), std::nullopt);

@@ -13,6 +13,7 @@
 
 #include "tests/e2e/e2e_support.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/gunzip.h"
 #include "tests/testing/redis_monitor.h"
 
 namespace queuemon::e2e {
@@ -32,10 +33,15 @@ constexpr const char* kCaches = R"({
   "metrics_summary": {"ttl_seconds": 60},
   "health_check": {"ttl_seconds": 60}})";
 
+// Views of at least 256 bytes are also stored gzip-compressed (the default, 1 KiB, is more than
+// two workers' views hold).
+constexpr std::size_t kGzipMinBytes = 256;
+
 class E2eCacheTest : public SharedEnvironmentTest<E2eCacheTest> {
  public:  // read by SharedEnvironmentTest
   static constexpr const char* kCachesJson = kCaches;
   static constexpr const char* kLogName = "e2e_cache_logs";
+  static constexpr const char* kTopExtraJson = R"("http": {"gzip_min_bytes": 256})";
 
  protected:
   static std::optional<testing::HttpResponse> Get(const std::string& path,
@@ -196,6 +202,59 @@ TEST_F(E2eCacheTest, MatchingIfNoneMatchGets304WithTheCacheHeaders) {
   const auto other = Get("/queues/status", {{"If-None-Match", "\"not-the-etag\""}});
   ASSERT_EQ(Status(other), 200);
   EXPECT_EQ(other->body, full->body);
+}
+
+// Issue 16, item 4: a view over http.gzip_min_bytes is stored gzip-compressed once and served so
+// to clients that accept gzip, with Vary, its own ETag and a 304 per encoding.
+TEST_F(E2eCacheTest, ALargeViewIsServedGzipWithItsOwnEtagAndA304PerEncoding) {
+  const std::map<std::string, std::string> gzip = {{"Accept-Encoding", "gzip, deflate"}};
+  // A fresh entry (queue_status: ttl 60 s, refresh after 30 s): the reads below are its HITs.
+  ASSERT_EQ(Status(Get("/queues/status?use_cache=false")), 200);
+  const auto plain = Get("/queues/status");
+  const auto packed = Get("/queues/status", gzip);
+  ASSERT_EQ(Status(plain), 200);
+  ASSERT_EQ(Status(packed), 200);
+  ASSERT_GE(plain->body.size(), kGzipMinBytes) << "the view must qualify: " << plain->body;
+  EXPECT_EQ(XCache(plain), "HIT");
+  EXPECT_EQ(XCache(packed), "HIT");
+
+  EXPECT_FALSE(plain->HasHeader("Content-Encoding"));
+  EXPECT_EQ(plain->Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(packed->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(packed->Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(packed->Header("Content-Type"), "application/json");
+  EXPECT_LT(packed->body.size(), plain->body.size());
+  EXPECT_EQ(testing::Gunzip(packed->body), plain->body) << "the same JSON, compressed";
+  const std::string etag = plain->Header("ETag");
+  const std::string gzip_etag = packed->Header("ETag");
+  EXPECT_NE(gzip_etag, etag);
+  EXPECT_EQ(gzip_etag, etag.substr(0, etag.size() - 1) + "-gzip\"");
+
+  const auto head = Daemon().Request("HEAD", std::string(kApi) + "/queues/status", gzip);
+  ASSERT_EQ(Status(head), 200);
+  EXPECT_EQ(head->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(packed->body.size()));
+
+  auto with = [&](const std::string& tag, bool accepts_gzip) {
+    std::map<std::string, std::string> headers = {{"If-None-Match", tag}};
+    if (accepts_gzip) headers["Accept-Encoding"] = "gzip";
+    return Get("/queues/status", headers);
+  };
+  const auto gzip_304 = with(gzip_etag, true);
+  ASSERT_EQ(Status(gzip_304), 304);
+  EXPECT_EQ(gzip_304->Header("ETag"), gzip_etag);
+  EXPECT_EQ(gzip_304->Header("Vary"), "Accept-Encoding");
+  EXPECT_TRUE(gzip_304->body.empty());
+  const auto plain_304 = with(etag, false);
+  ASSERT_EQ(Status(plain_304), 304);
+  EXPECT_EQ(plain_304->Header("ETag"), etag);
+  // A tag of the other encoding names a representation this client would not get.
+  const auto crossed_to_plain = with(gzip_etag, false);
+  ASSERT_EQ(Status(crossed_to_plain), 200);
+  EXPECT_EQ(crossed_to_plain->body, plain->body);
+  const auto crossed_to_gzip = with(etag, true);
+  ASSERT_EQ(Status(crossed_to_gzip), 200);
+  EXPECT_EQ(crossed_to_gzip->Header("Content-Encoding"), "gzip");
 }
 
 TEST_F(E2eCacheTest, InvalidateDropsEntriesAndValidatesItsInput) {

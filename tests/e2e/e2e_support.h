@@ -93,17 +93,20 @@ inline testing::QueuemondConfig FastDeadlineConfig(const std::string& broker_url
 }
 
 // One suite's world: redis + w1/w2 (both sending task events) + a daemon with `caches_json`
-// (and `source_extra_json`, more keys of its source), watching kUnconsumed too.
+// (and `source_extra_json`, more keys of its source; `top_extra_json`, more top-level keys),
+// watching kUnconsumed too.
 class Environment final {
  public:
   Environment(const std::string& caches_json, const std::string& log_name,
-              const std::string& source_extra_json = "")
+              const std::string& source_extra_json = "", const std::string& top_extra_json = "")
       : workers(redis.url(0), ::testing::TempDir() + "/" + log_name) {
     testing::CeleryWorkerSpec w1, w2;
     w1.name = "w1";
     w2.name = "w2";
     workers.Start({w1, w2});
-    daemon = std::make_unique<testing::QueuemondProcess>(DaemonConfig(caches_json, source_extra_json));
+    testing::QueuemondConfig config = DaemonConfig(caches_json, source_extra_json);
+    config.top_extra_json = top_extra_json;
+    daemon = std::make_unique<testing::QueuemondProcess>(config);
     if (!daemon->WaitReady()) throw std::runtime_error("queuemond not ready:\n" + daemon->log());
   }
 
@@ -126,18 +129,17 @@ class Environment final {
 
 // One redis + two workers + one daemon per test binary (SetUpTestSuite), shared by its tests.
 // `Suite` names its config: static constexpr const char* kCachesJson, kLogName, and optionally
-// kSourceExtraJson. Set-up failures fail every test with the reason; teardown checks that the
-// daemon exits with code 0.
+// kSourceExtraJson and kTopExtraJson. Set-up failures fail every test with the reason; teardown
+// checks that the daemon exits with code 0.
 template <typename Suite>
 class SharedEnvironmentTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    std::string source_extra, top_extra;
+    if constexpr (requires { Suite::kSourceExtraJson; }) source_extra = Suite::kSourceExtraJson;
+    if constexpr (requires { Suite::kTopExtraJson; }) top_extra = Suite::kTopExtraJson;
     try {
-      if constexpr (requires { Suite::kSourceExtraJson; }) {
-        env_ = new Environment(Suite::kCachesJson, Suite::kLogName, Suite::kSourceExtraJson);
-      } else {
-        env_ = new Environment(Suite::kCachesJson, Suite::kLogName);
-      }
+      env_ = new Environment(Suite::kCachesJson, Suite::kLogName, source_extra, top_extra);
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }

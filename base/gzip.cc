@@ -1,10 +1,10 @@
-#include "http/gzip.h"
+#include "base/gzip.h"
 
 #include <zlib.h>
 
 #include <stdexcept>
 
-namespace queuemon::http {
+namespace queuemon::base {
 
 std::string Gzip(std::string_view bytes, int level) {
   z_stream stream{};
@@ -24,4 +24,4 @@ std::string Gzip(std::string_view bytes, int level) {
   return out;
 }
 
-}  // namespace queuemon::http
+}  // namespace queuemon::base

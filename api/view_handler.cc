@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -59,6 +60,15 @@ http::Response ErrorResponse(const cache::ReadResult& result, std::string_view s
   return response;
 }
 
+// The query parameters as the argument parsers read them: the first value of a name, or nullopt.
+std::function<std::optional<std::string>(std::string_view)> QueryReader(const http::RouteParams& params) {
+  return [&params](std::string_view name) -> std::optional<std::string> {
+    const auto value = params.Query(name);
+    if (!value) return std::nullopt;
+    return std::string(*value);
+  };
+}
+
 // Sets `argument` (ViewRequest::argument) of `view` from the request; returns the 400 detail
 // naming what is wrong, or nullopt. A view without an argument (every aggregate view, the
 // common case on the HIT path) costs one table lookup here.
@@ -76,21 +86,17 @@ std::optional<std::string> ReadViewArgument(sources::View view, const http::Rout
       return std::nullopt;
     }
     case sources::Argument::kTaskQuery: {
-      auto parsed = sources::ParseTaskQuery([&](std::string_view name) -> std::optional<std::string> {
-        const auto value = params.Query(name);
-        if (!value) return std::nullopt;
-        return std::string(*value);
-      });
+      auto parsed = sources::ParseTaskQuery(QueryReader(params));
       if (auto* error = std::get_if<sources::TaskQueryError>(&parsed)) return error->message;
       argument = std::get<sources::TaskQuery>(parsed).Canonical();
       return std::nullopt;
     }
     case sources::Argument::kViewFilter: {
-      auto parsed = sources::ParseViewFilter(view, [&](std::string_view name) -> std::optional<std::string> {
-        const auto value = params.Query(name);
-        if (!value) return std::nullopt;
-        return std::string(*value);
-      });
+      // The unfiltered view (the HIT path) has at most use_cache in its query: nothing to parse.
+      if (params.query.empty() || (params.query.size() == 1 && params.query[0].first == "use_cache")) {
+        return std::nullopt;
+      }
+      auto parsed = sources::ParseViewFilter(view, QueryReader(params));
       if (auto* error = std::get_if<sources::ViewFilterError>(&parsed)) return error->message;
       argument = std::get<sources::ViewFilter>(parsed).Canonical();
       return std::nullopt;

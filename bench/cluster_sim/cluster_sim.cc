@@ -158,7 +158,8 @@ asio::awaitable<void> ClusterSimulator::Impl::HeartbeatLoop() {
   for (std::size_t slot = 0; running; slot = (slot + 1) % kHeartbeatSlots) {
     std::vector<std::size_t> due;
     for (std::size_t i = slot; i < workers.size(); i += kHeartbeatSlots) due.push_back(i);
-    co_await PublishEvents(std::move(due), "worker-heartbeat");
+    std::string type = "worker-heartbeat";  // named: g++ 12 and temporaries in co_await
+    co_await PublishEvents(std::move(due), std::move(type));
     next += kHeartbeatEvery / kHeartbeatSlots;
     heartbeat_timer.expires_at(next);
     boost::system::error_code ec;
@@ -237,7 +238,8 @@ void ClusterSimulator::Start() {
     impl->running = true;
     std::vector<std::size_t> all(impl->workers.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-    co_await impl->PublishEvents(std::move(all), "worker-online");
+    std::string type = "worker-online";  // named: g++ 12 and temporaries in co_await
+    co_await impl->PublishEvents(std::move(all), std::move(type));
     co_await impl->HeartbeatLoop();
   }, asio::detached);
 }
@@ -265,7 +267,8 @@ void ClusterSimulator::Stop() {
     impl->heartbeat_timer.cancel();
     std::vector<std::size_t> all(impl->workers.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-    co_await impl->PublishEvents(std::move(all), "worker-offline");
+    std::string type = "worker-offline";  // named: g++ 12 and temporaries in co_await
+    co_await impl->PublishEvents(std::move(all), std::move(type));
   }, asio::use_future);
   done.wait_for(5s);
   for (auto& worker : impl->workers) worker->pidbox.reset();

@@ -238,7 +238,9 @@ boost::asio::awaitable<void> CeleryInspector::Collect(redis::RedisConnection& co
   while (!pending.done()) {
     const auto left = pending.deadline - Steady::now();
     if (left < kMinWait) break;
-    auto replies = co_await conn.Pipeline(TakeReplies(pending.queue, left), pending.deadline + kBrpopMargin);
+    // Named, not a temporary inside the co_await expression (g++ 12, see MakeCommand).
+    std::vector<redis::RedisCommand> take = TakeReplies(pending.queue, left);
+    auto replies = co_await conn.Pipeline(std::move(take), pending.deadline + kBrpopMargin);
     if (!replies) {
       spdlog::warn("celery inspect: BRPOP failed: {}", replies.error().message());
       break;

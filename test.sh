@@ -5,7 +5,7 @@
 #               the unit tests; each fuzz target for QUEUEMON_FUZZ_RUNS (20000) inputs from a
 #               fixed seed (fuzz/run_fuzz.sh --runs: reproducible, so a CI failure reproduces
 #               with the same command; QUEUEMON_FUZZ_SECONDS=N explores N s per target instead);
-#               a load soak of QUEUEMON_SOAK_SECONDS (15) s (scripts/soak.sh: c=1000, a flapping
+#               a load soak of QUEUEMON_SOAK_SECONDS (25) s (scripts/soak.sh: c=1000, a flapping
 #               broker, invalidations; fails on any sanitizer report, error, non-200 or RSS growth)
 #   3. tsan     build/tsan, g++ with TSan: the cache concurrency tests; the same soak under TSan
 #   fuzz        (a subset of asan, for running alone) the fuzz targets only
@@ -19,7 +19,7 @@ scripts/install-deps.sh test
 stages=${QUEUEMON_TEST_STAGES:-release asan tsan}
 fuzz_bound=(--runs "${QUEUEMON_FUZZ_RUNS:-20000}")
 [ -n "${QUEUEMON_FUZZ_SECONDS:-}" ] && fuzz_bound=("$QUEUEMON_FUZZ_SECONDS")
-soak_seconds=${QUEUEMON_SOAK_SECONDS:-15}
+soak_seconds=${QUEUEMON_SOAK_SECONDS:-25}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 export QUEUEMON_WERROR=$werror  # read by scripts/sanitizer-tree.sh

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/cache_handlers.h"
+#include "api/replica_report.h"
 #include "base/gzip.h"
 #include "http/response.h"
 #include "api/prometheus.h"
@@ -145,8 +146,16 @@ void Api::AddGlobalRoutes() {
                 return http::JsonResponse(R"({"status":"ok"})");
               }));
   router_.Add(http::Method::kGet, "/readyz", Sync([this](const http::Request&, const http::RouteParams&) {
-                if (ready()) return http::JsonResponse(R"({"status":"ready"})");
-                http::Response response = http::JsonError(503, "not_ready", NotReadyReason());
+                nlohmann::json replication = ReplicationReport(sources_);
+                if (ready()) {
+                  if (replication.is_null()) return http::JsonResponse(R"({"status":"ready"})");
+                  return http::JsonResponse(
+                      nlohmann::json{{"status", "ready"}, {"replication", replication}}.dump());
+                }
+                nlohmann::json body = {{"error", "not_ready"}, {"detail", NotReadyReason()}};
+                if (!replication.is_null()) body["replication"] = std::move(replication);
+                http::Response response = http::JsonResponse(
+                    body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 503);
                 response.SetHeader("Retry-After", "1");
                 return response;
               }));

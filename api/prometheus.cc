@@ -1,6 +1,7 @@
 #include "api/prometheus.h"
 
 #include "api/cache_control.h"
+#include "api/replica_report.h"
 
 #include <chrono>
 #include <algorithm>
@@ -296,6 +297,7 @@ std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::
   SourceFamilies(e, services);
   CacheFamilies(e, services);
   ControlFamilies(e, services);
+  e.Raw(ReplicationMetrics(services));
   HttpFamilies(e, http);
   return e.Take();
 }

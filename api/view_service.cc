@@ -4,8 +4,11 @@
 #include <utility>
 
 #include "api/cache_control.h"
+#include "api/entry_records.h"
+#include "api/replica.h"
 #include "sources/errors.h"
 #include "sources/view_filter.h"
+#include "snapshot/record.h"
 
 namespace queuemon::api {
 namespace {
@@ -118,24 +121,41 @@ cache::ReadThrough& ViewService::CategoryOf(View view) const {
 // Built for every read, HIT or not, so it must not allocate: a loader of an aggregate view
 // captures a pointer and the view only, which std::function stores inline. Only a view with an
 // argument (a task id, a filter) carries it.
-cache::Loader ViewService::LoaderOf(View view, std::string argument) const {
+cache::Loader ViewService::LoaderOf(View view, std::string argument, bool fresh) const {
   const ViewService* self = this;
   if (argument.empty()) {
-    return [self, view] {
-      return Collect(&self->source_, &self->clock_, view, {}, self->Encoding());
-    };
+    return [self, view, fresh] { return self->Load(view, {}, fresh); };
   }
-  return [self, view, argument = std::move(argument)] {
-    return Collect(&self->source_, &self->clock_, view, argument, self->Encoding());
+  return [self, view, argument = std::move(argument), fresh] {
+    return self->Load(view, argument, fresh);
   };
 }
+
+boost::asio::awaitable<cache::LoadResult> ViewService::Load(View view, std::string argument,
+                                                            bool fresh) const {
+  if (Replica* replica = replica_.load(std::memory_order_acquire)) {
+    co_return co_await replica->Load(view, std::move(argument), fresh);
+  }
+  co_return co_await CollectHere(view, std::move(argument));
+}
+
+boost::asio::awaitable<cache::LoadResult> ViewService::CollectHere(View view,
+                                                                   std::string argument) const {
+  return Collect(&source_, &clock_, view, std::move(argument), Encoding());
+}
+
+void ViewService::SetReplica(Replica* replica) {
+  replica_.store(replica, std::memory_order_release);
+}
+
+Replica* ViewService::replica() const { return replica_.load(std::memory_order_acquire); }
 
 // Not a coroutine itself: the read is one coroutine frame, ReadThrough::Read's.
 boost::asio::awaitable<cache::ReadResult> ViewService::Get(View view, std::string argument,
                                                            bool use_cache, cache::Reader reader) {
   if (IsFiltered(view, argument)) return GetFiltered(view, std::move(argument), use_cache, reader);
   std::string key = sources::ViewKey(view, argument);
-  cache::Loader load = LoaderOf(view, std::move(argument));
+  cache::Loader load = LoaderOf(view, std::move(argument), /*fresh=*/!use_cache);
   const std::chrono::milliseconds wait(request_timeout_ms_.load(std::memory_order_relaxed));
   return CategoryOf(view).Read(std::move(key), std::move(load), use_cache, reader, wait);
 }
@@ -285,6 +305,54 @@ std::vector<std::pair<std::string, cache::CacheStats>> ViewService::CacheStats()
 
 std::shared_ptr<const cache::Entry> ViewService::Latest(View view) const {
   return CategoryOf(view).Latest(sources::ViewKey(view));
+}
+
+boost::asio::awaitable<std::shared_ptr<const cache::Entry>> ViewService::Renewed(
+    View view, std::string argument, base::Duration max_age,
+    std::chrono::steady_clock::time_point deadline) {
+  std::string key = sources::ViewKey(view, argument);
+  cache::Loader load = LoaderOf(view, std::move(argument));
+  return CategoryOf(view).Renewed(std::move(key), std::move(load), max_age, deadline);
+}
+
+cache::CacheOptions ViewService::OptionsOf(View view) const {
+  return CategoryOf(view).cache().options();
+}
+
+std::shared_ptr<const cache::Entry> ViewService::Stored(std::string_view key) const {
+  const std::optional<sources::KeyedView> keyed = sources::ParseViewKey(key);
+  if (!keyed) return nullptr;
+  return CategoryOf(keyed->view).cache().Peek(key).entry;
+}
+
+bool ViewService::Apply(const snapshot::Record& record, bool restored) {
+  const std::optional<sources::KeyedView> keyed = sources::ParseViewKey(record.key);
+  if (!keyed) return false;
+  cache::TtlLruCache& cache = CategoryOf(keyed->view).cache();
+  const cache::CacheOptions options = cache.options();
+  const std::chrono::duration<double> keep = options.ttl + options.stale_for;
+  if (base::UnixNow() - record.collected_unix >= keep.count()) return false;
+  const std::shared_ptr<const cache::Entry> stored = cache.Peek(record.key).entry;
+  // Within a millisecond: the same collection, announced twice (a reply and the store).
+  if (stored && !stored->restored && UnixTimeOf(stored->collected_at, clock_) >= record.collected_unix - 1e-3) {
+    return false;
+  }
+  std::shared_ptr<const cache::Entry> entry = EntryOf(record, clock_, Encoding(), restored);
+  if (!entry) return false;
+  cache.Put(record.key, std::move(entry));
+  return true;
+}
+
+std::vector<snapshot::Record> ViewService::Export() const {
+  std::vector<snapshot::Record> records;
+  for (const auto& category : categories_) {
+    for (const std::string& key : category->cache().Keys()) {
+      const cache::Lookup found = category->cache().Peek(key);
+      if (found.freshness == cache::Freshness::kMiss || !found.entry) continue;
+      records.push_back(RecordOf(source(), category->cache().name(), key, *found.entry, clock_));
+    }
+  }
+  return records;
 }
 
 }  // namespace queuemon::api

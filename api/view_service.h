@@ -35,9 +35,14 @@
 #include "sources/source.h"
 #include "sources/typed_views.h"
 
+namespace queuemon::snapshot {
+struct Record;
+}
+
 namespace queuemon::api {
 
 class CacheControl;
+class Replica;
 
 // The typed view an entry was built from (ViewService stores sources::ViewData in
 // cache::Entry::data), or null when the entry is null or holds another view.
@@ -123,6 +128,34 @@ class ViewService final {
   // bytes (cache::EntryEncoding); 0 = never, which is the default until this is called (the
   // daemon passes http.gzip_min_bytes). Stored entries keep what they were made with.
   void SetGzipMinBytes(std::size_t bytes);
+  // The encodings an entry stored now gets (read when a load starts, so a reload applies to
+  // the next collection).
+  cache::EntryEncoding Encoding() const;
+
+  // Replicas (api/replica.h). From SetReplica on, every load goes through `replica`, which
+  // collects here (CollectHere) only while it holds the source's collector lease, and
+  // otherwise takes the entry the holder published. Set once, before the first load; the
+  // replica must outlive every load. Null (the default): loads collect here.
+  void SetReplica(Replica* replica);
+  Replica* replica() const;
+  // One collection of the view from the source, as an entry (what a load does without a replica).
+  boost::asio::awaitable<cache::LoadResult> CollectHere(sources::View view,
+                                                        std::string argument) const;
+  // cache::ReadThrough::Renewed for a view (the holder answering the other replicas).
+  boost::asio::awaitable<std::shared_ptr<const cache::Entry>> Renewed(
+      sources::View view, std::string argument, base::Duration max_age,
+      std::chrono::steady_clock::time_point deadline);
+  // The options in force for the category that holds `view`.
+  cache::CacheOptions OptionsOf(sources::View view) const;
+  // The entry stored under `key`, restored or not, while younger than ttl + stale_for.
+  std::shared_ptr<const cache::Entry> Stored(std::string_view key) const;
+  // Stores the entry of a record made elsewhere (another replica; with `restored`, the state
+  // file) under its key, unless the entry stored there was collected as late or later. True
+  // if stored. Counts a set; a record whose key names no view, or older than its category's
+  // ttl + stale_for, is not stored.
+  bool Apply(const snapshot::Record& record, bool restored);
+  // Every stored entry younger than ttl + stale_for, as records (the state file).
+  std::vector<snapshot::Record> Export() const;
 
   // Runs SweepExpired(max_batch) on every cache; returns the total removed (for the sweeper).
   std::size_t SweepExpired(std::size_t max_batch);
@@ -137,8 +170,11 @@ class ViewService final {
   static bool IsFiltered(sources::View view, std::string_view argument);
   boost::asio::awaitable<cache::ReadResult> GetFiltered(sources::View view, std::string argument,
                                                         bool use_cache, cache::Reader reader);
-  cache::Loader LoaderOf(sources::View view, std::string argument) const;
-  cache::EntryEncoding Encoding() const;
+  // `fresh`: for a use_cache=false read (a replica then asks its holder for a collection
+  // that starts after the request).
+  cache::Loader LoaderOf(sources::View view, std::string argument, bool fresh = false) const;
+  boost::asio::awaitable<cache::LoadResult> Load(sources::View view, std::string argument,
+                                                 bool fresh) const;
   // The loader of a stored key (sources::ParseViewKey); null for a key no view names.
   cache::Loader LoaderOfKey(std::string_view key) const;
 
@@ -147,6 +183,7 @@ class ViewService final {
   const base::Clock& clock_;
   std::atomic<std::int64_t> request_timeout_ms_{2000};
   std::atomic<std::size_t> gzip_min_bytes_{0};
+  std::atomic<Replica*> replica_{nullptr};
   // One per sources::kCategories row, in that order; built in the constructor, never changed.
   std::vector<std::unique_ptr<cache::ReadThrough>> categories_;
   // Shared with the source's change listener, which holds it weakly.

@@ -61,6 +61,16 @@ void AddGzip(Entry& entry, const EntryEncoding& encoding) {
   entry.gzip_header_lines += kContentEncoding;
 }
 
+// A quoted hash of the identity (weak) or of the body (strong).
+std::string EtagOf(const EntryContent& content) {
+  const bool weak = !content.identity.empty();
+  const std::uint64_t hash = Fnv1a64(weak ? content.identity : content.body);
+  char etag[24];
+  std::snprintf(etag, sizeof(etag), "%s\"%016llx\"", weak ? "W/" : "",
+                static_cast<unsigned long long>(hash));
+  return etag;
+}
+
 }  // namespace
 
 std::string_view Entry::GzipNotModifiedLines() const {
@@ -78,18 +88,14 @@ std::shared_ptr<const Entry> Entry::Make(std::string body, base::TimePoint colle
 std::shared_ptr<const Entry> Entry::Make(EntryContent content, base::TimePoint collected_at,
                                          const EntryEncoding& encoding) {
   auto entry = std::make_shared<Entry>();
-  const bool weak = !content.identity.empty();
-  const std::uint64_t hash = Fnv1a64(weak ? content.identity : content.body);
-  char etag[24];
-  std::snprintf(etag, sizeof(etag), "%s\"%016llx\"", weak ? "W/" : "",
-                static_cast<unsigned long long>(hash));
-  entry->etag = etag;
+  entry->etag = content.etag.empty() ? EtagOf(content) : std::move(content.etag);
   entry->header_lines = HeaderLines(entry->etag, /*vary=*/encoding.gzip_min_bytes > 0);
   entry->body = std::move(content.body);
   AddGzip(*entry, encoding);
   entry->collected_at = collected_at;
   entry->data = std::move(content.data);
   entry->status = content.status;
+  entry->restored = content.restored;
   return entry;
 }
 

@@ -28,6 +28,11 @@ struct EntryContent {
   // The status of a response served from this entry (e.g. 503 for a health view that reports
   // its broker unreachable, so load balancers see the failure).
   std::uint16_t status = 200;
+  // The ETag as another process computed it from the same bytes (a replica's snapshot, the
+  // state file), used verbatim; empty: computed here from identity or body.
+  std::string etag;
+  // Read back from a snapshot rather than collected by this process (Entry::restored).
+  bool restored = false;
 };
 
 // Which encodings of the body Entry::Make stores besides the body itself.
@@ -47,7 +52,8 @@ struct Entry {
   // Builds an entry for `body`, computing its strong ETag (a quoted hash of the body) and its
   // fixed header lines once. No gzip form.
   static std::shared_ptr<const Entry> Make(std::string body, base::TimePoint collected_at);
-  // As above; the ETag hashes `content.identity` when it is set, and is then weak (W/"...").
+  // As above; the ETag hashes `content.identity` when it is set, and is then weak (W/"..."),
+  // unless `content.etag` gives it.
   // The gzip form, its ETag and its header lines are made here too, as `encoding` says.
   static std::shared_ptr<const Entry> Make(EntryContent content, base::TimePoint collected_at,
                                            const EntryEncoding& encoding = {});
@@ -78,6 +84,10 @@ struct Entry {
   base::TimePoint collected_at{};  // when the source collected `body`
   std::shared_ptr<const void> data;  // EntryContent::data
   std::uint16_t status = 200;        // EntryContent::status
+  // Loaded from the state file at start-up: the last known data, not a collection of this
+  // process. Never fresh: a read answers it as STALE at once and starts the load that
+  // replaces it (cache/read_through.h), and readiness does not count it.
+  bool restored = false;
 };
 
 }  // namespace queuemon::cache

@@ -176,6 +176,14 @@ boost::asio::awaitable<ReadResult> ReadThrough::Read(std::string key, Loader loa
     if (lookup.freshness == Freshness::kFreshRefresh) {
       state->flight.StartIfIdle(key, Storing(state, key, load));
     }
+    if (lookup.entry && lookup.entry->restored) {
+      // The last known data from before a restart: answered at once, marked STALE, while the
+      // load that replaces it runs (a restarted daemon serves at once, also with its broker
+      // down, instead of making every client wait for the first collection).
+      state->flight.StartIfIdle(key, Storing(state, key, std::move(load)));
+      if (reader == Reader::kClient) state->cache.RecordStale();
+      co_return Answer(Outcome::kStale, std::move(lookup.entry), state->clock, lookup.ttl);
+    }
     if (IsFresh(lookup.freshness)) {
       ReadResult hit;
       hit.outcome = Outcome::kHit;
@@ -294,7 +302,20 @@ std::size_t ReadThrough::DropAll() {
 
 std::shared_ptr<const Entry> ReadThrough::Latest(std::string_view key) const {
   Lookup lookup = state_->cache.Peek(key);
+  if (lookup.entry && lookup.entry->restored) return nullptr;
   return lookup.freshness == Freshness::kMiss ? nullptr : std::move(lookup.entry);
+}
+
+boost::asio::awaitable<std::shared_ptr<const Entry>> ReadThrough::Renewed(
+    std::string key, Loader load, base::Duration max_age,
+    std::chrono::steady_clock::time_point deadline) {
+  std::shared_ptr<State> state = state_;
+  Lookup stored = state->cache.Peek(key);
+  if (stored.entry && !stored.entry->restored && stored.age < max_age) co_return stored.entry;
+  std::optional<LoadResult> loaded = co_await state->flight.Do(
+      key, SingleFlight::Join::kAny, deadline, Storing(state, key, std::move(load)));
+  if (!loaded || !loaded->has_value()) co_return nullptr;
+  co_return loaded->value();
 }
 
 }  // namespace queuemon::cache

@@ -5,8 +5,9 @@
 //   MISS   from the one shared load, waited for at most `wait`,
 //   STALE  from an entry younger than ttl + stale_for when that load fails or is late,
 //   error  otherwise: the load's error, or boost::system::errc::timed_out.
-// A use_cache=false read (bypass) only joins a load that starts after it arrived, and never
-// gets stale data. ReadThrough alone keeps TtlLruCache's counting contract
+// A restored entry (Entry::restored, the state file's) is answered STALE at once while the
+// load that replaces it runs. A use_cache=false read (bypass) only joins a load that starts
+// after it arrived, and never gets stale data. ReadThrough alone keeps TtlLruCache's counting contract
 // (hits + misses + stale == requests), so its callers count nothing.
 //
 // Loaders produce an entry (their own I/O); ReadThrough stores it under the key. Loads run
@@ -69,9 +70,17 @@ class ReadThrough final {
   // `deadline`. True if an entry was stored. Counts nothing (start-up warm-up).
   boost::asio::awaitable<bool> Warm(std::string key, Loader load,
                                     std::chrono::steady_clock::time_point deadline);
-  // The stored entry of `key` while it is younger than ttl + stale_for, else null. Counts
-  // nothing and starts no load.
+  // The stored entry of `key` while it is younger than ttl + stale_for, else null; null for
+  // a restored entry too (Entry::restored: not this process's collection). Counts nothing and
+  // starts no load.
   std::shared_ptr<const Entry> Latest(std::string_view key) const;
+  // The stored entry of `key` if it is younger than `max_age` (and not restored); else the
+  // result of the load in flight, or of one started now, waited for until `deadline`; null if
+  // that fails or is late. Counts nothing. For a replica that holds the collector lease and is
+  // asked by the others to renew a view: however many ask at once, one load runs.
+  boost::asio::awaitable<std::shared_ptr<const Entry>> Renewed(
+      std::string key, Loader load, base::Duration max_age,
+      std::chrono::steady_clock::time_point deadline);
 
   // Refreshes `key` with a load that starts now (a change made the stored entry wrong). A
   // load already running may have read the state before the change: it still answers its

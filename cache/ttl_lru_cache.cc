@@ -50,6 +50,8 @@ struct TtlLruCache::Impl {
     out.ttl = limits.ttl;
     out.freshness = limits.Classify(out.age);
     if (out.freshness == Freshness::kMiss) return Lookup{};  // as if absent: no entry, age 0
+    // The last known data from before a restart is never fresh (Entry::restored).
+    if (entry->restored) out.freshness = Freshness::kStale;
     out.entry = entry;
     return out;
   }

@@ -46,6 +46,7 @@ enum class Freshness {
   kFresh,         // age < refresh_after: serve as HIT
   kFreshRefresh,  // refresh_after <= age < ttl: serve as HIT, start a background refresh
   kStale,         // ttl <= age < ttl + stale_for: reload; serve this only if the reload fails
+                  // (a restored entry, Entry::restored, is always kStale)
   kMiss,          // no entry, or one past ttl + stale_for (dropped lazily)
 };
 

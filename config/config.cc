@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -73,6 +74,39 @@ void ReadTopLevel(ObjectReader& r, Config& config) {
            "must be one of trace, debug, info, warn, error, critical, off", json(config.log.level));
   }
   r.ReadBool(keys::kAccessLog, config.log.access_log);
+  r.ReadString(keys::kStateDir, config.state.dir);
+  if (!config.state.dir.empty() && config.state.dir.front() != '/') {
+    FailAt(r.PathOf(keys::kStateDir), "must be an absolute path", json(config.state.dir));
+  }
+  r.ReadSeconds(keys::kSnapshotIntervalSeconds, config.state.snapshot_interval, false,
+                kMaxTtlSeconds);
+}
+
+// Characters allowed in a replication prefix: no glob characters (it is part of the channel
+// pattern the replicas subscribe to) and no '|' (the lease value's separator).
+bool PlainName(const std::string& name) {
+  return !name.empty() && name.size() <= 200 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':' || c == '@';
+         });
+}
+
+void ReadReplication(ObjectReader& r, snapshot::ReplicationOptions& replication) {
+  r.ReadString(keys::kRedis, replication.redis.url);
+  if (replication.redis.url.empty()) FailAt(r.PathOf(keys::kRedis), "is required", json(""));
+  CheckRedisUrl(replication.redis.url, r.PathOf(keys::kRedis));
+  r.ReadString(keys::kPrefix, replication.prefix);
+  if (!PlainName(replication.prefix)) {
+    FailAt(r.PathOf(keys::kPrefix), "must be 1-200 characters of [A-Za-z0-9_.:@-]",
+           json(replication.prefix));
+  }
+  r.ReadMillis(keys::kLeaseMs, replication.lease, 300, 600'000);
+  r.ReadString(keys::kReplicaId, replication.replica_id);
+  if (r.Child(keys::kReplicaId) != nullptr && !PlainName(replication.replica_id)) {
+    FailAt(r.PathOf(keys::kReplicaId), "must be 1-200 characters of [A-Za-z0-9_.:@-]",
+           json(replication.replica_id));
+  }
+  r.RejectUnknown();
 }
 
 void ReadCache(ObjectReader& r, cache::CacheOptions& options) {
@@ -202,6 +236,7 @@ Config ParseConfig(const std::string& json_text) {
   ReadSection(root, keys::kStartup, config.startup, ReadStartup);
   ReadSection(root, keys::kCaches, config.caches, ReadCaches);
   ReadSection(root, keys::kCacheEvents, config.cache_events, ReadCacheEvents);
+  ReadSection(root, keys::kReplication, config.replication, ReadReplication);
   if (const json* v = root.Child(keys::kSources); v != nullptr) {
     config.sources = ReadSources(*v, root.PathOf(keys::kSources));
   }

@@ -21,6 +21,7 @@
 #include "http/options.h"
 #include "config/source_config.h"
 #include "sources/changes.h"
+#include "snapshot/replication_options.h"
 
 namespace queuemon::config {
 
@@ -48,6 +49,14 @@ struct StartupOptions {
   std::chrono::milliseconds warmup_deadline{3'000};  // READY=1 at the latest after this
 };
 
+// The state file (warm restarts; api/state_file.h).
+struct StateOptions {
+  // Where the state file is kept; empty: $STATE_DIRECTORY (systemd's StateDirectory=) if set,
+  // else no state file.
+  std::string dir;
+  std::chrono::milliseconds snapshot_interval{30'000};  // besides on SIGTERM
+};
+
 struct Config {
   http::HttpOptions http;
   ApiSettings api;  // read from the "http" section
@@ -58,6 +67,8 @@ struct Config {
   std::vector<SourceConfig> sources;                  // at least one; names unique
   LogOptions log;
   StartupOptions startup;
+  StateOptions state;
+  snapshot::ReplicationOptions replication;  // off unless "replication" gives a Redis URL
 };
 
 class ConfigError final : public std::runtime_error {

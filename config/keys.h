@@ -17,6 +17,15 @@ inline constexpr std::string_view kStartup = "startup";
 inline constexpr std::string_view kCaches = "caches";
 inline constexpr std::string_view kSources = "sources";
 inline constexpr std::string_view kCacheEvents = "cache_events";
+inline constexpr std::string_view kStateDir = "state_dir";
+inline constexpr std::string_view kSnapshotIntervalSeconds = "snapshot_interval_seconds";
+inline constexpr std::string_view kReplication = "replication";
+
+// "replication".
+inline constexpr std::string_view kRedis = "redis";
+inline constexpr std::string_view kPrefix = "prefix";
+inline constexpr std::string_view kLeaseMs = "lease_ms";
+inline constexpr std::string_view kReplicaId = "replica_id";
 
 // "http".
 inline constexpr std::string_view kMaxHeaderBytes = "max_header_bytes";

@@ -50,6 +50,16 @@ std::optional<std::string> RestartOnlyChange(const Config& running, const Config
   if (running.startup.warmup_deadline != next.startup.warmup_deadline) {
     return Path(keys::kStartup, keys::kWarmupDeadlineMs);
   }
+  if (running.state.dir != next.state.dir) return std::string(keys::kStateDir);
+  if (running.state.snapshot_interval != next.state.snapshot_interval) {
+    return std::string(keys::kSnapshotIntervalSeconds);
+  }
+  const auto& a = running.replication;
+  const auto& b = next.replication;
+  if (a.redis.url != b.redis.url || a.prefix != b.prefix || a.lease != b.lease ||
+      a.replica_id != b.replica_id) {
+    return std::string(keys::kReplication);
+  }
   if (running.sources.size() != next.sources.size()) return std::string(keys::kSources);
   for (std::size_t i = 0; i < running.sources.size(); ++i) {
     const std::string prefix = std::string(keys::kSources) + "[" + std::to_string(i) + "]";

@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <future>
 #include <thread>
 #include <vector>
@@ -8,13 +9,16 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
 #include "api/cache_control.h"
+#include "api/replica.h"
 #include "api/source_views.h"
 #include "api/status_line.h"
+#include "api/state_file.h"
 #include "api/view_service.h"
 #include "base/clock.h"
 #include "base/coarse_clock.h"
@@ -48,6 +52,16 @@ constexpr auto kMaxTickAge = 10s;
 // After the drain: how long the io threads get to finish before the loop is stopped hard.
 constexpr auto kJoinGrace = 5s;
 
+// The state directory: the config's, else systemd's StateDirectory= (the first, if several),
+// else none.
+std::string StateDirectory(const config::StateOptions& state) {
+  if (!state.dir.empty()) return state.dir;
+  const char* from_systemd = std::getenv("STATE_DIRECTORY");
+  if (from_systemd == nullptr || *from_systemd == '\0') return {};
+  const std::string dirs(from_systemd);
+  return dirs.substr(0, dirs.find(':'));
+}
+
 int ThreadCount(int configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -70,6 +84,8 @@ struct Daemon::Impl {
   void Reload();
   void Stop();
   void OnDrained();
+  void RestoreState();
+  void SaveState();
 
   config::Config config;  // the running configuration; guarded by control_mu after start-up
   ConfigLoader loader;
@@ -85,6 +101,13 @@ struct Daemon::Impl {
   std::vector<std::unique_ptr<sources::Source>> data_sources;
   std::vector<std::unique_ptr<api::ViewService>> views;
   std::vector<api::ViewService*> view_list;
+  std::vector<std::unique_ptr<api::Replica>> replicas;  // one per source with replication on
+  std::string state_path;  // the state file; empty: none
+  // Writes the state file off the io threads (an fsync can take long); before its task, so
+  // that the task is destroyed first.
+  boost::asio::thread_pool state_writer{1};
+  std::unique_ptr<PeriodicTask> state_saver;
+  base::Mutex state_mu;  // one writer of the state file at a time (the tick, the drain)
   http::HttpMetrics metrics;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::HttpServer> server;
@@ -127,6 +150,20 @@ void Daemon::Impl::Build() {
     view_list.push_back(views.back().get());
   }
   readiness.resize(view_list.size());
+  const std::string state_dir = StateDirectory(config.state);
+  if (!state_dir.empty()) {
+    state_path = api::StateFilePath(state_dir);
+    RestoreState();
+    state_saver = std::make_unique<PeriodicTask>(state_writer.get_executor(),
+                                                 config.state.snapshot_interval,
+                                                 [this] { SaveState(); });
+  }
+  if (config.replication.enabled()) {
+    for (api::ViewService* view : view_list) {
+      replicas.push_back(std::make_unique<api::Replica>(executor, *view, config.replication,
+                                                        config.api.request_timeout));
+    }
+  }
   api = std::make_unique<api::Api>(view_list, metrics,
                               api::ApiOptions{config::LoadAuthToken(config.api.auth_token_file)});
   server = std::make_unique<http::HttpServer>(ioc, config.http, api->router(), metrics);
@@ -149,12 +186,14 @@ void Daemon::Impl::Build() {
 }
 
 void Daemon::Impl::StartServing() {
+  for (auto& replica : replicas) replica->Start();  // before any load: loads go through it
   for (auto& source : data_sources) source->Start();
   server->Start();
   signals->Start();
   sweeper->Start();
   maintenance->Start(/*tick_now=*/false);
   if (watchdog) watchdog->Start();
+  if (state_saver) state_saver->Start(/*tick_now=*/false);
   const int count = ThreadCount(config.http.threads);
   {
     base::MutexLock lock(done_mu);
@@ -335,18 +374,46 @@ void Daemon::Impl::Stop() {
   api->SetReady(false, "shutting down");
   maintenance->Stop();
   sweeper->Stop();
+  if (state_saver) state_saver->Stop();
   signals->Cancel();  // a second SIGTERM now takes the default action
   server->BeginShutdown([this] { OnDrained(); });
 }
 
 // On a loop thread, once the server has closed every connection (or the drain deadline hit).
 void Daemon::Impl::OnDrained() {
+  if (!state_path.empty()) SaveState();  // the last known data, for the next start
+  for (auto& replica : replicas) replica->Stop();  // releases the lease: a follower takes over
   for (auto& source : data_sources) source->Stop();
   if (watchdog) watchdog->Stop();
   work.reset();  // the io threads return once the sources' work has wound down
   base::MutexLock lock(done_mu);
   drained = true;
   done_cv.SignalAll();
+}
+
+// Before the server starts: the restored entries answer the first requests, as STALE.
+void Daemon::Impl::RestoreState() {
+  const api::StateFileRead read = api::RestoreStateFile(state_path, view_list);
+  if (read.missing) {
+    log->info("state file {}: none yet (first start)", state_path);
+  } else if (!read.error.empty()) {
+    log->warn("state file {}: ignored: {}", state_path, read.error);
+  } else {
+    log->info("state file {}: restored {} of {} entries (written {:.1f} s ago), served as STALE "
+              "until collected again", state_path, read.restored, read.records,
+              base::UnixNow() - read.written_unix);
+  }
+}
+
+// On the state writer's thread (periodic), or on a loop thread once drained (SIGTERM).
+void Daemon::Impl::SaveState() {
+  base::MutexLock lock(state_mu);
+  const api::StateFileWrite written = api::SaveStateFile(state_path, view_list);
+  if (!written.error.empty()) {
+    log->warn("state file not written: {}", written.error);
+    return;
+  }
+  log->debug("state file {}: {} entries, {} bytes", state_path, written.records, written.bytes);
 }
 
 void Daemon::Impl::WaitUntilStopped() {

@@ -134,5 +134,20 @@ TEST(EntryGzipTest, AByteBudgetThatHoldsTheBodyButNotItsGzipFormTooStoresNothing
   EXPECT_EQ(cache.Stats().size, 0u);
 }
 
+// Another replica's entry keeps that replica's ETag verbatim (the same data answers with the
+// same ETag everywhere), and its gzip form derives from it.
+TEST(EntryTest, AGivenEtagIsUsedVerbatim) {
+  EntryContent content;
+  content.body = std::string(4096, 'x');
+  content.identity = "ignored when an ETag is given";
+  content.etag = "W/\"00000000000000aa\"";
+  EntryEncoding encoding;
+  encoding.gzip_min_bytes = 1024;
+  const auto entry = Entry::Make(std::move(content), base::TimePoint{}, encoding);
+  EXPECT_EQ(entry->etag, "W/\"00000000000000aa\"");
+  EXPECT_EQ(entry->gzip_etag, "W/\"00000000000000aa-gzip\"");
+  EXPECT_FALSE(entry->restored);
+}
+
 }  // namespace
 }  // namespace queuemon::cache

@@ -132,6 +132,48 @@ TEST_F(ReadThroughTest, ALoadPastTheWaitIsAPortableTimeout) {
   EXPECT_EQ(cache_.Latest("workers")->body, "late");  // the load still stores its result
 }
 
+// An entry restored from the state file (Entry::restored): the last known data, however young,
+// is answered STALE at once, counted as stale, and the load that replaces it starts; readiness
+// (Latest) does not take it for a collection.
+TEST_F(ReadThroughTest, ARestoredEntryIsAnsweredStaleAtOnceWhileItsReplacementLoads) {
+  EntryContent content;
+  content.body = "restored";
+  content.restored = true;
+  cache_.cache().Put("workers", Entry::Make(std::move(content), clock_.Now() - seconds(1)));
+  EXPECT_EQ(cache_.Latest("workers"), nullptr);
+  const ReadResult first = Read();
+  ASSERT_EQ(first.outcome, Outcome::kStale);
+  EXPECT_EQ(first.entry->body, "restored");
+  EXPECT_EQ(first.age, seconds(1));
+  ioc_.restart();
+  ioc_.run();  // the load it started
+  EXPECT_EQ(loads_, 1);
+  const ReadResult second = Read();
+  ASSERT_EQ(second.outcome, Outcome::kHit);
+  EXPECT_EQ(second.entry->body, "1");
+  const CacheStats stats = cache_.cache().Stats();
+  EXPECT_EQ(stats.stale, 1u);
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.total_requests, 2u);
+}
+
+// Renewed: the stored entry while younger than max_age, else one load for every caller.
+TEST_F(ReadThroughTest, RenewedAnswersAYoungEntryAndLoadsOnceForAnOldOne) {
+  Read();
+  clock_.Advance(milliseconds(500));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  auto young = testing::RunToCompletion(ioc_, cache_.Renewed("workers", Instant(), seconds(1), deadline));
+  ASSERT_NE(young, nullptr);
+  EXPECT_EQ(young->body, "1");
+  clock_.Advance(seconds(1));  // older than max_age, still fresh for readers
+  auto renewed = testing::RunToCompletion(ioc_, cache_.Renewed("workers", Instant(), seconds(1), deadline));
+  ASSERT_NE(renewed, nullptr);
+  EXPECT_EQ(renewed->body, "2");
+  EXPECT_EQ(cache_.Latest("workers")->body, "2") << "the load stored its entry";
+  EXPECT_EQ(loads_, 2);
+  EXPECT_EQ(cache_.cache().Stats().total_requests, 1u) << "renewals count nothing";
+}
+
 // Drops and refreshes: a change makes stored entries wrong, and a load already running may
 // have read the state before the change.
 class ReadThroughControlTest : public ReadThroughTest {

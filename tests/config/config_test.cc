@@ -142,6 +142,35 @@ TEST(DaemonConfigTest, EveryKeyIsParsed) {
   EXPECT_EQ(s.max_reply_bytes, 2048u);
 }
 
+// Replicas and the state file (issue 17): off by default; every key read; bad values named.
+TEST(DaemonConfigTest, ReplicationAndStateKeys) {
+  const Config defaults = ParseConfig("{}");
+  EXPECT_FALSE(defaults.replication.enabled());
+  EXPECT_TRUE(defaults.state.dir.empty());
+  const Config c = ParseConfig(R"({
+    "state_dir": "/var/lib/queuemon", "snapshot_interval_seconds": 2.5,
+    "replication": {"redis": "redis://127.0.0.1:6390/4", "prefix": "qm.prod", "lease_ms": 4000,
+                    "replica_id": "pod-7"}})");
+  EXPECT_EQ(c.state.dir, "/var/lib/queuemon");
+  EXPECT_EQ(c.state.snapshot_interval, milliseconds(2500));
+  EXPECT_TRUE(c.replication.enabled());
+  EXPECT_EQ(c.replication.redis.url, "redis://127.0.0.1:6390/4");
+  EXPECT_EQ(c.replication.prefix, "qm.prod");
+  EXPECT_EQ(c.replication.lease, milliseconds(4000));
+  EXPECT_EQ(c.replication.replica_id, "pod-7");
+  EXPECT_THAT(RejectionOf(R"({"state_dir": "state"})"), HasSubstr("state_dir: must be an absolute path"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {}})"), HasSubstr("replication.redis: is required"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {"redis": "http://x"}})"), HasSubstr("replication.redis"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {"redis": "redis://h", "prefix": "a*"}})"),
+              HasSubstr("replication.prefix: must be"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {"redis": "redis://h", "replica_id": "a|b"}})"),
+              HasSubstr("replication.replica_id: must be"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {"redis": "redis://h", "lease_ms": 10}})"),
+              HasSubstr("replication.lease_ms"));
+  EXPECT_THAT(RejectionOf(R"({"replication": {"redis": "redis://h", "leas_ms": 1000}})"),
+              HasSubstr("replication.leas_ms: unknown key"));
+}
+
 TEST(DaemonConfigTest, SepEscapesDecode) {
   const Config c = ParseConfig(R"({"sources": [{"sep": "\u0006\u0016"}]})");
   EXPECT_EQ(Celery(c.sources[0]).sep, "\x06\x16");

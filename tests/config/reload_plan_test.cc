@@ -64,6 +64,13 @@ TEST(ReloadPlanTest, ListenBrokerAndSourcesNeedARestart) {
   EXPECT_EQ(RestartOnlyChange(running, next), "http.max_connections");
 }
 
+TEST(ReloadPlanTest, ReplicationAndTheStateFileNeedARestart) {
+  const Config running = ParseConfig("{}");
+  EXPECT_EQ(RestartOnlyChange(running, ParseConfig(R"({"state_dir": "/s"})")), "state_dir");
+  EXPECT_EQ(RestartOnlyChange(running, ParseConfig(R"({"replication": {"redis": "redis://h"}})")),
+            "replication");
+}
+
 TEST(ReloadPlanTest, MovingACelerySourceToRabbitMqNeedsARestart) {
   const Config running = ParseConfig(R"({"sources": [{"broker": "amqp://h//"}]})");
   Config next = running;

@@ -225,13 +225,18 @@ asio::awaitable<cache::LoadResult> Replica::Impl::LoadView(sources::View view,
   if (!fresh) {
     // A refresh: the holder refreshes at the same age when its clients poll, so its
     // announcement usually comes within the first half of the refresh window.
+    // Only while the local entry is still fresh (a background refresh): past ttl, clients
+    // are waiting for this load.
     const std::shared_ptr<const cache::Entry> local = service.Stored(key);
-    if (local && !local->restored) {
+    if (local && !local->restored && service.clock().Now() - local->collected_at < o.ttl) {
       const auto window = o.ttl - o.EffectiveRefreshAfter();
       auto waiter = Register(key, {}, UnixTimeOf(local->collected_at, service.clock()));
-      const Steady::time_point until = Steady::now() + window / 2;
+      // One applied between the look and the registration: waiting would miss it.
+      const Steady::time_point until = service.Stored(key) != local ? Steady::now()
+                                                                    : Steady::now() + window / 2;
       auto announced = co_await Await(key, std::move(waiter), until);
       if (announced) co_return announced;
+      if (auto applied = service.Stored(key); applied && applied != local) co_return applied;
     }
     std::optional<snapshot::Record> stored = co_await ReadStored(key);
     if (stored) {
@@ -460,15 +465,20 @@ void Replica::Stop() {
   asio::post(impl.strand, [self = impl_] { self->timer.cancel(); });
   if (impl.subscriber) impl.subscriber->Stop();
   const std::uint64_t held = impl.token.exchange(0);
-  if (held == 0) return;
+  if (held == 0) {
+    impl.redis.Close();  // its idle link would keep the io_context running
+    return;
+  }
   // Released so that a follower takes over at once rather than when the lease lapses.
   asio::co_spawn(
       impl.executor,
       [self = impl_, held]() -> asio::awaitable<void> {
         const auto released = co_await self->store.Release(held);
-        self->log->info("replica {}: released the collector lease of source {}",
-                        self->store.replica_id(), self->service.source());
-        (void)released;
+        if (released && *released) {
+          self->log->info("replica {}: released the collector lease of source {}",
+                          self->store.replica_id(), self->service.source());
+        }
+        self->redis.Close();
       },
       asio::detached);
 }

@@ -33,7 +33,6 @@ Prints a Markdown table per N and writes every figure to --out (JSON).
 """
 import argparse
 import collections
-import ctypes
 import datetime
 import http.client
 import json
@@ -41,7 +40,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,6 +57,10 @@ VIEWS = (f'{API}/workers/status', f'{API}/queues/status', f'{API}/metrics/summar
 VIEW_NAMES = ('workers', 'queues', 'summary')
 PREFIX = 'queuemon'  # the replication prefix (the default)
 TIMESTAMP = re.compile(rb'"timestamp":\s*([0-9.]+)')  # a view's collection time (unix s)
+
+sys.path.insert(0, os.path.join(ROOT, 'bench', 'http'))
+import stack  # noqa: E402  (bench/http: process and polling helpers shared by the harnesses)
+from stack import free_port, wait_until  # noqa: E402
 
 
 def log(msg):
@@ -109,30 +111,6 @@ def parse_args(argv):
 
 # --- processes -------------------------------------------------------------------------------
 
-def _child_setup():
-    """preexec_fn: SIGTERM when the harness dies (even by SIGKILL)."""
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def wait_until(what, seconds, predicate, interval=0.1):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception as exc:  # not up yet
-            last = exc
-        time.sleep(interval)  # polling a condition with a deadline
-    raise RuntimeError(f'{what} not ready after {seconds} s (last error: {last!r})')
-
-
 class Procs:
     """Every process the harness starts, each in its own session (process group), so that
     cleanup reaches a Celery worker's pool children too. close() stops whatever is left:
@@ -145,7 +123,7 @@ class Procs:
     def spawn(self, name, cmd, cwd=None, env=None):
         with open(os.path.join(self.state, name + '.log'), 'ab') as logf:
             proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, preexec_fn=_child_setup,
+                                    stdin=subprocess.DEVNULL, preexec_fn=stack._die_with_parent,
                                     start_new_session=True)
         self.procs.append((name, proc))
         return proc

@@ -1,7 +1,6 @@
 #include "daemon/daemon.h"
 
 #include <atomic>
-#include <cstdlib>
 #include <future>
 #include <thread>
 #include <vector>
@@ -9,7 +8,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
@@ -18,7 +16,6 @@
 #include "api/replica.h"
 #include "api/source_views.h"
 #include "api/status_line.h"
-#include "api/state_file.h"
 #include "api/view_service.h"
 #include "base/clock.h"
 #include "base/coarse_clock.h"
@@ -28,7 +25,9 @@
 #include "config/reload_plan.h"
 #include "daemon/logging.h"
 #include "daemon/periodic_task.h"
+#include "daemon/readiness.h"
 #include "daemon/signals.h"
+#include "daemon/state_keeper.h"
 #include "daemon/sweeper.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/watchdog.h"
@@ -52,16 +51,6 @@ constexpr auto kMaxTickAge = 10s;
 // After the drain: how long the io threads get to finish before the loop is stopped hard.
 constexpr auto kJoinGrace = 5s;
 
-// The state directory: the config's, else systemd's StateDirectory= (the first, if several),
-// else none.
-std::string StateDirectory(const config::StateOptions& state) {
-  if (!state.dir.empty()) return state.dir;
-  const char* from_systemd = std::getenv("STATE_DIRECTORY");
-  if (from_systemd == nullptr || *from_systemd == '\0') return {};
-  const std::string dirs(from_systemd);
-  return dirs.substr(0, dirs.find(':'));
-}
-
 int ThreadCount(int configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -77,15 +66,11 @@ struct Daemon::Impl {
   void WarmUp();
   void WaitUntilStopped();
   void MaintenanceTick();
-  bool ComputeReady(std::string& reason);
-  void RefreshHealth();
   std::string CurrentStatusLine(bool ready);
   void SendStatus(bool ready, bool as_ready_notification);
   void Reload();
   void Stop();
   void OnDrained();
-  void RestoreState();
-  void SaveState();
 
   config::Config config;  // the running configuration; guarded by control_mu after start-up
   ConfigLoader loader;
@@ -102,12 +87,7 @@ struct Daemon::Impl {
   std::vector<std::unique_ptr<api::ViewService>> views;
   std::vector<api::ViewService*> view_list;
   std::vector<std::unique_ptr<api::Replica>> replicas;  // one per source with replication on
-  std::string state_path;  // the state file; empty: none
-  // Writes the state file off the io threads (an fsync can take long); before its task, so
-  // that the task is destroyed first.
-  boost::asio::thread_pool state_writer{1};
-  std::unique_ptr<PeriodicTask> state_saver;
-  base::Mutex state_mu;  // one writer of the state file at a time (the tick, the drain)
+  std::unique_ptr<StateKeeper> state;  // null: no state directory
   http::HttpMetrics metrics;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<http::HttpServer> server;
@@ -121,14 +101,8 @@ struct Daemon::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> warmed_up{false};
   std::atomic<SteadyTime::rep> last_tick{SteadyTime::clock::now().time_since_epoch().count()};
-  std::atomic<std::int64_t> health_ttl_ms{0};
-  // What readiness last learnt of each source (view_list order). Start-up thread until
-  // warmed_up is set, the maintenance strand after.
-  struct SourceReadiness {
-    bool broker_reachable = false;
-    bool collected = false;
-  };
-  std::vector<SourceReadiness> readiness;
+  // Start-up thread until warmed_up is set, the maintenance strand after.
+  std::unique_ptr<Readiness> readiness;
   int ticks = 0;          // maintenance strand only
   bool was_ready = false;  // maintenance strand only
 
@@ -140,7 +114,6 @@ struct Daemon::Impl {
 
 void Daemon::Impl::Build() {
   const auto executor = ioc.get_executor();
-  health_ttl_ms.store(config.caches.at(HealthCategory()).ttl.count());
   for (const config::SourceConfig& source : config.sources) {
     data_sources.push_back(source.options().MakeSource(executor, clock));
     views.push_back(std::make_unique<api::ViewService>(
@@ -149,15 +122,10 @@ void Daemon::Impl::Build() {
     views.back()->SetGzipMinBytes(config.api.gzip_min_bytes);
     view_list.push_back(views.back().get());
   }
-  readiness.resize(view_list.size());
-  const std::string state_dir = StateDirectory(config.state);
-  if (!state_dir.empty()) {
-    state_path = api::StateFilePath(state_dir);
-    RestoreState();
-    state_saver = std::make_unique<PeriodicTask>(state_writer.get_executor(),
-                                                 config.state.snapshot_interval,
-                                                 [this] { SaveState(); });
-  }
+  readiness = std::make_unique<Readiness>(view_list, clock);
+  readiness->SetHealthTtl(config.caches.at(HealthCategory()).ttl);
+  state = StateKeeper::FromConfig(config.state, view_list);
+  if (state) state->Restore();  // before the server listens: restored entries answer at once
   if (config.replication.enabled()) {
     for (api::ViewService* view : view_list) {
       replicas.push_back(std::make_unique<api::Replica>(executor, *view, config.replication,
@@ -193,7 +161,7 @@ void Daemon::Impl::StartServing() {
   sweeper->Start();
   maintenance->Start(/*tick_now=*/false);
   if (watchdog) watchdog->Start();
-  if (state_saver) state_saver->Start(/*tick_now=*/false);
+  if (state) state->Start();
   const int count = ThreadCount(config.http.threads);
   {
     base::MutexLock lock(done_mu);
@@ -231,51 +199,11 @@ void Daemon::Impl::WarmUp() {
     }
   }
   std::string reason;
-  const bool ready = ComputeReady(reason);
+  const bool ready = readiness->Compute(reason);
   api->SetReady(ready, reason);
   was_ready = ready;
   warmed_up.store(true);  // publishes was_ready to the maintenance tick
   if (!ready) log->warn("started not ready: {}; retrying in the background", reason);
-}
-
-// Ready when every source's broker answered its latest health collection (kept fresh by the
-// maintenance tick) and its workers and queues views have been collected (warm: the workers
-// that answered the warm-up inspect round are listed online). Both are remembered per source:
-// a view dropped from the cache (POST /cache/invalidate, or expired with nobody polling) is
-// not news about the broker, so it does not make the daemon unready; the next health
-// collection is. SourceStats.up alone is not enough: a health collection succeeds, and
-// reports "unreachable", when the broker is down.
-bool Daemon::Impl::ComputeReady(std::string& reason) {
-  for (std::size_t i = 0; i < view_list.size(); ++i) {
-    api::ViewService* view = view_list[i];
-    SourceReadiness& known = readiness[i];
-    const auto health = view->Latest(View::kHealth);
-    if (const auto* health_view = api::TypedView<sources::HealthView>(health.get())) {
-      known.broker_reachable = health_view->broker_reachable;
-    }
-    if (view->Latest(View::kWorkers) && view->Latest(View::kQueues)) known.collected = true;
-    const std::string source = "source " + std::string(view->source()) + ": ";
-    if (!known.broker_reachable) {
-      reason = source + "broker unreachable";
-      return false;
-    }
-    if (!known.collected) {
-      reason = source + "workers and queues views not collected yet";
-      return false;
-    }
-  }
-  reason.clear();
-  return true;
-}
-
-// Keeps each source's health view no older than the health_check ttl, so that readiness
-// follows the broker even when nobody polls /health. Single-flight: one load per source.
-void Daemon::Impl::RefreshHealth() {
-  const auto max_age = std::chrono::milliseconds(health_ttl_ms.load());
-  for (api::ViewService* view : view_list) {
-    const auto health = view->Latest(View::kHealth);
-    if (!health || clock.Now() - health->collected_at >= max_age) view->Prefetch(View::kHealth);
-  }
 }
 
 // The STATUS= line from every source's workers and queues views, read like a client would
@@ -309,7 +237,7 @@ void Daemon::Impl::MaintenanceTick() {
   last_tick.store(std::chrono::steady_clock::now().time_since_epoch().count());
   if (!warmed_up.load() || stopping.load()) return;
   std::string reason;
-  const bool ready = ComputeReady(reason);
+  const bool ready = readiness->Compute(reason);
   if (ready != was_ready) {
     api->SetReady(ready, reason);
     if (ready) {
@@ -322,7 +250,7 @@ void Daemon::Impl::MaintenanceTick() {
     }
     was_ready = ready;
   }
-  RefreshHealth();
+  readiness->Refresh();
   if (++ticks % kStatusEveryTicks == 0) SendStatus(ready, /*as_ready_notification=*/false);
 }
 
@@ -353,7 +281,7 @@ void Daemon::Impl::Reload() {
     view->control().SetRules(next.cache_events);
   }
   sweeper->SetOptions(next.sweep);
-  health_ttl_ms.store(next.caches.at(HealthCategory()).ttl.count());
+  readiness->SetHealthTtl(next.caches.at(HealthCategory()).ttl);
   api->SetAuthToken(std::move(token));
   ApplyLogLevel(next.log);
   server->SetAccessLog(next.log.access_log);
@@ -374,14 +302,14 @@ void Daemon::Impl::Stop() {
   api->SetReady(false, "shutting down");
   maintenance->Stop();
   sweeper->Stop();
-  if (state_saver) state_saver->Stop();
+  if (state) state->Stop();
   signals->Cancel();  // a second SIGTERM now takes the default action
   server->BeginShutdown([this] { OnDrained(); });
 }
 
 // On a loop thread, once the server has closed every connection (or the drain deadline hit).
 void Daemon::Impl::OnDrained() {
-  if (!state_path.empty()) SaveState();  // the last known data, for the next start
+  if (state) state->SaveNow();  // the last known data, for the next start
   for (auto& replica : replicas) replica->Stop();  // releases the lease: a follower takes over
   for (auto& source : data_sources) source->Stop();
   if (watchdog) watchdog->Stop();
@@ -389,31 +317,6 @@ void Daemon::Impl::OnDrained() {
   base::MutexLock lock(done_mu);
   drained = true;
   done_cv.SignalAll();
-}
-
-// Before the server starts: the restored entries answer the first requests, as STALE.
-void Daemon::Impl::RestoreState() {
-  const api::StateFileRead read = api::RestoreStateFile(state_path, view_list);
-  if (read.missing) {
-    log->info("state file {}: none yet (first start)", state_path);
-  } else if (!read.error.empty()) {
-    log->warn("state file {}: ignored: {}", state_path, read.error);
-  } else {
-    log->info("state file {}: restored {} of {} entries (written {:.1f} s ago), served as STALE "
-              "until collected again", state_path, read.restored, read.records,
-              base::UnixNow() - read.written_unix);
-  }
-}
-
-// On the state writer's thread (periodic), or on a loop thread once drained (SIGTERM).
-void Daemon::Impl::SaveState() {
-  base::MutexLock lock(state_mu);
-  const api::StateFileWrite written = api::SaveStateFile(state_path, view_list);
-  if (!written.error.empty()) {
-    log->warn("state file not written: {}", written.error);
-    return;
-  }
-  log->debug("state file {}: {} entries, {} bytes", state_path, written.records, written.bytes);
 }
 
 void Daemon::Impl::WaitUntilStopped() {

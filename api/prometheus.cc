@@ -1,7 +1,8 @@
 #include "api/prometheus.h"
 
 #include "api/cache_control.h"
-#include "api/replica_report.h"
+#include "api/replica.h"
+#include "base/clock.h"
 
 #include <chrono>
 #include <algorithm>
@@ -245,6 +246,65 @@ void JobQueueFamilies(Exposition& e, const std::vector<SourceViews>& views) {
   }
 }
 
+// The replicas' lease and announcements (api/replica.h), for sources that have a replica.
+struct ReplicationMetric {
+  const char* name;
+  const char* type;
+  const char* help;
+  double (*value)(const ReplicaStats&);
+};
+
+constexpr ReplicationMetric kReplicationMetrics[] = {
+    {"queuemon_replication_holder", "gauge", "1 if this replica holds the source's collector lease.",
+     [](const ReplicaStats& s) { return s.holder ? 1.0 : 0.0; }},
+    {"queuemon_replication_lease_age_seconds", "gauge", "Since the current holder took the collector lease .",
+     [](const ReplicaStats& s) { return s.lease_acquired_unix > 0 ? base::UnixNow() - s.lease_acquired_unix : std::nan(""); }},
+    {"queuemon_replication_lease_token", "gauge", "Fencing token of the current lease.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.lease_token); }},
+    {"queuemon_replication_lease_acquisitions_total", "counter", "Times this replica took the collector lease.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.lease_acquisitions); }},
+    {"queuemon_replication_announcements_received_total", "counter", "Announcements of stored views received from the holder.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.announcements_received); }},
+    {"queuemon_replication_announcements_applied_total", "counter", "Announcements stored into this replica's caches (newer than what it had).",
+     [](const ReplicaStats& s) { return static_cast<double>(s.announcements_applied); }},
+    {"queuemon_replication_writes_total", "counter", "Views this replica wrote to the shared snapshot as holder.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.writes); }},
+    {"queuemon_replication_writes_refused_total", "counter", "Writes refused by the fencing token (the lease had moved on).",
+     [](const ReplicaStats& s) { return static_cast<double>(s.writes_refused); }},
+    {"queuemon_replication_requests_sent_total", "counter", "Views this replica asked the holder for.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.requests_sent); }},
+    {"queuemon_replication_requests_served_total", "counter", "Requests of other replicas this replica answered as holder.",
+     [](const ReplicaStats& s) { return static_cast<double>(s.requests_served); }},
+    {"queuemon_replication_snapshot_age_seconds", "gauge", "Age of the newest view collection written or received.",
+     [](const ReplicaStats& s) { return s.snapshot_collected_unix > 0 ? base::UnixNow() - s.snapshot_collected_unix : std::nan(""); }},
+};
+
+
+void ReplicationFamilies(Exposition& e, const std::vector<ViewService*>& sources) {
+  std::vector<std::pair<const ViewService*, ReplicaStats>> all;
+  for (const ViewService* s : sources) {
+    if (const Replica* replica = s->replica()) all.emplace_back(s, replica->Stats());
+  }
+  if (all.empty()) return;
+  for (const ReplicationMetric& m : kReplicationMetrics) {
+    e.Family(m.name, m.type, m.help);
+    for (const auto& [service, stats] : all) {
+      const double value = m.value(stats);
+      if (std::isnan(value)) continue;  // not known yet: no sample rather than NaN
+      e.Sample(m.name, Label("source", service->source()), value);
+    }
+  }
+  constexpr const char* kInfo = "queuemon_replication_lease_info";
+  e.Family(kInfo, "gauge", "The replica holding the collector lease, as this replica last saw it.");
+  for (const auto& [service, stats] : all) {
+    if (stats.lease_holder.empty()) continue;
+    e.Sample(kInfo,
+             Label("source", service->source()) + "," + Label("holder", stats.lease_holder) + "," +
+                 Label("replica", service->replica()->replica_id()),
+             1.0);
+  }
+}
+
 void HttpFamilies(Exposition& e, const http::HttpMetrics& http) {
   const http::HttpMetrics::Counts s = http.Read();
   e.Family("queuemon_http_requests_total", "counter", "HTTP requests answered, by status class.");
@@ -297,7 +357,7 @@ std::string RenderPrometheus(const std::vector<SourceViews>& views, const http::
   SourceFamilies(e, services);
   CacheFamilies(e, services);
   ControlFamilies(e, services);
-  e.Raw(ReplicationMetrics(services));
+  ReplicationFamilies(e, services);
   HttpFamilies(e, http);
   return e.Take();
 }

@@ -49,10 +49,6 @@ struct Waiter {
 
 std::string_view CategoryNameOf(sources::View view) { return sources::SpecOf(view).category; }
 
-std::shared_ptr<spdlog::logger> ReplicaLogger() {
-  auto logger = spdlog::get("replica");
-  return logger ? logger : spdlog::default_logger();
-}
 
 }  // namespace
 
@@ -118,7 +114,7 @@ struct Replica::Impl : std::enable_shared_from_this<Impl> {
   redis::RedisConnection redis;
   snapshot::SharedStore store;
   std::unique_ptr<redis::RedisSubscriber> subscriber;
-  std::shared_ptr<spdlog::logger> log = ReplicaLogger();
+  std::shared_ptr<spdlog::logger> log = spdlog::default_logger();  // as the rest of api/
 
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> token{0};                 // 0: not holding

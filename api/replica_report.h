@@ -1,11 +1,11 @@
 #pragma once
-// What /readyz and /metrics say of replication (api/replica.h): per source, this replica's role,
-// who holds the collector lease and since when, the announcements received and applied, and
-// the age of the newest shared snapshot. Sources without a replica are left out.
+// What /readyz says of replication (api/replica.h): per source, this replica's role, who holds
+// the collector lease and since when, the announcements received and applied, and the age of
+// the newest shared snapshot. Sources without a replica are left out. (/metrics renders the
+// same ReplicaStats in prometheus.cc.)
 //
 // Thread-safety: any thread (reads Replica::Stats).
 
-#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -19,8 +19,5 @@ class ViewService;
 //  "announcements_applied": n, "snapshot_age_seconds": s|null, ...}}; null when no source has
 // a replica.
 nlohmann::json ReplicationReport(const std::vector<ViewService*>& services);
-
-// The queuemon_replication_* families, exposition text (empty when no source has a replica).
-std::string ReplicationMetrics(const std::vector<ViewService*>& services);
 
 }  // namespace queuemon::api

@@ -78,9 +78,11 @@ class Pollers final {
     std::lock_guard lock(mu_);
     return counts_;
   }
-  int Failures() const {
+  int Failures() const { return Failures(Counts()); }
+  // Answers other than 200 (no answer at all counts as status 0).
+  static int Failures(const std::map<std::uint16_t, std::map<std::string, int>>& counts) {
     int failures = 0;
-    for (const auto& [port, by] : Counts()) {
+    for (const auto& [port, by] : counts) {
       for (const auto& [what, n] : by) failures += what.starts_with("status ") && what != "status 200" ? n : 0;
     }
     return failures;
@@ -136,7 +138,7 @@ class E2eReplicationTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
 
   // Replica i's config: the suite's Redis is the broker and the shared store.
-  static testing::QueuemondConfig ReplicaConfig(int i, const std::string& extra_source = "") {
+  static testing::QueuemondConfig ReplicaConfig(int i) {
     testing::QueuemondConfig config;
     config.broker_url = redis_->url(0);
     config.caches_json = kCaches;
@@ -147,7 +149,6 @@ class E2eReplicationTest : public ::testing::Test {
                             StateDir(i) + R"(", "snapshot_interval_seconds": 1)";
     // Rounds end when every worker answered; a silent node makes them wait this long.
     config.source_extra_json = R"("inspect_timeout_ms": 3000)";
-    if (!extra_source.empty()) config.source_extra_json += ", " + extra_source;
     return config;
   }
   static std::string StateDir(int i) {
@@ -200,8 +201,13 @@ class E2eReplicationTest : public ::testing::Test {
     }
     return ports;
   }
-  // Broker commands per second while `pollers` poll the running replicas for `window`.
-  static double CommandRate(std::chrono::milliseconds window, Pollers** keep = nullptr) {
+  // Broker commands per second while pollers poll the running replicas for `window`, and what
+  // the pollers got.
+  struct Measured {
+    double commands_per_second = 0;
+    std::map<std::uint16_t, std::map<std::string, int>> answers;
+  };
+  static Measured CommandRate(std::chrono::milliseconds window) {
     std::unique_ptr<Pollers> pollers;
     if (!Ports().empty()) pollers = std::make_unique<Pollers>(Ports(), 6);
     std::this_thread::sleep_for(2s);  // past the first refresh of every view (a measurement window)
@@ -210,8 +216,13 @@ class E2eReplicationTest : public ::testing::Test {
     std::this_thread::sleep_for(window);  // the measurement window itself
     const std::uint64_t after = CommandsExecuted(redis_->port());
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    if (keep != nullptr) *keep = pollers.release();
-    return static_cast<double>(after - before) / elapsed.count();
+    Measured measured;
+    measured.commands_per_second = static_cast<double>(after - before) / elapsed.count();
+    if (pollers) {
+      pollers->Stop();
+      measured.answers = pollers->Counts();
+    }
+    return measured;
   }
 
   static inline testing::RedisServer* redis_ = nullptr;
@@ -227,18 +238,14 @@ TEST_F(E2eReplicationTest, BrokerCommandsWithThreeReplicasEqualOne) {
   ASSERT_TRUE(replicas_.empty()) << "the first test of the suite: it starts the replicas";
   // What the Celery workers alone cost (heartbeats, their queue polling), to compare what the
   // daemons add.
-  const double workers_only = CommandRate(3s);
+  const double workers_only = CommandRate(3s).commands_per_second;
   EnsureReplicas(1);
-  Pollers* one_pollers = nullptr;
-  const double one = CommandRate(4s, &one_pollers) - workers_only;
-  delete one_pollers;
+  const double one = CommandRate(4s).commands_per_second - workers_only;
   EnsureReplicas(3);
   ASSERT_TRUE(Eventually([] { return Holder() >= 0; }, 10s));
-  Pollers* three_pollers = nullptr;
-  const double three = CommandRate(4s, &three_pollers) - workers_only;
-  three_pollers->Stop();
-  const auto counts = three_pollers->Counts();
-  delete three_pollers;
+  const Measured measured = CommandRate(4s);
+  const double three = measured.commands_per_second - workers_only;
+  const auto& counts = measured.answers;
   std::cout << "broker commands/s beyond the workers' " << workers_only << ": 1 replica " << one
             << ", 3 replicas " << three << "\n";
   // Three independent daemons would add 3x; the lease polling of two followers adds ~4/s.
@@ -247,11 +254,7 @@ TEST_F(E2eReplicationTest, BrokerCommandsWithThreeReplicasEqualOne) {
     const auto& by = counts.at(port);
     EXPECT_GT(by.count("HIT") ? by.at("HIT") : 0, 0) << "replica on port " << port << " answers HITs";
   }
-  int failures = 0;
-  for (const auto& [port, by] : counts) {
-    for (const auto& [what, n] : by) failures += what.starts_with("status ") && what != "status 200" ? n : 0;
-  }
-  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(Pollers::Failures(counts), 0);
 }
 
 // The same data has the same ETag on every replica (the holder's, carried verbatim).
